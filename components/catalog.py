@@ -1,0 +1,122 @@
+"""What the program knows about hardware and models: plain data, one place.
+
+Prices are list prices read from the sources named beside them; the summary uses them to say what a stack costs per
+hour, never to decide anything.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+GIB = 1024**3
+MIB = 1024**2
+
+Arch = Literal["x86_64", "arm64"]
+EksAmiType = Literal["AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA"]
+
+
+@dataclass(frozen=True)
+class InstanceType:
+    """One GPU instance type as EKS and the schedulers see it."""
+
+    name: str
+    gpu: str
+    gpus: int
+    gpu_memory_bytes: int
+    """Usable memory of one GPU, as the driver reports it (nvidia-smi total)."""
+    efa_cards: int
+    """Network cards that take an EFA interface: one interface per card."""
+    arch: Arch
+    eks_ami_type: EksAmiType
+    vcpus: int
+    memory_gib: int
+    price_per_hour_usd: float
+    price_source: str
+    root_volume_gib: int = 500
+
+
+INSTANCE_TYPES: dict[str, InstanceType] = {
+    t.name: t
+    for t in (
+        InstanceType(
+            name="p5en.48xlarge",
+            gpu="H200",
+            gpus=8,
+            gpu_memory_bytes=143_771 * MIB,
+            efa_cards=16,
+            arch="x86_64",
+            eks_ami_type="AL2023_x86_64_NVIDIA",
+            vcpus=192,
+            memory_gib=2048,
+            price_per_hour_usd=63.296,
+            price_source="AWS EC2 On-Demand, us-east-1, 2026 (shared/reference/NOTES.md)",
+        ),
+        InstanceType(
+            name="p5.48xlarge",
+            gpu="H100",
+            gpus=8,
+            gpu_memory_bytes=81_559 * MIB,
+            efa_cards=32,
+            arch="x86_64",
+            eks_ami_type="AL2023_x86_64_NVIDIA",
+            vcpus=192,
+            memory_gib=2048,
+            price_per_hour_usd=55.04,
+            price_source="AWS EC2 On-Demand, us-east-1, after the 2025-06 price cut",
+        ),
+        InstanceType(
+            name="p6e-gb200.36xlarge",
+            gpu="B200 (GB200)",
+            gpus=4,
+            gpu_memory_bytes=185 * GIB,
+            efa_cards=4,
+            arch="arm64",
+            eks_ami_type="AL2023_ARM_64_NVIDIA",
+            vcpus=144,
+            memory_gib=960,
+            price_per_hour_usd=round(380.95 / 9, 3),
+            price_source="u-p6e-gb200x36 UltraServer Capacity Block ~$380.95/h over 9 instances, us-east-1, 2026 "
+            "(shared/reference/NOTES.md, marked check)",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Model:
+    """A checkpoint the stacks can serve."""
+
+    key: str
+    hf_id: str
+    precision: Literal["fp8", "fp4", "bf16"]
+    parameters: int
+    weight_bytes: int
+    """Bytes of the checkpoint's safetensors shards, what the GPUs must hold."""
+    gated: bool = False
+
+
+MODELS: dict[str, Model] = {
+    m.key: m
+    for m in (
+        Model(
+            key="deepseek-r1",
+            hf_id="deepseek-ai/DeepSeek-R1",
+            precision="fp8",
+            parameters=671_000_000_000,
+            weight_bytes=688_600_000_000,
+        ),
+        Model(
+            key="deepseek-r1-fp4",
+            hf_id="nvidia/DeepSeek-R1-FP4",
+            precision="fp4",
+            parameters=671_000_000_000,
+            weight_bytes=425_000_000_000,
+        ),
+        Model(
+            key="deepseek-r1-distill-llama-8b",
+            hf_id="deepseek-ai/DeepSeek-R1-Distill-Llama-8B",
+            precision="bf16",
+            parameters=8_030_000_000,
+            weight_bytes=16_060_000_000,
+        ),
+    )
+}

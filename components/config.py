@@ -1,0 +1,141 @@
+"""The stack's configuration as one typed tree: what `Pulumi.<stack>.yaml` may say, and nothing else.
+
+Keys are camelCase in YAML (as `pulumi config` shows them) and snake_case in Python. Structure and single-field
+limits live here; the arithmetic across fields (GPUs, memory, node counts) lives in `rules.py`.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+from components import catalog, versions
+
+DnsLabel = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+CommitSha = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
+Quantity = Annotated[str, StringConstraints(pattern=r"^[0-9]+(Ki|Mi|Gi|Ti)$")]
+Fabric = Literal["efa", "infiniband", "roce", "none"]
+ModelKey = Literal[tuple(catalog.MODELS)]  # type: ignore[valid-type]
+InstanceTypeName = Literal[tuple(catalog.INSTANCE_TYPES)]  # type: ignore[valid-type]
+
+
+class Section(BaseModel):
+    """Every section refuses unknown keys, so a typo fails instead of being ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
+class SystemNodes(Section):
+    instance_type: str = Field("m7i.4xlarge", description="CPU instance type for the Dynamo control plane and the download Job.")
+    count: int = Field(2, ge=1, le=10, description="Number of CPU system nodes (in the GPU pool's zone).")
+
+
+class EksTarget(Section):
+    kind: Literal["eks"] = Field(description="Create a VPC and an EKS cluster in `aws:region`.")
+    cluster_name: DnsLabel = Field(description="Name of the EKS cluster to create.")
+    kubernetes_version: str = Field(versions.EKS_KUBERNETES_VERSION, description="EKS Kubernetes version.")
+    availability_zones: list[str] = Field(
+        min_length=2, description="Zones for the VPC's subnets (EKS needs two); GPU nodes and the cache use the first."
+    )
+    vpc_cidr: str = Field("10.40.0.0/16", description="IPv4 CIDR of the VPC the program creates.")
+    system_nodes: SystemNodes = Field(default_factory=SystemNodes, description="The CPU node group.")
+
+
+class ExistingTarget(Section):
+    kind: Literal["existing"] = Field(description="Use a cluster that already exists; create no cloud resources.")
+    kubeconfig: str = Field(description="Path to the kubeconfig file of the cluster.")
+    context: str | None = Field(None, description="Kubeconfig context to use (default: the current one).")
+
+
+class Capacity(Section):
+    type: Literal["on-demand", "reservation", "capacity-block"] = Field(
+        "on-demand", description="How the GPU instances are bought."
+    )
+    id: str | None = Field(
+        None, pattern=r"^cr-[0-9a-f]{8,17}$", description="Capacity Reservation or Capacity Block id (cr-...)."
+    )
+    instance_count: int | None = Field(None, ge=1, description="Instances the reservation or block holds.")
+
+
+class Taint(Section):
+    key: str = Field(description="Taint key.")
+    value: str = Field("", description="Taint value.")
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = Field(description="Taint effect.")
+
+
+class GpuPool(Section):
+    instance_type: InstanceTypeName | None = Field(
+        None, description="GPU instance type from the catalog (required on EKS)."
+    )
+    node_count: int = Field(ge=1, description="GPU nodes in the pool.")
+    fabric: Fabric = Field("efa", description="Inter-node fabric: efa on AWS; infiniband or roce on an existing cluster.")
+    capacity: Capacity = Field(default_factory=Capacity, description="Purchase option (AWS only).")
+    gpus_per_node: int | None = Field(None, ge=1, description="Existing cluster without instanceType: GPUs per node.")
+    gpu_memory_gib: float | None = Field(None, gt=0, description="Existing cluster without instanceType: GiB per GPU.")
+    node_labels: dict[str, str] | None = Field(
+        None, description="Labels that select the pool's nodes (default on EKS: dsr1.io/pool=gpu)."
+    )
+    taints: list[Taint] | None = Field(None, description="Taints on the pool's nodes (default: nvidia.com/gpu NoSchedule).")
+    rdma_resource: str | None = Field(
+        None, description="Existing cluster: extended resource name of the RDMA device (e.g. rdma/ib)."
+    )
+    rdma_per_node: int | None = Field(None, ge=1, description="Existing cluster: RDMA devices per node.")
+
+
+class ModelSpec(Section):
+    key: ModelKey = Field(description="Model from the catalog.")
+    revision: CommitSha = Field(description="Hugging Face commit the stack pins (40 hex digits, not a branch).")
+
+
+class ModelCacheSpec(Section):
+    storage: Literal["fsx-lustre", "storage-class"] = Field(description="FSx for Lustre (EKS) or an existing class.")
+    size_gib: int = Field(ge=1, description="Size of the ReadWriteMany volume in GiB.")
+    storage_class: str | None = Field(None, description="For storage=storage-class: the StorageClass to use.")
+    fsx_throughput_per_tib: Literal[125, 250, 500, 1000] = Field(
+        250, description="FSx for Lustre PERSISTENT_2 throughput tier in MB/s per TiB."
+    )
+
+
+class Worker(Section):
+    replicas: int = Field(1, ge=1, description="Copies of this worker.")
+    nodes: int = Field(1, ge=1, description="Nodes one copy spans (more than one makes it multi-node).")
+    tp: int = Field(ge=1, description="Tensor-parallel size: SGLang's --tp.")
+    dp: int = Field(1, ge=1, description="Data-parallel size: SGLang's --dp (needs enableDpAttention above 1).")
+    ep: int = Field(1, ge=1, description="Expert-parallel size: SGLang's --ep-size.")
+    enable_dp_attention: bool = Field(False, description="SGLang --enable-dp-attention.")
+    mem_fraction_static: float = Field(gt=0, le=0.95, description="Share of GPU memory for weights and KV cache.")
+    shared_memory: Quantity = Field("80Gi", description="Size of /dev/shm in each worker pod.")
+    working_dir: str = Field("/workspace", description="Working directory of the worker container.")
+    extra_args: list[str] = Field(default_factory=list, description="Backend flags passed through unchanged.")
+
+
+class Serving(Section):
+    backend: Literal["sglang"] = Field(description="Inference engine of the workers.")
+    graph_name: DnsLabel = Field(description="Name of the DynamoGraphDeployment.")
+    namespace: DnsLabel = Field("dynamo", description="Namespace of the graph, the cache and the download Job.")
+    image_tag: str = Field(
+        versions.DYNAMO_RUNTIME_TAG, pattern=r"^\d+\.\d+\.\d+$", description="Dynamo runtime image tag (a release)."
+    )
+    frontend_replicas: int = Field(1, ge=1, description="Replicas of the OpenAI-compatible frontend.")
+    prefill: Worker = Field(description="The prefill worker.")
+    decode: Worker = Field(description="The decode worker.")
+
+
+class Dynamo(Section):
+    platform_version: Literal["1.3.0"] = Field(
+        versions.DYNAMO_PLATFORM_VERSION, description="dynamo-platform chart release (the one the recipes pin)."
+    )
+    namespace: DnsLabel = Field("dynamo-system", description="Namespace of the Dynamo platform release.")
+
+
+class StackConfig(Section):
+    """Everything under the project's namespace except the `hfToken` secret, which never enters this tree."""
+
+    target: Annotated[EksTarget | ExistingTarget, Field(discriminator="kind")] = Field(
+        description="Where the stack runs."
+    )
+    gpu_pool: GpuPool = Field(description="The GPU nodes the workers run on.")
+    model: ModelSpec = Field(description="The checkpoint to serve.")
+    model_cache: ModelCacheSpec = Field(description="Shared storage for the weights.")
+    serving: Serving = Field(description="The disaggregated serving graph.")
+    dynamo: Dynamo = Field(default_factory=Dynamo, description="The Dynamo platform release.")

@@ -1,0 +1,64 @@
+"""DisaggInferenceGraph: the Dynamo platform release and the DynamoGraphDeployment it runs, and their endpoint."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import graph_spec, versions
+from components.graph_spec import GraphSpec
+
+
+@dataclass(frozen=True)
+class DisaggInferenceGraphArgs:
+    spec: GraphSpec
+    platform_namespace: str
+    pin_control_plane: bool
+    """Pin the operator and NATS to the CPU system nodes (EKS), never onto rented GPUs."""
+    after: list[pulumi.Resource]
+    """What the graph itself must wait for: the download Job (weights complete) and the GPU pool (nodes joined)."""
+
+
+class DisaggInferenceGraph(pulumi.ComponentResource):
+    graph_name: str
+    """Name of the DynamoGraphDeployment."""
+    frontend_url: str
+    """In-cluster URL of the OpenAI-compatible endpoint."""
+    port_forward_command: str
+    """How to reach the endpoint from a laptop."""
+
+    def __init__(self, name: str, args: DisaggInferenceGraphArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dsr1:index:DisaggInferenceGraph", name, None, opts)
+        spec = args.spec
+        platform = k8s.helm.v3.Release(
+            f"{name}-platform",
+            name="dynamo-platform",
+            chart=versions.DYNAMO_PLATFORM_CHART,
+            version=versions.DYNAMO_PLATFORM_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.DYNAMO_PLATFORM_REPO),
+            namespace=args.platform_namespace,
+            create_namespace=True,
+            values=graph_spec.platform_values(spec.serving, args.pin_control_plane),
+            timeout=900,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        manifest = graph_spec.graph_manifest(spec)
+        k8s.apiextensions.CustomResource(
+            f"{name}-graph",
+            api_version=manifest["apiVersion"],
+            kind=manifest["kind"],
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            # The operator that installs the CRD comes with the platform release; workers that start before the
+            # weights are complete crash-loop while GPUs are billed (children do not inherit a component's depends_on).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[platform, *args.after]),
+        )
+        s = spec.serving
+        service = graph_spec.frontend_service_name(s.graph_name)
+        port = graph_spec.FRONTEND_PORT
+        self.graph_name = s.graph_name
+        self.frontend_url = f"http://{service}.{s.namespace}.svc.cluster.local:{port}/v1"
+        self.port_forward_command = f"kubectl -n {s.namespace} port-forward svc/{service} {port}:{port}"
+        self.register_outputs(
+            {"graph_name": self.graph_name, "frontend_url": self.frontend_url, "port_forward": self.port_forward_command}
+        )

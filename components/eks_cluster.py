@@ -1,0 +1,243 @@
+"""EksCluster: the VPC, the EKS control plane, a CPU system node group, device plugins and the Kubernetes provider."""
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components import aws_specs, versions
+from components.config import EksTarget
+from components.scheduling import GPU_TAINT, SYSTEM_LABELS
+
+NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
+
+
+def _assume_role(service: str, actions: tuple[str, ...] = ("sts:AssumeRole",)) -> str:
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": list(actions)}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+@dataclass(frozen=True)
+class EksClusterArgs:
+    target: EksTarget
+    region: str
+    fsx_csi: bool
+    """Install the FSx for Lustre CSI driver (the model cache's storage)."""
+
+
+class EksCluster(pulumi.ComponentResource):
+    """Everything a GPU pool and the serving graph need from AWS before either exists."""
+
+    cluster_name: pulumi.Output[str]
+    """Name of the EKS cluster."""
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig of the cluster (a secret)."""
+    provider: k8s.Provider
+    """Kubernetes provider for the cluster; usable once the system nodes have joined."""
+    node_role_arn: pulumi.Output[str]
+    """IAM role of every node group."""
+    vpc_id: pulumi.Output[str]
+    """The VPC."""
+    gpu_subnet_id: pulumi.Output[str]
+    """Private subnet in the first zone: GPU nodes, system nodes and the cache share it."""
+    cluster_security_group_id: pulumi.Output[str]
+    """The security group EKS attaches to the control plane and managed nodes."""
+
+    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dsr1:index:EksCluster", name, None, opts)
+        t = args.target
+        child = pulumi.ResourceOptions(parent=self)
+        private_subnets = self._network(name, t, child)
+
+        cluster_role = aws.iam.Role(f"{name}-cluster-role", assume_role_policy=_assume_role("eks.amazonaws.com"), opts=child)
+        cluster_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-cluster-policy",
+            role=cluster_role.name,
+            policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+            opts=child,
+        )
+        cluster = aws.eks.Cluster(
+            f"{name}-eks",
+            name=t.cluster_name,
+            version=t.kubernetes_version,
+            role_arn=cluster_role.arn,
+            vpc_config=aws.eks.ClusterVpcConfigArgs(subnet_ids=[s.id for s in private_subnets]),
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
+            ),
+            # The role's policy must exist while EKS creates (and deletes) the control plane.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_policy]),
+        )
+
+        node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=_assume_role("ec2.amazonaws.com"), opts=child)
+        node_policies = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-{p}", role=node_role.name, policy_arn=f"arn:aws:iam::aws:policy/{p}", opts=child
+            )
+            for p in NODE_POLICIES
+        ]
+        system_nodes = aws.eks.NodeGroup(
+            f"{name}-system-nodes",
+            cluster_name=cluster.name,
+            node_role_arn=node_role.arn,
+            # The zone of the GPU pool: the control plane, NATS and the cache talk to GPU nodes without crossing zones.
+            subnet_ids=[private_subnets[0].id],
+            instance_types=[t.system_nodes.instance_type],
+            ami_type="AL2023_x86_64_STANDARD",
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                desired_size=t.system_nodes.count, min_size=t.system_nodes.count, max_size=t.system_nodes.count
+            ),
+            labels=SYSTEM_LABELS,
+            # Nodes cannot join before their role can pull images and run the CNI.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=node_policies),
+        )
+        if args.fsx_csi:
+            self._fsx_csi(name, cluster)
+
+        self.cluster_name = cluster.name
+        self.node_role_arn = node_role.arn
+        self.vpc_id = self._vpc.id
+        self.gpu_subnet_id = private_subnets[0].id
+        self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(
+                lambda v: aws_specs.kubeconfig(v[0], v[1], v[2], args.region)
+            )
+        )
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            # Helm releases and Jobs wait for running pods, which need schedulable nodes.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[system_nodes]),
+        )
+        self._device_plugins(name)
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "kubeconfig": self.kubeconfig,
+                "vpc_id": self.vpc_id,
+                "gpu_subnet_id": self.gpu_subnet_id,
+            }
+        )
+
+    def _network(self, name: str, t: EksTarget, child: pulumi.ResourceOptions) -> list[aws.ec2.Subnet]:
+        """A VPC with a public and a private subnet per zone and one NAT gateway (nodes pull images through it)."""
+        self._vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=t.vpc_cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": t.cluster_name},
+            opts=child,
+        )
+        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self._vpc.id, opts=child)
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public-rt",
+            vpc_id=self._vpc.id,
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)],
+            opts=child,
+        )
+        public, private = [], []
+        for plan in aws_specs.subnet_plan(t.vpc_cidr, t.availability_zones):
+            pub = aws.ec2.Subnet(
+                f"{name}-public-{plan.zone}",
+                vpc_id=self._vpc.id,
+                cidr_block=plan.public_cidr,
+                availability_zone=plan.zone,
+                map_public_ip_on_launch=True,
+                tags={"kubernetes.io/role/elb": "1"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{plan.zone}", subnet_id=pub.id, route_table_id=public_rt.id, opts=child
+            )
+            public.append(pub)
+            private.append(
+                aws.ec2.Subnet(
+                    f"{name}-private-{plan.zone}",
+                    vpc_id=self._vpc.id,
+                    cidr_block=plan.private_cidr,
+                    availability_zone=plan.zone,
+                    tags={"kubernetes.io/role/internal-elb": "1"},
+                    opts=child,
+                )
+            )
+        eip = aws.ec2.Eip(f"{name}-nat-ip", domain="vpc", opts=child)
+        nat = aws.ec2.NatGateway(f"{name}-nat", subnet_id=public[0].id, allocation_id=eip.id, opts=child)
+        private_rt = aws.ec2.RouteTable(
+            f"{name}-private-rt",
+            vpc_id=self._vpc.id,
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
+            opts=child,
+        )
+        for plan, sub in zip(aws_specs.subnet_plan(t.vpc_cidr, t.availability_zones), private, strict=True):
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{plan.zone}", subnet_id=sub.id, route_table_id=private_rt.id, opts=child
+            )
+        return private
+
+    def _fsx_csi(self, name: str, cluster: aws.eks.Cluster) -> None:
+        """The FSx for Lustre CSI driver as an EKS add-on; its controller gets an IAM role through Pod Identity."""
+        child = pulumi.ResourceOptions(parent=self)
+        agent = aws.eks.Addon(
+            f"{name}-pod-identity-agent",
+            cluster_name=cluster.name,
+            addon_name="eks-pod-identity-agent",
+            addon_version=versions.POD_IDENTITY_ADDON_VERSION,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-fsx-csi-role",
+            assume_role_policy=_assume_role("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-fsx-csi-policy",
+            role=role.name,
+            policy_arn="arn:aws:iam::aws:policy/AmazonFSxFullAccess",
+            opts=child,
+        )
+        association = aws.eks.PodIdentityAssociation(
+            f"{name}-fsx-csi-identity",
+            cluster_name=cluster.name,
+            namespace="kube-system",
+            service_account="fsx-csi-controller-sa",
+            role_arn=role.arn,
+            # The agent must run before the association can hand out credentials.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[agent]),
+        )
+        aws.eks.Addon(
+            f"{name}-fsx-csi",
+            cluster_name=cluster.name,
+            addon_name="aws-fsx-csi-driver",
+            addon_version=versions.FSX_CSI_ADDON_VERSION,
+            # The controller's first credentials request must find the association.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[association]),
+        )
+
+    def _device_plugins(self, name: str) -> None:
+        """NVIDIA and EFA device plugins: the EKS GPU AMIs carry drivers, not the plugins that advertise devices."""
+        gpu_toleration = {"key": GPU_TAINT.key, "operator": "Exists", "effect": GPU_TAINT.effect}
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=self.provider)
+        k8s.helm.v3.Release(
+            f"{name}-nvidia-device-plugin",
+            name="nvidia-device-plugin",
+            chart=versions.NVIDIA_DEVICE_PLUGIN_CHART,
+            version=versions.NVIDIA_DEVICE_PLUGIN_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.NVIDIA_DEVICE_PLUGIN_REPO),
+            namespace="kube-system",
+            values={"tolerations": [gpu_toleration, {"key": "CriticalAddonsOnly", "operator": "Exists"}]},
+            opts=on_cluster,
+        )
+        k8s.helm.v3.Release(
+            f"{name}-efa-device-plugin",
+            name="aws-efa-k8s-device-plugin",
+            chart=versions.EFA_DEVICE_PLUGIN_CHART,
+            version=versions.EFA_DEVICE_PLUGIN_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.EFA_DEVICE_PLUGIN_REPO),
+            namespace="kube-system",
+            values={"tolerations": [gpu_toleration]},
+            opts=on_cluster,
+        )

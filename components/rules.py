@@ -1,0 +1,175 @@
+"""Cross-field rules: the arithmetic a stack must satisfy before any resource is registered.
+
+Each rule returns Problems naming the config key and the fix, so a user who rents GPUs by the hour learns about a
+wrong number from `pulumi preview`, not from a crash-looping pod.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from components import catalog
+from components.config import EksTarget, GpuPool, StackConfig, Worker
+from components.errors import Problem
+
+PROJECT = "dsr1"
+CACHE_HEADROOM = 1.10
+"""The cache must hold the checkpoint plus 10% for the Hub's metadata, partial files of a resumed download, and
+the serving engines' compiled kernels."""
+FSX_PERSISTENT_2_SIZES = "1200 GiB or a multiple of 2400 GiB"
+
+
+def key(path: str) -> str:
+    return f"{PROJECT}:{path}"
+
+
+@dataclass(frozen=True)
+class GpuShape:
+    gpus_per_node: int
+    gpu_memory_bytes: int
+
+
+def gpu_shape(pool: GpuPool) -> GpuShape | None:
+    """GPUs per node and memory per GPU, from the catalog or, on an existing cluster, from the pool's own keys."""
+    if pool.instance_type is not None:
+        t = catalog.INSTANCE_TYPES[pool.instance_type]
+        return GpuShape(t.gpus, t.gpu_memory_bytes)
+    if pool.gpus_per_node is not None and pool.gpu_memory_gib is not None:
+        return GpuShape(pool.gpus_per_node, int(pool.gpu_memory_gib * catalog.GIB))
+    return None
+
+
+def gib(n: float) -> str:
+    return f"{n / catalog.GIB:.1f} GiB"
+
+
+def _target(cfg: StackConfig, aws_region: str | None) -> Iterator[Problem]:
+    pool = cfg.gpu_pool
+    if isinstance(cfg.target, EksTarget):
+        if not aws_region:
+            yield Problem("aws:region", "is not set; the EKS cluster needs a region.", "pulumi config set aws:region us-east-1")
+        elif not all(z.startswith(aws_region) for z in cfg.target.availability_zones):
+            yield Problem(
+                key("target.availabilityZones"),
+                f"{cfg.target.availability_zones} are not all zones of {aws_region}.",
+                f"list zones of {aws_region} (e.g. {aws_region}a).",
+            )
+        if pool.instance_type is None:
+            yield Problem(key("gpuPool.instanceType"), "is required on EKS.", f"one of {sorted(catalog.INSTANCE_TYPES)}.")
+        if pool.fabric != "efa":
+            yield Problem(key("gpuPool.fabric"), f"{pool.fabric!r} does not exist on AWS.", "set it to efa.")
+        if cfg.model_cache.storage == "storage-class" and not cfg.model_cache.storage_class:
+            yield Problem(key("modelCache.storageClass"), "is required with storage: storage-class.", "name a RWX class.")
+    else:
+        if pool.fabric == "efa":
+            yield Problem(key("gpuPool.fabric"), "efa exists only on the EKS target.", "use infiniband, roce or none.")
+        if pool.capacity.type != "on-demand":
+            yield Problem(key("gpuPool.capacity.type"), "is AWS-only.", "remove gpuPool.capacity on an existing cluster.")
+        if pool.fabric in ("infiniband", "roce") and not (pool.rdma_resource and pool.rdma_per_node):
+            yield Problem(
+                key("gpuPool.rdmaResource"),
+                f"fabric {pool.fabric} needs the RDMA device's resource name and count per node.",
+                "set gpuPool.rdmaResource (e.g. rdma/ib) and gpuPool.rdmaPerNode.",
+            )
+        if cfg.model_cache.storage == "fsx-lustre":
+            yield Problem(key("modelCache.storage"), "fsx-lustre is created only on EKS.", "use storage-class.")
+        if cfg.model_cache.storage == "storage-class" and not cfg.model_cache.storage_class:
+            yield Problem(key("modelCache.storageClass"), "is required with storage: storage-class.", "name a RWX class.")
+    if gpu_shape(pool) is None:
+        yield Problem(
+            key("gpuPool.instanceType"),
+            "is not set, and neither are gpuPool.gpusPerNode and gpuPool.gpuMemoryGib.",
+            "name a catalog instance type, or give both GPU keys.",
+        )
+
+
+def _capacity(pool: GpuPool) -> Iterator[Problem]:
+    cap = pool.capacity
+    if cap.type == "on-demand":
+        if cap.id or cap.instance_count:
+            yield Problem(key("gpuPool.capacity.id"), "is set but type is on-demand.", "set type or remove the id.")
+        return
+    if not cap.id or not cap.instance_count:
+        yield Problem(
+            key("gpuPool.capacity"),
+            f"type {cap.type} needs the reservation's id and instanceCount.",
+            "set gpuPool.capacity.id (cr-...) and gpuPool.capacity.instanceCount.",
+        )
+    elif pool.node_count > cap.instance_count:
+        yield Problem(
+            key("gpuPool.nodeCount"),
+            f"{pool.node_count} nodes exceed the {cap.type} {cap.id}, which holds {cap.instance_count} instances.",
+            f"lower gpuPool.nodeCount to at most {cap.instance_count} or use a larger {cap.type}.",
+        )
+
+
+def _worker(role: str, w: Worker, shape: GpuShape, model: catalog.Model) -> Iterator[Problem]:
+    path = f"serving.{role}"
+    gpus = w.nodes * shape.gpus_per_node
+    if w.tp != gpus:
+        yield Problem(
+            key(f"{path}.tp"),
+            f"tp={w.tp} does not match the worker's GPUs: nodes ({w.nodes}) x GPUs per node ({shape.gpus_per_node})"
+            f" = {gpus}.",
+            f"set {path}.tp to {gpus} or change {path}.nodes.",
+        )
+        return
+    if w.tp % w.dp:
+        yield Problem(key(f"{path}.dp"), f"dp={w.dp} does not divide tp={w.tp}.", f"use a divisor of {w.tp}.")
+    if w.dp > 1 and not w.enable_dp_attention:
+        yield Problem(
+            key(f"{path}.enableDpAttention"),
+            f"dp={w.dp} needs DP attention in SGLang.",
+            f"set {path}.enableDpAttention: true or dp: 1.",
+        )
+    if w.ep not in (1, w.tp):
+        yield Problem(key(f"{path}.ep"), f"ep={w.ep} must be 1 or equal tp={w.tp}.", f"set ep to 1 or {w.tp}.")
+    need = model.weight_bytes / gpus
+    have = shape.gpu_memory_bytes * w.mem_fraction_static
+    if need > have:
+        yield Problem(
+            key(f"{path}.memFractionStatic"),
+            f"each of the worker's {gpus} GPUs must hold {gib(need)} of {model.hf_id}'s weights, but only {gib(have)}"
+            f" is available ({gib(shape.gpu_memory_bytes)} x {w.mem_fraction_static}).",
+            "give the worker more GPUs (nodes, tp) or a smaller checkpoint.",
+        )
+
+
+def _pool_size(cfg: StackConfig) -> Iterator[Problem]:
+    s = cfg.serving
+    needed = sum(w.replicas * w.nodes for w in (s.prefill, s.decode))
+    if needed > cfg.gpu_pool.node_count:
+        yield Problem(
+            key("gpuPool.nodeCount"),
+            f"{cfg.gpu_pool.node_count} nodes cannot hold the graph's workers, which need {needed}"
+            f" (prefill {s.prefill.replicas} x {s.prefill.nodes}, decode {s.decode.replicas} x {s.decode.nodes}).",
+            f"set gpuPool.nodeCount to {needed}.",
+        )
+
+
+def _cache(cfg: StackConfig, model: catalog.Model) -> Iterator[Problem]:
+    c = cfg.model_cache
+    need = model.weight_bytes * CACHE_HEADROOM
+    if c.size_gib * catalog.GIB < need:
+        yield Problem(
+            key("modelCache.sizeGib"),
+            f"{c.size_gib} GiB cannot hold {model.hf_id} ({gib(model.weight_bytes)}) with 10% headroom ({gib(need)}).",
+            f"set modelCache.sizeGib to at least {int(need / catalog.GIB) + 1}.",
+        )
+    if c.storage == "fsx-lustre" and not (c.size_gib == 1200 or c.size_gib % 2400 == 0):
+        yield Problem(
+            key("modelCache.sizeGib"),
+            f"{c.size_gib} GiB is not a size FSx for Lustre PERSISTENT_2 offers.",
+            f"use {FSX_PERSISTENT_2_SIZES}.",
+        )
+
+
+def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
+    """All cross-field problems of a structurally valid config, in the order a user should fix them."""
+    found = [*_target(cfg, aws_region), *_capacity(cfg.gpu_pool), *_pool_size(cfg)]
+    model = catalog.MODELS[cfg.model.key]
+    shape = gpu_shape(cfg.gpu_pool)
+    if shape is not None:
+        for role in ("prefill", "decode"):
+            found += _worker(role, getattr(cfg.serving, role), shape, model)
+    found += _cache(cfg, model)
+    return found

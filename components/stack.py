@@ -1,0 +1,110 @@
+"""The whole stack as one dependency graph: cluster, GPU pool, cache, download and serving graph."""
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import catalog
+from components.config import EksTarget, StackConfig
+from components.disagg_inference_graph import DisaggInferenceGraph, DisaggInferenceGraphArgs
+from components.eks_cluster import EksCluster, EksClusterArgs
+from components.gpu_node_pool import AwsPlacement, GpuNodePool, GpuNodePoolArgs
+from components.graph_spec import GraphSpec
+from components.model_cache import FsxPlacement, ModelCache, ModelCacheArgs
+from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
+from components.model_layout import cache_pvc_name, model_dir
+from components.scheduling import SYSTEM_LABELS, pool_scheduling
+
+POOL_NAME = "gpu"
+
+
+def _cluster(cfg: StackConfig, region: str | None) -> tuple[k8s.Provider, EksCluster | None]:
+    if isinstance(cfg.target, EksTarget):
+        assert region is not None, "rules.problems() requires aws:region on EKS"
+        cluster = EksCluster(
+            "cluster", EksClusterArgs(cfg.target, region, fsx_csi=cfg.model_cache.storage == "fsx-lustre")
+        )
+        return cluster.provider, cluster
+    provider = k8s.Provider("cluster-k8s", kubeconfig=cfg.target.kubeconfig, context=cfg.target.context)
+    return provider, None
+
+
+def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str]) -> dict[str, object]:
+    """Register every resource of the stack and return the stack's outputs."""
+    model = catalog.MODELS[cfg.model.key]
+    provider, cluster = _cluster(cfg, region)
+    on_cluster = pulumi.ResourceOptions(providers=[provider])
+    system_selector = SYSTEM_LABELS if cluster else {}
+
+    scheduling = pool_scheduling(cfg.gpu_pool, POOL_NAME)
+    placement = (
+        AwsPlacement(
+            cluster.cluster_name,
+            cluster.node_role_arn,
+            cluster.gpu_subnet_id,
+            cluster.vpc_id,
+            cluster.cluster_security_group_id,
+        )
+        if cluster
+        else None
+    )
+    pool = GpuNodePool(POOL_NAME, GpuNodePoolArgs(cfg.gpu_pool, scheduling, placement))
+
+    namespace = k8s.core.v1.Namespace(
+        "namespace", metadata={"name": cfg.serving.namespace}, opts=pulumi.ResourceOptions(provider=provider)
+    )
+    cache = ModelCache(
+        "model-cache",
+        ModelCacheArgs(
+            spec=cfg.model_cache,
+            claim_name=cache_pvc_name(model),
+            namespace=namespace.metadata.name,
+            fsx=FsxPlacement(cluster.vpc_id, cluster.gpu_subnet_id, cluster.cluster_security_group_id)
+            if cluster
+            else None,
+        ),
+        opts=on_cluster,
+    )
+    # The download needs only the cache: it runs on CPU nodes while the GPU pool is still being provisioned.
+    download = ModelDownloadJob(
+        "model-download",
+        ModelDownloadJobArgs(
+            model=model,
+            revision=cfg.model.revision,
+            namespace=namespace.metadata.name,
+            claim_name=cache.claim_name,
+            hf_token=hf_token,
+            node_selector=system_selector,
+        ),
+        opts=on_cluster,
+    )
+    spec = GraphSpec(
+        serving=cfg.serving,
+        model_dir=model_dir(model, cfg.model.revision),
+        served_model_name=model.hf_id,
+        pvc_name=cache_pvc_name(model),
+        pool=scheduling,
+        system_selector=system_selector,
+    )
+    graph = DisaggInferenceGraph(
+        "inference",
+        DisaggInferenceGraphArgs(
+            spec=spec, platform_namespace=cfg.dynamo.namespace, pin_control_plane=bool(cluster), after=[download, pool]
+        ),
+        opts=on_cluster,
+    )
+    outputs: dict[str, object] = {
+        "frontendUrl": graph.frontend_url,
+        "portForwardCommand": graph.port_forward_command,
+        "graphName": graph.graph_name,
+        "downloadJob": download.job_name,
+        "downloadLogsCommand": download.logs_command,
+        "modelCacheClaim": cache.claim_name,
+        "gpus": pool.gpus,
+        "gpuNodes": cfg.gpu_pool.node_count,
+        "gpuCostPerHourUsd": round(pool.price_per_hour_usd, 2),
+    }
+    if cluster:
+        outputs["clusterName"] = cluster.cluster_name
+        outputs["kubeconfig"] = cluster.kubeconfig
+        outputs["gpuNodeGroup"] = pool.node_group_name
+    return outputs

@@ -1,0 +1,101 @@
+"""Turn a recorded run into the render's files: manifests.yaml, resources.json and a summary."""
+
+import heapq
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from offline.mocks import Registration, scrub
+from offline.run import Run
+
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def dependency_order(regs: list[Registration]) -> list[Registration]:
+    """Topological order (dependencies and parents first), ties broken by type and name so output is stable."""
+    by_urn = {r.urn: r for r in regs}
+    preds = {r.urn: {d for d in [*r.dependencies, r.parent] if d in by_urn} for r in regs}
+    succs: dict[str, list[str]] = {u: [] for u in by_urn}
+    for u, ps in preds.items():
+        for p in ps:
+            succs[p].append(u)
+    remaining = {u: len(ps) for u, ps in preds.items()}
+    ready = [(by_urn[u].type, u) for u, n in remaining.items() if n == 0]
+    heapq.heapify(ready)
+    ordered: list[Registration] = []
+    while ready:
+        _, u = heapq.heappop(ready)
+        ordered.append(by_urn[u])
+        for s in succs[u]:
+            remaining[s] -= 1
+            if remaining[s] == 0:
+                heapq.heappush(ready, (by_urn[s].type, s))
+    if len(ordered) != len(regs):
+        raise RuntimeError("dependency cycle among registered resources")
+    return ordered
+
+
+def inputs(reg: Registration) -> dict[str, Any]:
+    return {k: v for k, v in scrub(reg.wire_inputs).items() if not k.startswith("__")}
+
+
+def kubernetes_object(reg: Registration) -> dict[str, Any] | None:
+    """The object sent to the API server; a Helm release as its chart coordinates and values."""
+    if not reg.custom or not reg.type.startswith("kubernetes:"):
+        return None
+    data = inputs(reg)
+    if reg.type == HELM_RELEASE:
+        repo = (data.get("repositoryOpts") or {}).get("repo")
+        return {
+            "apiVersion": "helm.sh/v3",
+            "kind": "Release",
+            "metadata": {"name": data.get("name"), "namespace": data.get("namespace")},
+            "chart": {"name": data.get("chart"), "version": data.get("version"), "repository": repo},
+            "values": data.get("values", {}),
+        }
+    head = {k: data.pop(k) for k in ("apiVersion", "kind", "metadata") if k in data}
+    return {**head, **data}
+
+
+def manifests(run: Run) -> list[dict[str, Any]]:
+    return [o for o in (kubernetes_object(r) for r in dependency_order(run.registrations)) if o is not None]
+
+
+def resource_entries(run: Run) -> list[dict[str, Any]]:
+    return [
+        {
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "parent": r.parent,
+            "dependsOn": sorted(set(r.dependencies)),
+            "inputs": inputs(r),
+        }
+        for r in dependency_order(run.registrations)
+    ]
+
+
+def summary(run: Run) -> str:
+    counts = Counter(r.type for r in run.registrations)
+    out = run.outputs
+    lines = [f"stack {run.settings.stack}: {len(run.registrations)} resources"]
+    lines += [f"  {n:3d} {t}" for t, n in sorted(counts.items())]
+    lines.append(
+        f"GPUs: {out.get('gpus')} on {out.get('gpuNodes')} nodes; "
+        f"estimated GPU cost ${out.get('gpuCostPerHourUsd')}/h (list price, see components/catalog.py)"
+    )
+    if "frontendUrl" in out:
+        lines.append(f"endpoint: {out['frontendUrl']}  (from a laptop: {out.get('portForwardCommand')})")
+    lines += [f"note: {n}" for n in run.settings.notices]
+    return "\n".join(lines)
+
+
+def write(run: Run, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    docs = manifests(run)
+    (out_dir / "manifests.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False, width=120))
+    (out_dir / "resources.json").write_text(json.dumps(resource_entries(run), indent=2) + "\n")
+    (out_dir / "outputs.json").write_text(json.dumps(run.outputs, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,50 @@
+"""Run `__main__.py` for a named stack under mocks and return what it registered."""
+
+import runpy
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import settings, stack
+from pulumi.runtime.sync_await import _sync_await
+
+from offline.mocks import RecordingMonitor, Registration, StackMocks
+from offline.stack_files import StackSettings
+
+
+@dataclass
+class Run:
+    settings: StackSettings
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    """Stack outputs, secrets as "[secret]"."""
+
+
+def run_program(root: Path, stack_settings: StackSettings) -> Run:
+    """Evaluate the program as `pulumi up` would, against mocks; errors (e.g. ConfigError) propagate."""
+    settings.ROOT.set(None)  # the root Stack survives set_mocks; a stale one would collect this run's exports too
+    mocks = StackMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(
+        mocks, project=stack_settings.project, stack=stack_settings.stack, preview=False, monitor=monitor
+    )
+    pulumi.runtime.set_all_config(dict(stack_settings.config), secret_keys=sorted(stack_settings.secret_keys))
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    main = str(root / "__main__.py")
+    _sync_await(stack.run_pulumi_func(lambda: runpy.run_path(main, run_name="__main__")))
+    return Run(stack_settings, monitor.registrations, _stack_outputs())
+
+
+def _stack_outputs() -> dict[str, Any]:
+    """The root Stack's exports, resolved; a secret output is reported as "[secret]", never its value."""
+    root = settings.get_root_resource()
+    exported: dict[str, Any] = getattr(root, "outputs", {})
+    resolved: dict[str, Any] = {}
+    for name, value in exported.items():
+        out = pulumi.Output.from_input(value)
+        secret = _sync_await(out.is_secret())
+        resolved[name] = "[secret]" if secret else _sync_await(out.future())
+    return resolved

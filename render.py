@@ -1,0 +1,45 @@
+"""Render a stack offline: run the program under Pulumi's mocks and write what it would create.
+
+    python render.py --stack h200-sglang-8 --out build [--config KEY=VALUE ...]
+
+Exit status 2 with one message on stderr, and nothing written, when the stack's configuration is invalid.
+"""
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", required=True, help="stack name (Pulumi.<stack>.yaml)")
+    parser.add_argument("--out", required=True, type=Path, help="directory for manifests.yaml and resources.json")
+    parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+    from components.errors import ConfigError
+    from offline import report
+    from offline.run import run_program
+    from offline.stack_files import read_stack
+
+    try:
+        settings = read_stack(ROOT, args.stack, args.config)
+        run = run_program(ROOT, settings)
+    except ConfigError as e:
+        print(f"{args.stack}: {e}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError) as e:
+        print(f"{args.stack}: {e}", file=sys.stderr)
+        return 2
+    report.write(run, args.out)
+    print(report.summary(run))
+    print(f"wrote {args.out}/manifests.yaml, {args.out}/resources.json, {args.out}/outputs.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
