@@ -6,7 +6,7 @@ limits live here; the arithmetic across fields (GPUs, memory, node counts) lives
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from components import catalog, versions
@@ -15,8 +15,19 @@ DnsLabel = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[
 CommitSha = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
 Quantity = Annotated[str, StringConstraints(pattern=r"^[0-9]+(Ki|Mi|Gi|Ti)$")]
 Fabric = Literal["efa", "infiniband", "roce", "none"]
-ModelKey = Literal[tuple(catalog.MODELS)]  # type: ignore[valid-type]
-InstanceTypeName = Literal[tuple(catalog.INSTANCE_TYPES)]  # type: ignore[valid-type]
+
+
+def _in_catalog(kind: str, known: dict[str, object]) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in known:
+            raise ValueError(f"unknown {kind} {value!r}; the catalog has {', '.join(sorted(known))}")
+        return value
+
+    return AfterValidator(check)
+
+
+ModelKey = Annotated[str, _in_catalog("model", dict(catalog.MODELS))]
+InstanceTypeName = Annotated[str, _in_catalog("instance type", dict(catalog.INSTANCE_TYPES))]
 
 
 class Section(BaseModel):
@@ -26,7 +37,9 @@ class Section(BaseModel):
 
 
 class SystemNodes(Section):
-    instance_type: str = Field("m7i.4xlarge", description="CPU instance type for the Dynamo control plane and the download Job.")
+    instance_type: str = Field(
+        "m7i.4xlarge", description="CPU instance type for the Dynamo control plane and the download Job."
+    )
     count: int = Field(2, ge=1, le=10, description="Number of CPU system nodes (in the GPU pool's zone).")
 
 
@@ -68,14 +81,18 @@ class GpuPool(Section):
         None, description="GPU instance type from the catalog (required on EKS)."
     )
     node_count: int = Field(ge=1, description="GPU nodes in the pool.")
-    fabric: Fabric = Field("efa", description="Inter-node fabric: efa on AWS; infiniband or roce on an existing cluster.")
+    fabric: Fabric = Field(
+        "efa", description="Inter-node fabric: efa on AWS; infiniband or roce on an existing cluster."
+    )
     capacity: Capacity = Field(default_factory=Capacity, description="Purchase option (AWS only).")
     gpus_per_node: int | None = Field(None, ge=1, description="Existing cluster without instanceType: GPUs per node.")
     gpu_memory_gib: float | None = Field(None, gt=0, description="Existing cluster without instanceType: GiB per GPU.")
     node_labels: dict[str, str] | None = Field(
         None, description="Labels that select the pool's nodes (default on EKS: dsr1.io/pool=gpu)."
     )
-    taints: list[Taint] | None = Field(None, description="Taints on the pool's nodes (default: nvidia.com/gpu NoSchedule).")
+    taints: list[Taint] | None = Field(
+        None, description="Taints on the pool's nodes (default: nvidia.com/gpu NoSchedule)."
+    )
     rdma_resource: str | None = Field(
         None, description="Existing cluster: extended resource name of the RDMA device (e.g. rdma/ib)."
     )

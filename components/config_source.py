@@ -3,6 +3,7 @@
 Nothing else in the program reads `pulumi.Config`; components get validated values.
 """
 
+import contextlib
 import difflib
 import json
 import typing
@@ -29,10 +30,8 @@ def _project_values(project: str) -> dict[str, Any]:
         if ns != project or name == HF_TOKEN_KEY:
             continue
         if isinstance(value, str) and value[:1] in "[{":
-            try:
+            with contextlib.suppress(json.JSONDecodeError):  # a plain string that starts with a bracket
                 value = json.loads(value)
-            except json.JSONDecodeError:
-                pass
         values[name] = value
     return values
 
@@ -76,7 +75,9 @@ def _problem(err: Any, values: Mapping[str, Any]) -> Problem:
         hint = f"did you mean {close[0]!r}? " if close else ""
         return Problem(name, "is not a known key.", f"{hint}known keys here: {', '.join(known)}.")
     if err["type"] == "missing":
-        return Problem(name, "is required.", f"pulumi config set --path '{dotted}' <value>, or add it to the stack file.")
+        return Problem(
+            name, "is required.", f"pulumi config set --path '{dotted}' <value>, or add it to the stack file."
+        )
     return Problem(name, f"{err['msg']} (got {err.get('input')!r}).", "see the key's description in Pulumi.yaml.")
 
 

@@ -60,5 +60,9 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
         self.frontend_url = f"http://{service}.{s.namespace}.svc.cluster.local:{port}/v1"
         self.port_forward_command = f"kubectl -n {s.namespace} port-forward svc/{service} {port}:{port}"
         self.register_outputs(
-            {"graph_name": self.graph_name, "frontend_url": self.frontend_url, "port_forward": self.port_forward_command}
+            {
+                "graph_name": self.graph_name,
+                "frontend_url": self.frontend_url,
+                "port_forward": self.port_forward_command,
+            }
         )

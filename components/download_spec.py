@@ -47,7 +47,10 @@ def download_job(
     token_secret: pulumi.Input[str],
     node_selector: dict[str, str],
 ) -> dict[str, Any]:
-    """A batch/v1 Job (namespace, claim and secret may be Outputs); the token reaches it as a mounted file (HF_TOKEN_PATH), never as an env value or argument."""
+    """A batch/v1 Job (namespace, claim and secret may be Outputs).
+
+    The token reaches it as a mounted file (HF_TOKEN_PATH), never as an env value or an argument.
+    """
     labels = {"app.kubernetes.io/name": "model-download", "dsr1.io/model": model.key}
     container = {
         "name": "download",

@@ -51,7 +51,9 @@ class EksCluster(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         private_subnets = self._network(name, t, child)
 
-        cluster_role = aws.iam.Role(f"{name}-cluster-role", assume_role_policy=_assume_role("eks.amazonaws.com"), opts=child)
+        cluster_role = aws.iam.Role(
+            f"{name}-cluster-role", assume_role_policy=_assume_role("eks.amazonaws.com"), opts=child
+        )
         cluster_policy = aws.iam.RolePolicyAttachment(
             f"{name}-cluster-policy",
             role=cluster_role.name,

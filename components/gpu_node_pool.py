@@ -87,7 +87,10 @@ class GpuNodePool(pulumi.ComponentResource):
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                     device_name="/dev/xvda",
                     ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                        volume_size=itype.root_volume_gib, volume_type="gp3", encrypted="true", delete_on_termination="true"
+                        volume_size=itype.root_volume_gib,
+                        volume_type="gp3",
+                        encrypted="true",
+                        delete_on_termination="true",
                     ),
                 )
             ],
@@ -124,8 +127,11 @@ class GpuNodePool(pulumi.ComponentResource):
             # nvidia.com/gpu.present is what the NVIDIA device plugin's default affinity selects.
             labels={**self.scheduling.labels, "nvidia.com/gpu.present": "true"},
             taints=aws_specs.eks_taints(self.scheduling.taints),
-            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version=template.latest_version.apply(str)),
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)
+            ),
             # p5en nodes take 15-30 minutes to boot, run their health checks and join.
             opts=pulumi.ResourceOptions(parent=self, custom_timeouts=pulumi.CustomTimeouts(create="60m", update="60m")),
         )
-        return node_group.node_group_name
+        name_out: pulumi.Output[str] = node_group.node_group_name
+        return name_out

@@ -46,7 +46,9 @@ def _target(cfg: StackConfig, aws_region: str | None) -> Iterator[Problem]:
     pool = cfg.gpu_pool
     if isinstance(cfg.target, EksTarget):
         if not aws_region:
-            yield Problem("aws:region", "is not set; the EKS cluster needs a region.", "pulumi config set aws:region us-east-1")
+            yield Problem(
+                "aws:region", "is not set; the EKS cluster needs a region.", "pulumi config set aws:region us-east-1"
+            )
         elif not all(z.startswith(aws_region) for z in cfg.target.availability_zones):
             yield Problem(
                 key("target.availabilityZones"),
@@ -54,16 +56,22 @@ def _target(cfg: StackConfig, aws_region: str | None) -> Iterator[Problem]:
                 f"list zones of {aws_region} (e.g. {aws_region}a).",
             )
         if pool.instance_type is None:
-            yield Problem(key("gpuPool.instanceType"), "is required on EKS.", f"one of {sorted(catalog.INSTANCE_TYPES)}.")
+            yield Problem(
+                key("gpuPool.instanceType"), "is required on EKS.", f"one of {sorted(catalog.INSTANCE_TYPES)}."
+            )
         if pool.fabric != "efa":
             yield Problem(key("gpuPool.fabric"), f"{pool.fabric!r} does not exist on AWS.", "set it to efa.")
         if cfg.model_cache.storage == "storage-class" and not cfg.model_cache.storage_class:
-            yield Problem(key("modelCache.storageClass"), "is required with storage: storage-class.", "name a RWX class.")
+            yield Problem(
+                key("modelCache.storageClass"), "is required with storage: storage-class.", "name a RWX class."
+            )
     else:
         if pool.fabric == "efa":
             yield Problem(key("gpuPool.fabric"), "efa exists only on the EKS target.", "use infiniband, roce or none.")
         if pool.capacity.type != "on-demand":
-            yield Problem(key("gpuPool.capacity.type"), "is AWS-only.", "remove gpuPool.capacity on an existing cluster.")
+            yield Problem(
+                key("gpuPool.capacity.type"), "is AWS-only.", "remove gpuPool.capacity on an existing cluster."
+            )
         if pool.fabric in ("infiniband", "roce") and not (pool.rdma_resource and pool.rdma_per_node):
             yield Problem(
                 key("gpuPool.rdmaResource"),
@@ -73,7 +81,9 @@ def _target(cfg: StackConfig, aws_region: str | None) -> Iterator[Problem]:
         if cfg.model_cache.storage == "fsx-lustre":
             yield Problem(key("modelCache.storage"), "fsx-lustre is created only on EKS.", "use storage-class.")
         if cfg.model_cache.storage == "storage-class" and not cfg.model_cache.storage_class:
-            yield Problem(key("modelCache.storageClass"), "is required with storage: storage-class.", "name a RWX class.")
+            yield Problem(
+                key("modelCache.storageClass"), "is required with storage: storage-class.", "name a RWX class."
+            )
     if gpu_shape(pool) is None:
         yield Problem(
             key("gpuPool.instanceType"),

@@ -28,12 +28,21 @@ class Registration:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+def mask(value: Any) -> Any:
+    """A secret's shape without its content: keys stay (they are not secret), every value becomes "[secret]"."""
+    if isinstance(value, dict):
+        return {k: mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    return "[secret]"
+
+
 def scrub(value: Any) -> Any:
-    """Wire format to plain data: secrets become "[secret]", resource references their URN, integral floats ints."""
+    """Wire format to plain data: secrets masked, resource references as their URN, integral floats as ints."""
     if isinstance(value, dict):
         sig = value.get(SIG_KEY)
         if sig == SECRET_SIG:
-            return "[secret]"
+            return mask(value.get("value"))
         if sig == RESOURCE_SIG:
             return value.get("urn")
         return {k: scrub(v) for k, v in value.items()}
@@ -54,7 +63,7 @@ class RecordingMonitor(mocks.MockMonitor):
         self.registrations: list[Registration] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             self.registrations.append(
                 Registration(
@@ -84,7 +93,9 @@ class StackMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
         name = args.name
-        state.setdefault("arn", f"arn:aws:mock:::{name}")
+        if args.typ.startswith("aws:"):
+            state.setdefault("arn", f"arn:aws:mock:::{name}")
+            state.setdefault("name", name)  # AWS auto-names what the program leaves unnamed
         if args.typ == "aws:eks/cluster:Cluster":
             state["endpoint"] = f"https://{name}.eks.mock"
             state["certificateAuthority"] = {"data": "bW9jay1jYQ=="}

@@ -56,7 +56,7 @@ def kubernetes_object(reg: Registration) -> dict[str, Any] | None:
             "chart": {"name": data.get("chart"), "version": data.get("version"), "repository": repo},
             "values": data.get("values", {}),
         }
-    head = {k: data.pop(k) for k in ("apiVersion", "kind", "metadata") if k in data}
+    head: dict[str, Any] = {k: data.pop(k) for k in ("apiVersion", "kind", "metadata") if k in data}
     return {**head, **data}
 
 

@@ -34,7 +34,11 @@ def run_program(root: Path, stack_settings: StackSettings) -> Run:
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     main = str(root / "__main__.py")
-    _sync_await(stack.run_pulumi_func(lambda: runpy.run_path(main, run_name="__main__")))
+
+    def program() -> None:
+        runpy.run_path(main, run_name="__main__")
+
+    _sync_await(stack.run_pulumi_func(program))
     return Run(stack_settings, monitor.registrations, _stack_outputs())
 
 

@@ -38,7 +38,9 @@ def read_stack(root: Path, stack: str, overrides: list[str]) -> StackSettings:
         raise FileNotFoundError(f"no stack file {stack_path.name}; stacks: {', '.join(stacks)}")
     project = project_file["name"]
     declared_secret = {
-        _qualify(project, k) for k, v in (project_file.get("config") or {}).items() if isinstance(v, dict) and v.get("secret")
+        _qualify(project, k)
+        for k, v in (project_file.get("config") or {}).items()
+        if isinstance(v, dict) and v.get("secret")
     }
     settings = StackSettings(project, stack)
     for key, value in ((yaml.safe_load(stack_path.read_text()) or {}).get("config") or {}).items():

@@ -1,0 +1,81 @@
+"""Test support: running stacks offline, reading the upstream reference, validating against real schemas."""
+
+import copy
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from offline.run import Run, run_program
+from offline.stack_files import read_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = Path(os.environ.get("DSR1_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
+CRD_PATH = REFERENCE / "dynamo/deploy/operator/config/crd/bases/nvidia.com_dynamographdeployments.yaml"
+RECIPES = REFERENCE / "dynamo/recipes/deepseek-r1"
+K8S_VERSION = "1.31"
+
+
+def render(stack: str, *overrides: str) -> Run:
+    return run_program(ROOT, read_stack(ROOT, stack, list(overrides)))
+
+
+def stack_values(stack: str) -> dict[str, Any]:
+    """The project keys of a stack file, unqualified, as load_stack_config takes them."""
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return {k.split(":", 1)[1]: copy.deepcopy(v) for k, v in config.items() if k.startswith("dsr1:")}
+
+
+def stacks() -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
+
+
+def require_reference(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"upstream reference not found at {path}; set DSR1_REFERENCE_DIR to shared/reference")
+    return path
+
+
+def _strict(schema: Any) -> Any:
+    """The CRD's OpenAPI schema as JSON Schema: nullable and int-or-string mapped, unknown fields refused."""
+    if isinstance(schema, list):
+        return [_strict(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _strict(v) for k, v in schema.items() if not k.startswith("x-kubernetes-")}
+    if schema.get("x-kubernetes-int-or-string"):
+        out.pop("type", None)
+        out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+    if out.pop("nullable", False) and "type" in out:
+        out["type"] = [out["type"], "null"]
+    if (
+        "properties" in schema
+        and "additionalProperties" not in schema
+        and not schema.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        out["additionalProperties"] = False
+    return out
+
+
+_crd_schemas: dict[str, Any] = {}
+
+
+def crd_schema(version: str = "v1alpha1") -> dict[str, Any]:
+    if version not in _crd_schemas:
+        crd = yaml.safe_load(require_reference(CRD_PATH).read_text())
+        (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
+        _crd_schemas[version] = _strict(served["schema"]["openAPIV3Schema"])
+    return _crd_schemas[version]
+
+
+def walk(value: Any) -> Iterator[Any]:
+    yield value
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from walk(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from walk(v)

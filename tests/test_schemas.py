@@ -1,0 +1,50 @@
+"""Every rendered object against real schemas: Kubernetes 1.31 (strict) for built-ins, the Dynamo CRD for DGDs."""
+
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+
+from offline.report import manifests
+from offline.run import Run
+from tests.support import K8S_VERSION, crd_schema
+
+CUSTOM = {"helm.sh/v3", "nvidia.com/v1alpha1"}
+
+
+def builtins(run: Run) -> list[dict[str, Any]]:
+    return [m for m in manifests(run) if m["apiVersion"] not in CUSTOM]
+
+
+def test_there_are_builtin_objects_to_check(sglang8: Run) -> None:
+    kinds = sorted(m["kind"] for m in builtins(sglang8))
+    assert kinds == ["Job", "Namespace", "PersistentVolumeClaim", "Secret", "StorageClass"]
+
+
+def test_builtin_objects_are_valid_kubernetes(sglang8: Run) -> None:
+    for m in builtins(sglang8):
+        kubernetes_validate.validate(m, K8S_VERSION, strict=True)
+
+
+def test_strict_validation_catches_a_misspelt_field(sglang8: Run) -> None:
+    (job,) = [m for m in builtins(sglang8) if m["kind"] == "Job"]
+    job["spec"]["backofLimit"] = 3
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(job, K8S_VERSION, strict=True)
+
+
+def dgds(run: Run) -> list[dict[str, Any]]:
+    return [m for m in manifests(run) if m["kind"] == "DynamoGraphDeployment"]
+
+
+def test_graph_is_valid_against_the_crd(sglang8: Run) -> None:
+    (dgd,) = dgds(sglang8)
+    jsonschema.validate(dgd, crd_schema())
+
+
+def test_crd_check_catches_a_snake_case_field(sglang8: Run) -> None:
+    (dgd,) = dgds(sglang8)
+    dgd["spec"]["services"]["decode"]["shared_memory"] = {"size": "80Gi"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(dgd, crd_schema())

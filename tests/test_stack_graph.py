@@ -1,0 +1,198 @@
+"""The h200-sglang-8 stack under mocks: what each component registers, and the dependency structure."""
+
+from typing import Any
+
+from offline.mocks import Registration
+from offline.report import inputs
+from offline.run import Run
+
+COMPONENTS = {
+    "dsr1:index:EksCluster",
+    "dsr1:index:GpuNodePool",
+    "dsr1:index:ModelCache",
+    "dsr1:index:ModelDownloadJob",
+    "dsr1:index:DisaggInferenceGraph",
+}
+
+
+def one(run: Run, type_: str, name: str | None = None) -> Registration:
+    found = [r for r in run.registrations if r.type == type_ and (name is None or r.name == name)]
+    assert len(found) == 1, f"expected one {type_} {name or ''}, found {[r.name for r in found]}"
+    return found[0]
+
+
+def all_of(run: Run, type_: str) -> list[Registration]:
+    return [r for r in run.registrations if r.type == type_]
+
+
+def closure(run: Run, reg: Registration) -> set[str]:
+    """Every URN a resource waits for, through dependencies and parents' dependencies."""
+    by_urn = {r.urn: r for r in run.registrations}
+    seen: set[str] = set()
+    todo = list(reg.dependencies)
+    while todo:
+        urn = todo.pop()
+        if urn in seen or urn not in by_urn:
+            continue
+        seen.add(urn)
+        r = by_urn[urn]
+        todo += r.dependencies
+        todo += [c.urn for c in run.registrations if c.parent == urn]  # depending on a component waits for children
+    return seen
+
+
+def parent_type(run: Run, reg: Registration) -> str | None:
+    return next((r.type for r in run.registrations if r.urn == reg.parent), None)
+
+
+def test_every_component_is_registered_once(sglang8: Run) -> None:
+    assert {r.type for r in sglang8.registrations if r.type.startswith("dsr1:")} == COMPONENTS
+    for t in COMPONENTS:
+        one(sglang8, t)
+
+
+def test_every_resource_but_the_namespace_lives_inside_a_component(sglang8: Run) -> None:
+    top_level = sorted(r.type for r in sglang8.registrations if parent_type(sglang8, r) in (None, "pulumi:pulumi:Stack"))
+    assert top_level == sorted([*COMPONENTS, "kubernetes:core/v1:Namespace"])
+
+
+def test_kubernetes_resources_use_the_clusters_provider(sglang8: Run) -> None:
+    provider = one(sglang8, "pulumi:providers:kubernetes")
+    assert inputs(provider)["kubeconfig"] == "[secret]"
+    for r in sglang8.registrations:
+        if r.custom and r.type.startswith("kubernetes:"):
+            assert r.provider and r.provider.startswith(provider.urn), r.name
+
+
+def test_launch_template_has_one_efa_interface_per_network_card(sglang8: Run) -> None:
+    lt = inputs(one(sglang8, "aws:ec2/launchTemplate:LaunchTemplate"))
+    nics = lt["networkInterfaces"]
+    assert [n["networkCardIndex"] for n in nics] == list(range(16))
+    assert nics[0]["interfaceType"] == "efa"
+    assert {n["interfaceType"] for n in nics[1:]} == {"efa-only"}
+    # The mocks give every resource the id "<name>-id": each interface carries the EFA group and the cluster's.
+    assert all(n["securityGroups"] == ["gpu-efa-sg-id", "sg-cluster-eks-cluster"] for n in nics)
+
+
+def test_launch_template_requires_imdsv2_and_encrypts_the_root_volume(sglang8: Run) -> None:
+    lt = inputs(one(sglang8, "aws:ec2/launchTemplate:LaunchTemplate"))
+    assert lt["metadataOptions"]["httpTokens"] == "required"
+    (root,) = lt["blockDeviceMappings"]
+    assert root["ebs"]["encrypted"] == "true"
+
+
+def test_efa_security_group_allows_all_traffic_to_and_from_itself(sglang8: Run) -> None:
+    sg = inputs(one(sglang8, "aws:ec2/securityGroup:SecurityGroup", "gpu-efa-sg"))
+    assert {"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}.items() <= sg["ingress"][0].items()
+    assert any(e.get("self") and e["protocol"] == "-1" for e in sg["egress"])
+
+
+def test_on_demand_pool_gets_a_cluster_placement_group(sglang8: Run) -> None:
+    pg = one(sglang8, "aws:ec2/placementGroup:PlacementGroup")
+    assert inputs(pg)["strategy"] == "cluster"
+    lt = inputs(one(sglang8, "aws:ec2/launchTemplate:LaunchTemplate"))
+    assert lt["placement"]["groupName"] == "gpu-placement"
+
+
+def test_gpu_node_group(sglang8: Run) -> None:
+    ng = inputs(one(sglang8, "aws:eks/nodeGroup:NodeGroup", "gpu-nodes"))
+    assert ng["amiType"] == "AL2023_x86_64_NVIDIA"
+    assert ng["instanceTypes"] == ["p5en.48xlarge"]
+    assert ng["scalingConfig"] == {"desiredSize": 2, "minSize": 2, "maxSize": 2}
+    assert ng["capacityType"] == "ON_DEMAND"
+    assert ng["labels"]["dsr1.io/pool"] == "gpu"
+    assert ng["taints"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}]
+    assert ng["releaseVersion"]
+
+
+def test_system_nodes_are_in_the_gpu_pools_zone(sglang8: Run) -> None:
+    system = inputs(one(sglang8, "aws:eks/nodeGroup:NodeGroup", "cluster-system-nodes"))
+    gpu = inputs(one(sglang8, "aws:eks/nodeGroup:NodeGroup", "gpu-nodes"))
+    assert system["subnetIds"] == gpu["subnetIds"]
+    assert system["labels"] == {"dsr1.io/pool": "system"}
+
+
+def test_device_plugins_are_pinned_and_tolerate_the_gpu_taint(sglang8: Run) -> None:
+    releases = {inputs(r)["name"]: inputs(r) for r in all_of(sglang8, "kubernetes:helm.sh/v3:Release")}
+    for name in ("nvidia-device-plugin", "aws-efa-k8s-device-plugin"):
+        assert releases[name]["version"]
+        assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in releases[name]["values"][
+            "tolerations"
+        ]
+
+
+def test_cache_claim_is_rwx_fsx_and_retained(sglang8: Run) -> None:
+    claim = one(sglang8, "kubernetes:core/v1:PersistentVolumeClaim")
+    spec = inputs(claim)["spec"]
+    assert spec["accessModes"] == ["ReadWriteMany"]
+    assert spec["resources"]["requests"]["storage"] == "1200Gi"
+    assert claim.options["retainOnDelete"] is True
+    sc = inputs(one(sglang8, "kubernetes:storage.k8s.io/v1:StorageClass"))
+    assert sc["provisioner"] == "fsx.csi.aws.com" and sc["reclaimPolicy"] == "Retain"
+    assert spec["storageClassName"] == sc["metadata"]["name"]
+
+
+def test_fsx_csi_driver_is_installed_with_its_identity(sglang8: Run) -> None:
+    addons = {inputs(r)["addonName"]: inputs(r) for r in all_of(sglang8, "aws:eks/addon:Addon")}
+    assert set(addons) == {"aws-fsx-csi-driver", "eks-pod-identity-agent"}
+    assert all(a["addonVersion"] for a in addons.values())
+    assoc = inputs(one(sglang8, "aws:eks/podIdentityAssociation:PodIdentityAssociation"))
+    assert assoc["serviceAccount"] == "fsx-csi-controller-sa"
+
+
+def test_download_job_is_unique_per_revision_and_waited_on(sglang8: Run) -> None:
+    job = one(sglang8, "kubernetes:batch/v1:Job")
+    meta = inputs(job)["metadata"]
+    assert meta["name"] == "download-deepseek-r1-56d4cbbb4d"
+    assert job.options["customTimeouts"]["create"] == "360m"
+    assert "pulumi.com/skipAwait" not in meta.get("annotations", {})
+
+
+def test_download_job_reads_the_token_from_the_secret_as_a_file(sglang8: Run) -> None:
+    pod = inputs(one(sglang8, "kubernetes:batch/v1:Job"))["spec"]["template"]["spec"]
+    secret = inputs(one(sglang8, "kubernetes:core/v1:Secret"))
+    (token_volume,) = [v for v in pod["volumes"] if "secret" in v]
+    assert token_volume["secret"]["secretName"] == secret["metadata"]["name"]
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    assert env["HF_TOKEN_PATH"]["value"].startswith("/var/run/secrets/")
+    assert "HF_TOKEN" not in env
+    assert secret["stringData"] == {"token": "[secret]"}
+
+
+def test_download_does_not_wait_for_the_gpu_node_group(sglang8: Run) -> None:
+    job = one(sglang8, "kubernetes:batch/v1:Job")
+    gpu_pool = one(sglang8, "dsr1:index:GpuNodePool")
+    gpu_nodes = one(sglang8, "aws:eks/nodeGroup:NodeGroup", "gpu-nodes")
+    waits_for = closure(sglang8, job)
+    assert gpu_nodes.urn not in waits_for and gpu_pool.urn not in waits_for
+    assert one(sglang8, "kubernetes:core/v1:PersistentVolumeClaim").urn in waits_for
+
+
+def test_graph_waits_for_the_download_the_platform_and_the_gpu_nodes(sglang8: Run) -> None:
+    dgd = one(sglang8, "kubernetes:nvidia.com/v1alpha1:DynamoGraphDeployment")
+    waits_for = closure(sglang8, dgd)
+    assert one(sglang8, "kubernetes:batch/v1:Job").urn in waits_for
+    assert one(sglang8, "aws:eks/nodeGroup:NodeGroup", "gpu-nodes").urn in waits_for
+    platform = [r for r in all_of(sglang8, "kubernetes:helm.sh/v3:Release") if inputs(r)["name"] == "dynamo-platform"]
+    assert platform[0].urn in dgd.dependencies
+
+
+def test_platform_release_is_pinned_and_kept_off_gpu_nodes(sglang8: Run) -> None:
+    (platform,) = [inputs(r) for r in all_of(sglang8, "kubernetes:helm.sh/v3:Release") if inputs(r)["name"] == "dynamo-platform"]
+    assert platform["version"] == "1.3.0" and platform["chart"] == "dynamo-platform"
+    values: dict[str, Any] = platform["values"]
+    terms = values["dynamo-operator"]["controllerManager"]["affinity"]["nodeAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ]["nodeSelectorTerms"]
+    assert terms == [{"matchExpressions": [{"key": "dsr1.io/pool", "operator": "In", "values": ["system"]}]}]
+    assert values["nats"]["podTemplate"]["merge"]["spec"]["affinity"]["nodeAffinity"]
+    assert values["global"]["grove"]["install"] is False  # single-node workers need no gang scheduler
+
+
+def test_outputs(sglang8: Run) -> None:
+    out = sglang8.outputs
+    assert out["frontendUrl"] == "http://sgl-dsr1-8gpu-frontend.dynamo.svc.cluster.local:8000/v1"
+    assert out["portForwardCommand"] == "kubectl -n dynamo port-forward svc/sgl-dsr1-8gpu-frontend 8000:8000"
+    assert out["kubeconfig"] == "[secret]"
+    assert out["gpus"] == 16 and out["gpuNodes"] == 2
+    assert out["gpuCostPerHourUsd"] == round(2 * 63.296, 2)
