@@ -25,7 +25,7 @@ typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy .
 
 pytest: $(VENV)/.installed
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed  ## time render per stack against the bare cost of importing the SDK
 	$(PY) bench.py

@@ -56,7 +56,9 @@ def comparable(dgd: dict[str, Any]) -> dict[str, Any]:
                     **s,
                     "extraPodSpec": {
                         **s.get("extraPodSpec", {}),
-                        "mainContainer": {k: v for k, v in s.get("extraPodSpec", {}).get("mainContainer", {}).items() if k != "args"},
+                        "mainContainer": {
+                            k: v for k, v in s.get("extraPodSpec", {}).get("mainContainer", {}).items() if k != "args"
+                        },
                     },
                 }
                 for name, s in dgd["spec"]["services"].items()

@@ -68,7 +68,8 @@ def crd_schema(version: str = "v1alpha1") -> dict[str, Any]:
         crd = yaml.safe_load(require_reference(CRD_PATH).read_text())
         (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
         _crd_schemas[version] = _strict(served["schema"]["openAPIV3Schema"])
-    return _crd_schemas[version]
+    schema: dict[str, Any] = _crd_schemas[version]
+    return schema
 
 
 def walk(value: Any) -> Iterator[Any]:

@@ -128,7 +128,10 @@ def test_node_count_above_the_capacity_block() -> None:
     block = {"type": "capacity-block", "id": "cr-0123456789abcdef0", "instanceCount": 1}
     found = problems_of(changed(lambda v: v["gpuPool"].update(capacity=block)))
     assert ("dsr1:gpuPool.nodeCount", found[-1][1]) in found
-    assert "exceed the capacity-block cr-0123456789abcdef0, which holds 1 instances" in dict(found)["dsr1:gpuPool.nodeCount"]
+    assert (
+        "exceed the capacity-block cr-0123456789abcdef0, which holds 1 instances"
+        in dict(found)["dsr1:gpuPool.nodeCount"]
+    )
 
 
 def test_reservation_needs_its_id_and_size() -> None:
@@ -147,7 +150,9 @@ def test_zones_must_be_in_the_region() -> None:
 
 
 def test_cache_too_small_for_the_checkpoint() -> None:
-    found = problems_of(changed(lambda v: v["modelCache"].update(storage="storage-class", storageClass="x", sizeGib=600)))
+    found = problems_of(
+        changed(lambda v: v["modelCache"].update(storage="storage-class", storageClass="x", sizeGib=600))
+    )
     assert found[0][0] == "dsr1:modelCache.sizeGib" and "at least 706" in found[0][1]
 
 

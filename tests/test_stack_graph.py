@@ -52,7 +52,9 @@ def test_every_component_is_registered_once(sglang8: Run) -> None:
 
 
 def test_every_resource_but_the_namespace_lives_inside_a_component(sglang8: Run) -> None:
-    top_level = sorted(r.type for r in sglang8.registrations if parent_type(sglang8, r) in (None, "pulumi:pulumi:Stack"))
+    top_level = sorted(
+        r.type for r in sglang8.registrations if parent_type(sglang8, r) in (None, "pulumi:pulumi:Stack")
+    )
     assert top_level == sorted([*COMPONENTS, "kubernetes:core/v1:Namespace"])
 
 
@@ -178,7 +180,9 @@ def test_graph_waits_for_the_download_the_platform_and_the_gpu_nodes(sglang8: Ru
 
 
 def test_platform_release_is_pinned_and_kept_off_gpu_nodes(sglang8: Run) -> None:
-    (platform,) = [inputs(r) for r in all_of(sglang8, "kubernetes:helm.sh/v3:Release") if inputs(r)["name"] == "dynamo-platform"]
+    (platform,) = [
+        inputs(r) for r in all_of(sglang8, "kubernetes:helm.sh/v3:Release") if inputs(r)["name"] == "dynamo-platform"
+    ]
     assert platform["version"] == "1.3.0" and platform["chart"] == "dynamo-platform"
     values: dict[str, Any] = platform["values"]
     terms = values["dynamo-operator"]["controllerManager"]["affinity"]["nodeAffinity"][

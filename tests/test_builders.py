@@ -1,0 +1,88 @@
+"""Pure builders, without the Pulumi runtime."""
+
+import json
+
+from components import catalog, download_spec, graph_spec, sglang
+from components.aws_specs import efa_network_interfaces, kubeconfig, subnet_plan
+from components.config import Worker
+from components.model_layout import model_dir
+from tests.support import stack_values
+
+R1 = catalog.MODELS["deepseek-r1"]
+REV = "56d4cbbb4d29f4355bab4b9a39ccb717a14ad5ad"
+
+
+def test_sglang_args_without_efa_keep_the_default_transfer_backend() -> None:
+    w = Worker(tp=8, ep=8, mem_fraction_static=0.75)
+    args = sglang.worker_args("prefill", w, "/m", "deepseek-ai/DeepSeek-R1", "infiniband")
+    assert "--disaggregation-transfer-backend" not in args
+    assert "--dp" not in args and "--enable-dp-attention" not in args
+    assert args[-2:] == ["--watchdog-timeout", "3600"]
+
+
+def test_sglang_extra_args_pass_through_unchanged() -> None:
+    w = Worker(tp=16, mem_fraction_static=0.8, extra_args=["--skip-tokenizer-init"])
+    args = sglang.worker_args("decode", w, "/m", "x", "efa")
+    assert "--skip-tokenizer-init" in args and "--ep-size" not in args
+
+
+def test_subnet_plan_gives_each_zone_a_private_and_a_public_slash_20() -> None:
+    plan = subnet_plan("10.40.0.0/16", ["a", "b"])
+    assert [(p.private_cidr, p.public_cidr) for p in plan] == [
+        ("10.40.0.0/20", "10.40.32.0/20"),
+        ("10.40.16.0/20", "10.40.48.0/20"),
+    ]
+
+
+def test_efa_interfaces() -> None:
+    nics = efa_network_interfaces(16, ["sg-a"])
+    assert len(nics) == 16 and [n["network_card_index"] for n in nics] == list(range(16))
+    assert nics[0]["interface_type"] == "efa" and all(n["interface_type"] == "efa-only" for n in nics[1:])
+
+
+def test_kubeconfig_authenticates_through_the_aws_cli() -> None:
+    cfg = json.loads(kubeconfig("c", "https://e", "Y2E=", "us-east-1"))
+    assert cfg["users"][0]["user"]["exec"]["args"] == [
+        "eks",
+        "get-token",
+        "--cluster-name",
+        "c",
+        "--region",
+        "us-east-1",
+    ]
+    assert cfg["current-context"] == "c"
+
+
+def test_job_name_is_unique_per_model_and_revision_and_a_valid_name() -> None:
+    fp4 = catalog.MODELS["deepseek-r1-fp4"]
+    names = {download_spec.job_name(m, r) for m in (R1, fp4) for r in (REV, "0" * 40)}
+    assert len(names) == 4
+    assert all(len(n) <= 63 for n in names)
+
+
+def test_download_script_skips_a_complete_revision_and_writes_the_marker_last() -> None:
+    script = download_spec.download_script(R1, REV)
+    lines = script.splitlines()
+    target = f"/cache/{model_dir(R1, REV)}"
+    assert lines[1].startswith(f"if [ -f {target}/.dsr1-complete ]") and "exit 0" in lines[1]
+    assert f"--revision {REV} --local-dir {target}" in script
+    assert lines[-1].endswith(f"> {target}/.dsr1-complete")
+    assert "huggingface_hub==1.16.4" in script
+
+
+def test_platform_values_enable_grove_and_kai_only_for_multinode_workers() -> None:
+    from components.config import Serving
+
+    serving = Serving.model_validate(stack_values("h200-sglang-8")["serving"])
+    assert graph_spec.platform_values(serving, True)["global"]["grove"]["install"] is False
+    multi = serving.model_copy(update={"decode": serving.decode.model_copy(update={"nodes": 2})})
+    values = graph_spec.platform_values(multi, True)
+    assert values["global"]["grove"]["install"] is True and values["global"]["kai-scheduler"]["install"] is True
+    assert "affinity" in values["grove"]
+
+
+def test_no_control_plane_pinning_on_an_existing_cluster() -> None:
+    from components.config import Serving
+
+    serving = Serving.model_validate(stack_values("h200-sglang-8")["serving"])
+    assert set(graph_spec.platform_values(serving, False)) == {"global"}
