@@ -19,7 +19,11 @@ class SubnetPlan:
 
 def subnet_plan(vpc_cidr: str, zones: list[str]) -> list[SubnetPlan]:
     """Split the VPC into /20s: private subnets first (GPU nodes with 17 interfaces each need many IPs), then public."""
-    blocks = list(ipaddress.ip_network(vpc_cidr).subnets(new_prefix=20))
+    try:
+        network = ipaddress.ip_network(vpc_cidr)
+    except ValueError as e:
+        raise ValueError(f"{vpc_cidr!r} is not an IPv4 network ({e})") from None
+    blocks = list(network.subnets(new_prefix=20)) if network.prefixlen <= 20 else []
     if len(blocks) < 2 * len(zones):
         raise ValueError(f"{vpc_cidr} is too small for {len(zones)} zones of /20 subnets")
     return [

@@ -43,14 +43,27 @@ class SystemNodes(Section):
     count: int = Field(2, ge=1, le=10, description="Number of CPU system nodes (in the GPU pool's zone).")
 
 
+class ExistingNetwork(Section):
+    vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]{8,17}$", description="The VPC to use instead of creating one.")
+    private_subnet_ids: list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
+        min_length=2,
+        description="Private subnets with a NAT route, in two zones at least; the first holds the GPU nodes and cache.",
+    )
+
+
 class EksTarget(Section):
     kind: Literal["eks"] = Field(description="Create a VPC and an EKS cluster in `aws:region`.")
     cluster_name: DnsLabel = Field(description="Name of the EKS cluster to create.")
     kubernetes_version: str = Field(versions.EKS_KUBERNETES_VERSION, description="EKS Kubernetes version.")
-    availability_zones: list[str] = Field(
-        min_length=2, description="Zones for the VPC's subnets (EKS needs two); GPU nodes and the cache use the first."
+    availability_zones: list[str] | None = Field(
+        None,
+        min_length=2,
+        description="Zones of the VPC the program creates (EKS needs two); GPU nodes and the cache use the first.",
     )
     vpc_cidr: str = Field("10.40.0.0/16", description="IPv4 CIDR of the VPC the program creates.")
+    network: ExistingNetwork | None = Field(
+        None, description="Use these VPC and subnets instead of creating a VPC (then leave out availabilityZones)."
+    )
     system_nodes: SystemNodes = Field(default_factory=SystemNodes, description="The CPU node group.")
 
 

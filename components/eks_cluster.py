@@ -49,7 +49,7 @@ class EksCluster(pulumi.ComponentResource):
         super().__init__("dsr1:index:EksCluster", name, None, opts)
         t = args.target
         child = pulumi.ResourceOptions(parent=self)
-        private_subnets = self._network(name, t, child)
+        vpc_id, private_subnet_ids = self._network(name, t, child)
 
         cluster_role = aws.iam.Role(
             f"{name}-cluster-role", assume_role_policy=_assume_role("eks.amazonaws.com"), opts=child
@@ -65,7 +65,7 @@ class EksCluster(pulumi.ComponentResource):
             name=t.cluster_name,
             version=t.kubernetes_version,
             role_arn=cluster_role.arn,
-            vpc_config=aws.eks.ClusterVpcConfigArgs(subnet_ids=[s.id for s in private_subnets]),
+            vpc_config=aws.eks.ClusterVpcConfigArgs(subnet_ids=private_subnet_ids),
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
             ),
@@ -85,7 +85,7 @@ class EksCluster(pulumi.ComponentResource):
             cluster_name=cluster.name,
             node_role_arn=node_role.arn,
             # The zone of the GPU pool: the control plane, NATS and the cache talk to GPU nodes without crossing zones.
-            subnet_ids=[private_subnets[0].id],
+            subnet_ids=[private_subnet_ids[0]],
             instance_types=[t.system_nodes.instance_type],
             ami_type="AL2023_x86_64_STANDARD",
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
@@ -100,8 +100,8 @@ class EksCluster(pulumi.ComponentResource):
 
         self.cluster_name = cluster.name
         self.node_role_arn = node_role.arn
-        self.vpc_id = self._vpc.id
-        self.gpu_subnet_id = private_subnets[0].id
+        self.vpc_id = pulumi.Output.from_input(vpc_id)
+        self.gpu_subnet_id = pulumi.Output.from_input(private_subnet_ids[0])
         self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(
@@ -124,9 +124,15 @@ class EksCluster(pulumi.ComponentResource):
             }
         )
 
-    def _network(self, name: str, t: EksTarget, child: pulumi.ResourceOptions) -> list[aws.ec2.Subnet]:
-        """A VPC with a public and a private subnet per zone and one NAT gateway (nodes pull images through it)."""
-        self._vpc = aws.ec2.Vpc(
+    def _network(
+        self, name: str, t: EksTarget, child: pulumi.ResourceOptions
+    ) -> tuple[pulumi.Input[str], list[pulumi.Input[str]]]:
+        """The given VPC and subnets, or a new VPC with a public and a private subnet per zone and one NAT gateway
+        (nodes pull images through it)."""
+        if t.network is not None:
+            return t.network.vpc_id, list(t.network.private_subnet_ids)
+        assert t.availability_zones is not None, "rules.problems() requires zones or a network"
+        vpc = aws.ec2.Vpc(
             f"{name}-vpc",
             cidr_block=t.vpc_cidr,
             enable_dns_hostnames=True,
@@ -134,18 +140,19 @@ class EksCluster(pulumi.ComponentResource):
             tags={"Name": t.cluster_name},
             opts=child,
         )
-        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self._vpc.id, opts=child)
+        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, opts=child)
         public_rt = aws.ec2.RouteTable(
             f"{name}-public-rt",
-            vpc_id=self._vpc.id,
+            vpc_id=vpc.id,
             routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)],
             opts=child,
         )
         public, private = [], []
-        for plan in aws_specs.subnet_plan(t.vpc_cidr, t.availability_zones):
+        plans = aws_specs.subnet_plan(t.vpc_cidr, t.availability_zones)
+        for plan in plans:
             pub = aws.ec2.Subnet(
                 f"{name}-public-{plan.zone}",
-                vpc_id=self._vpc.id,
+                vpc_id=vpc.id,
                 cidr_block=plan.public_cidr,
                 availability_zone=plan.zone,
                 map_public_ip_on_launch=True,
@@ -159,7 +166,7 @@ class EksCluster(pulumi.ComponentResource):
             private.append(
                 aws.ec2.Subnet(
                     f"{name}-private-{plan.zone}",
-                    vpc_id=self._vpc.id,
+                    vpc_id=vpc.id,
                     cidr_block=plan.private_cidr,
                     availability_zone=plan.zone,
                     tags={"kubernetes.io/role/internal-elb": "1"},
@@ -170,15 +177,15 @@ class EksCluster(pulumi.ComponentResource):
         nat = aws.ec2.NatGateway(f"{name}-nat", subnet_id=public[0].id, allocation_id=eip.id, opts=child)
         private_rt = aws.ec2.RouteTable(
             f"{name}-private-rt",
-            vpc_id=self._vpc.id,
+            vpc_id=vpc.id,
             routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
             opts=child,
         )
-        for plan, sub in zip(aws_specs.subnet_plan(t.vpc_cidr, t.availability_zones), private, strict=True):
+        for plan, sub in zip(plans, private, strict=True):
             aws.ec2.RouteTableAssociation(
                 f"{name}-private-{plan.zone}", subnet_id=sub.id, route_table_id=private_rt.id, opts=child
             )
-        return private
+        return vpc.id, [s.id for s in private]
 
     def _fsx_csi(self, name: str, cluster: aws.eks.Cluster) -> None:
         """The FSx for Lustre CSI driver as an EKS add-on; its controller gets an IAM role through Pod Identity."""

@@ -7,7 +7,7 @@ wrong number from `pulumi preview`, not from a crash-looping pod.
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from components import catalog
+from components import aws_specs, catalog
 from components.config import EksTarget, GpuPool, StackConfig, Worker
 from components.errors import Problem
 
@@ -45,16 +45,7 @@ def gib(n: float) -> str:
 def _target(cfg: StackConfig, aws_region: str | None) -> Iterator[Problem]:
     pool = cfg.gpu_pool
     if isinstance(cfg.target, EksTarget):
-        if not aws_region:
-            yield Problem(
-                "aws:region", "is not set; the EKS cluster needs a region.", "pulumi config set aws:region us-east-1"
-            )
-        elif not all(z.startswith(aws_region) for z in cfg.target.availability_zones):
-            yield Problem(
-                key("target.availabilityZones"),
-                f"{cfg.target.availability_zones} are not all zones of {aws_region}.",
-                f"list zones of {aws_region} (e.g. {aws_region}a).",
-            )
+        yield from _network(cfg.target, aws_region)
         if pool.instance_type is None:
             yield Problem(
                 key("gpuPool.instanceType"), "is required on EKS.", f"one of {sorted(catalog.INSTANCE_TYPES)}."
@@ -90,6 +81,32 @@ def _target(cfg: StackConfig, aws_region: str | None) -> Iterator[Problem]:
             "is not set, and neither are gpuPool.gpusPerNode and gpuPool.gpuMemoryGib.",
             "name a catalog instance type, or give both GPU keys.",
         )
+
+
+def _network(t: EksTarget, aws_region: str | None) -> Iterator[Problem]:
+    if not aws_region:
+        yield Problem(
+            "aws:region", "is not set; the EKS cluster needs a region.", "pulumi config set aws:region us-east-1"
+        )
+    if (t.availability_zones is None) == (t.network is None):
+        yield Problem(
+            key("target.availabilityZones"),
+            "give either availabilityZones (a VPC is created) or network (an existing VPC), not both or neither.",
+            "set target.availabilityZones: [us-east-1a, us-east-1b], or target.network.",
+        )
+        return
+    if t.availability_zones is None:
+        return
+    if aws_region and not all(z.startswith(aws_region) for z in t.availability_zones):
+        yield Problem(
+            key("target.availabilityZones"),
+            f"{t.availability_zones} are not all zones of {aws_region}.",
+            f"list zones of {aws_region} (e.g. {aws_region}a).",
+        )
+    try:
+        aws_specs.subnet_plan(t.vpc_cidr, t.availability_zones)
+    except ValueError as e:
+        yield Problem(key("target.vpcCidr"), f"{e}.", "use a /16 such as 10.40.0.0/16.")
 
 
 def _capacity(pool: GpuPool) -> Iterator[Problem]:

@@ -50,7 +50,10 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
     pool = GpuNodePool(POOL_NAME, GpuNodePoolArgs(cfg.gpu_pool, scheduling, placement))
 
     namespace = k8s.core.v1.Namespace(
-        "namespace", metadata={"name": cfg.serving.namespace}, opts=pulumi.ResourceOptions(provider=provider)
+        "namespace",
+        metadata={"name": cfg.serving.namespace},
+        # Deleting a namespace deletes the cache's claim in it: the weights must outlive the serving stack.
+        opts=pulumi.ResourceOptions(provider=provider, retain_on_delete=True),
     )
     cache = ModelCache(
         "model-cache",

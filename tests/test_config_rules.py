@@ -173,3 +173,15 @@ def test_several_problems_are_reported_together() -> None:
 
     keys = [k for k, _ in problems_of(changed(edit))]
     assert keys == ["dsr1:gpuPool.nodeCount", "dsr1:serving.prefill.ep"]
+
+
+def test_zones_or_an_existing_network_not_both() -> None:
+    network = {"vpcId": "vpc-0123456789abcdef0", "privateSubnetIds": ["subnet-01234567", "subnet-89abcdef"]}
+    found = problems_of(changed(lambda v: v["target"].update(network=network)))
+    assert found[0][0] == "dsr1:target.availabilityZones" and "not both or neither" in found[0][1]
+    load_stack_config(changed(lambda v: v["target"].update(network=network, availabilityZones=None)), REGION)
+
+
+def test_vpc_cidr_must_hold_the_subnets() -> None:
+    found = problems_of(changed(lambda v: v["target"].update(vpcCidr="10.0.0.0/24")))
+    assert found[0][0] == "dsr1:target.vpcCidr"

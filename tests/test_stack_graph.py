@@ -200,3 +200,7 @@ def test_outputs(sglang8: Run) -> None:
     assert out["kubeconfig"] == "[secret]"
     assert out["gpus"] == 16 and out["gpuNodes"] == 2
     assert out["gpuCostPerHourUsd"] == round(2 * 63.296, 2)
+
+
+def test_namespace_is_retained_with_the_cache(sglang8: Run) -> None:
+    assert one(sglang8, "kubernetes:core/v1:Namespace").options["retainOnDelete"] is True
