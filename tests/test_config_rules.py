@@ -185,3 +185,69 @@ def test_zones_or_an_existing_network_not_both() -> None:
 def test_vpc_cidr_must_hold_the_subnets() -> None:
     found = problems_of(changed(lambda v: v["target"].update(vpcCidr="10.0.0.0/24")))
     assert found[0][0] == "dsr1:target.vpcCidr"
+
+
+def existing(edit: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """The sglang-8 serving graph on an existing InfiniBand cluster of 8-GPU H200 nodes."""
+
+    def base(v: dict[str, Any]) -> None:
+        v["target"] = {"kind": "existing", "kubeconfig": "/tmp/kubeconfig"}
+        v["gpuPool"] = {
+            "gpusPerNode": 8,
+            "gpuMemoryGib": 140.4,
+            "nodeCount": 2,
+            "fabric": "infiniband",
+            "rdmaResource": "rdma/ib",
+            "rdmaPerNode": 8,
+        }
+        v["modelCache"] = {"storage": "storage-class", "storageClass": "rwx", "sizeGib": 1200}
+        if edit:
+            edit(v)
+
+    return changed(base)
+
+
+def test_existing_cluster_config_is_valid() -> None:
+    cfg = load_stack_config(existing(), None)
+    assert cfg.gpu_pool.rdma_resource == "rdma/ib"
+
+
+def test_existing_pool_needs_a_gpu_shape() -> None:
+    found = problems_of(existing(lambda v: v["gpuPool"].pop("gpuMemoryGib")), None)
+    assert found[0][0] == "dsr1:gpuPool.instanceType" and "gpuPool.gpusPerNode" in found[0][1]
+
+
+def test_eks_pool_needs_an_instance_type() -> None:
+    found = problems_of(changed(lambda v: v["gpuPool"].pop("instanceType")))
+    assert found[0][0] == "dsr1:gpuPool.instanceType" and "is required on EKS" in found[0][1]
+
+
+def test_rdma_fabric_needs_its_resource() -> None:
+    found = problems_of(existing(lambda v: v["gpuPool"].pop("rdmaResource")), None)
+    assert found[0][0] == "dsr1:gpuPool.rdmaResource"
+
+
+def test_efa_is_refused_on_an_existing_cluster() -> None:
+    found = problems_of(existing(lambda v: v["gpuPool"].update(fabric="efa")), None)
+    assert found[0][0] == "dsr1:gpuPool.fabric" and "only on the EKS target" in found[0][1]
+
+
+def test_capacity_options_are_aws_only() -> None:
+    block = {"type": "reservation", "id": "cr-0123456789abcdef0", "instanceCount": 2}
+    found = problems_of(existing(lambda v: v["gpuPool"].update(capacity=block)), None)
+    assert found[0][0] == "dsr1:gpuPool.capacity.type"
+
+
+def test_fsx_is_refused_on_an_existing_cluster() -> None:
+    found = problems_of(existing(lambda v: v["modelCache"].update(storage="fsx-lustre")), None)
+    assert found[0][0] == "dsr1:modelCache.storage"
+
+
+def test_storage_class_storage_needs_a_class() -> None:
+    found = problems_of(existing(lambda v: v["modelCache"].pop("storageClass")), None)
+    assert found[0][0] == "dsr1:modelCache.storageClass"
+
+
+def test_on_demand_capacity_takes_no_id() -> None:
+    found = problems_of(changed(lambda v: v["gpuPool"].update(capacity={"id": "cr-0123456789abcdef0"})))
+    assert found[0][0] == "dsr1:gpuPool.capacity.id"
