@@ -153,7 +153,7 @@ class Serving(Section):
 
 class Dynamo(Section):
     platform_version: Literal["1.3.0"] = Field(
-        versions.DYNAMO_PLATFORM_VERSION, description="dynamo-platform chart release (the one the recipes pin)."
+        "1.3.0", description="dynamo-platform chart release; only releases whose CRD the tests check are accepted."
     )
     namespace: DnsLabel = Field("dynamo-system", description="Namespace of the Dynamo platform release.")
 

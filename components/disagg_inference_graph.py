@@ -5,13 +5,16 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import graph_spec, versions
+from components import graph_spec, helm
 from components.graph_spec import GraphSpec
+from components.versions import Chart
 
 
 @dataclass(frozen=True)
 class DisaggInferenceGraphArgs:
     spec: GraphSpec
+    platform: Chart
+    """The dynamo-platform chart at the configured release."""
     platform_namespace: str
     pin_control_plane: bool
     """Pin the operator and NATS to the CPU system nodes (EKS), never onto rented GPUs."""
@@ -30,17 +33,13 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
     def __init__(self, name: str, args: DisaggInferenceGraphArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dsr1:index:DisaggInferenceGraph", name, None, opts)
         spec = args.spec
-        platform = k8s.helm.v3.Release(
+        platform = helm.pinned_release(
             f"{name}-platform",
-            name="dynamo-platform",
-            chart=versions.DYNAMO_PLATFORM_CHART,
-            version=versions.DYNAMO_PLATFORM_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.DYNAMO_PLATFORM_REPO),
-            namespace=args.platform_namespace,
+            args.platform,
+            args.platform_namespace,
+            graph_spec.platform_values(spec.serving, args.pin_control_plane),
+            pulumi.ResourceOptions(parent=self),
             create_namespace=True,
-            values=graph_spec.platform_values(spec.serving, args.pin_control_plane),
-            timeout=900,
-            opts=pulumi.ResourceOptions(parent=self),
         )
         manifest = graph_spec.graph_manifest(spec)
         k8s.apiextensions.CustomResource(

@@ -7,16 +7,34 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import aws_specs, versions
+from components import aws_specs, helm, versions
 from components.config import EksTarget
 from components.scheduling import GPU_TAINT, SYSTEM_LABELS
 
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
 
 
-def _assume_role(service: str, actions: tuple[str, ...] = ("sts:AssumeRole",)) -> str:
+def _assume_role(service: str, actions: tuple[str, ...]) -> str:
     statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": list(actions)}
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def _service_role(
+    name: str,
+    service: str,
+    managed_policies: tuple[str, ...],
+    opts: pulumi.ResourceOptions,
+    actions: tuple[str, ...] = ("sts:AssumeRole",),
+) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
+    """An IAM role a service assumes, with AWS-managed policies attached."""
+    role = aws.iam.Role(f"{name}-role", assume_role_policy=_assume_role(service, actions), opts=opts)
+    attachments = [
+        aws.iam.RolePolicyAttachment(
+            f"{name}-{policy}", role=role.name, policy_arn=f"arn:aws:iam::aws:policy/{policy}", opts=opts
+        )
+        for policy in managed_policies
+    ]
+    return role, attachments
 
 
 @dataclass(frozen=True)
@@ -51,14 +69,8 @@ class EksCluster(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         vpc_id, private_subnet_ids = self._network(name, t, child)
 
-        cluster_role = aws.iam.Role(
-            f"{name}-cluster-role", assume_role_policy=_assume_role("eks.amazonaws.com"), opts=child
-        )
-        cluster_policy = aws.iam.RolePolicyAttachment(
-            f"{name}-cluster-policy",
-            role=cluster_role.name,
-            policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
-            opts=child,
+        cluster_role, cluster_policies = _service_role(
+            f"{name}-cluster", "eks.amazonaws.com", ("AmazonEKSClusterPolicy",), child
         )
         cluster = aws.eks.Cluster(
             f"{name}-eks",
@@ -70,16 +82,10 @@ class EksCluster(pulumi.ComponentResource):
                 authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
             ),
             # The role's policy must exist while EKS creates (and deletes) the control plane.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_policy]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=cluster_policies),
         )
 
-        node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=_assume_role("ec2.amazonaws.com"), opts=child)
-        node_policies = [
-            aws.iam.RolePolicyAttachment(
-                f"{name}-node-{p}", role=node_role.name, policy_arn=f"arn:aws:iam::aws:policy/{p}", opts=child
-            )
-            for p in NODE_POLICIES
-        ]
+        node_role, node_policies = _service_role(f"{name}-node", "ec2.amazonaws.com", NODE_POLICIES, child)
         system_nodes = aws.eks.NodeGroup(
             f"{name}-system-nodes",
             cluster_name=cluster.name,
@@ -197,16 +203,12 @@ class EksCluster(pulumi.ComponentResource):
             addon_version=versions.POD_IDENTITY_ADDON_VERSION,
             opts=child,
         )
-        role = aws.iam.Role(
-            f"{name}-fsx-csi-role",
-            assume_role_policy=_assume_role("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
-            opts=child,
-        )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-fsx-csi-policy",
-            role=role.name,
-            policy_arn="arn:aws:iam::aws:policy/AmazonFSxFullAccess",
-            opts=child,
+        role, _ = _service_role(
+            f"{name}-fsx-csi",
+            "pods.eks.amazonaws.com",
+            ("AmazonFSxFullAccess",),
+            child,
+            actions=("sts:AssumeRole", "sts:TagSession"),
         )
         association = aws.eks.PodIdentityAssociation(
             f"{name}-fsx-csi-identity",
@@ -230,23 +232,17 @@ class EksCluster(pulumi.ComponentResource):
         """NVIDIA and EFA device plugins: the EKS GPU AMIs carry drivers, not the plugins that advertise devices."""
         gpu_toleration = {"key": GPU_TAINT.key, "operator": "Exists", "effect": GPU_TAINT.effect}
         on_cluster = pulumi.ResourceOptions(parent=self, provider=self.provider)
-        k8s.helm.v3.Release(
+        helm.pinned_release(
             f"{name}-nvidia-device-plugin",
-            name="nvidia-device-plugin",
-            chart=versions.NVIDIA_DEVICE_PLUGIN_CHART,
-            version=versions.NVIDIA_DEVICE_PLUGIN_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.NVIDIA_DEVICE_PLUGIN_REPO),
-            namespace="kube-system",
-            values={"tolerations": [gpu_toleration, {"key": "CriticalAddonsOnly", "operator": "Exists"}]},
-            opts=on_cluster,
+            versions.NVIDIA_DEVICE_PLUGIN,
+            "kube-system",
+            {"tolerations": [gpu_toleration, {"key": "CriticalAddonsOnly", "operator": "Exists"}]},
+            on_cluster,
         )
-        k8s.helm.v3.Release(
+        helm.pinned_release(
             f"{name}-efa-device-plugin",
-            name="aws-efa-k8s-device-plugin",
-            chart=versions.EFA_DEVICE_PLUGIN_CHART,
-            version=versions.EFA_DEVICE_PLUGIN_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.EFA_DEVICE_PLUGIN_REPO),
-            namespace="kube-system",
-            values={"tolerations": [gpu_toleration]},
-            opts=on_cluster,
+            versions.EFA_DEVICE_PLUGIN,
+            "kube-system",
+            {"tolerations": [gpu_toleration]},
+            on_cluster,
         )

@@ -1,9 +1,11 @@
 """The whole stack as one dependency graph: cluster, GPU pool, cache, download and serving graph."""
 
+import dataclasses
+
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import catalog
+from components import catalog, versions
 from components.config import EksTarget, StackConfig
 from components.disagg_inference_graph import DisaggInferenceGraph, DisaggInferenceGraphArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
@@ -91,7 +93,11 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
     graph = DisaggInferenceGraph(
         "inference",
         DisaggInferenceGraphArgs(
-            spec=spec, platform_namespace=cfg.dynamo.namespace, pin_control_plane=bool(cluster), after=[download, pool]
+            spec=spec,
+            platform=dataclasses.replace(versions.DYNAMO_PLATFORM, version=cfg.dynamo.platform_version),
+            platform_namespace=cfg.dynamo.namespace,
+            pin_control_plane=bool(cluster),
+            after=[download, pool],
         ),
         opts=on_cluster,
     )

@@ -3,11 +3,20 @@
 Python packages are pinned in requirements.txt; nothing here may be `latest` or a placeholder.
 """
 
+from dataclasses import dataclass
 from typing import Final
 
-DYNAMO_PLATFORM_CHART: Final = "dynamo-platform"
-DYNAMO_PLATFORM_REPO: Final = "https://helm.ngc.nvidia.com/nvidia/ai-dynamo"
-DYNAMO_PLATFORM_VERSION: Final = "1.3.0"
+
+@dataclass(frozen=True)
+class Chart:
+    """A Helm chart pinned to one release."""
+
+    name: str
+    repo: str
+    version: str
+
+
+DYNAMO_PLATFORM = Chart("dynamo-platform", "https://helm.ngc.nvidia.com/nvidia/ai-dynamo", "1.3.0")
 """The platform release the upstream recipes pin (its CRD is in shared/reference)."""
 
 DYNAMO_RUNTIME_IMAGES: Final = {
@@ -22,13 +31,8 @@ EKS_KUBERNETES_VERSION: Final = "1.33"
 EKS_NODE_RELEASE_VERSION: Final = "1.33.5-20251120"
 """The EKS-optimized AL2023 NVIDIA AMI release for the GPU node groups: pinned so a new AMI is a reviewed change."""
 
-NVIDIA_DEVICE_PLUGIN_CHART: Final = "nvidia-device-plugin"
-NVIDIA_DEVICE_PLUGIN_REPO: Final = "https://nvidia.github.io/k8s-device-plugin"
-NVIDIA_DEVICE_PLUGIN_VERSION: Final = "0.17.1"
-
-EFA_DEVICE_PLUGIN_CHART: Final = "aws-efa-k8s-device-plugin"
-EFA_DEVICE_PLUGIN_REPO: Final = "https://aws.github.io/eks-charts"
-EFA_DEVICE_PLUGIN_VERSION: Final = "v0.5.20"
+NVIDIA_DEVICE_PLUGIN = Chart("nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.17.1")
+EFA_DEVICE_PLUGIN = Chart("aws-efa-k8s-device-plugin", "https://aws.github.io/eks-charts", "v0.5.20")
 
 FSX_CSI_ADDON_VERSION: Final = "v1.7.0-eksbuild.1"
 POD_IDENTITY_ADDON_VERSION: Final = "v1.3.8-eksbuild.2"

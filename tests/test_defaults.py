@@ -22,7 +22,8 @@ def test_serving_and_platform_defaults() -> None:
     serving = Serving.model_validate({**stack_values("h200-sglang-8")["serving"]})
     assert serving.namespace == "dynamo" and serving.image_tag == versions.DYNAMO_RUNTIME_TAG == "1.3.0"
     assert serving.frontend_replicas == 1
-    assert Dynamo().platform_version == "1.3.0" and Dynamo().namespace == "dynamo-system"
+    assert Dynamo().platform_version == versions.DYNAMO_PLATFORM.version == "1.3.0"
+    assert Dynamo().namespace == "dynamo-system"
 
 
 def test_eks_target_defaults() -> None:
