@@ -32,20 +32,20 @@ def subnet_plan(vpc_cidr: str, zones: list[str]) -> list[SubnetPlan]:
     ]
 
 
-def efa_network_interfaces(cards: int, security_group_ids: list[pulumi.Input[str]]) -> list[dict[str, Any]]:
-    """One EFA interface per network card: card 0 carries the primary ENA+EFA interface, the rest are EFA-only.
-
-    EC2 wants the security groups on each interface when a launch template lists interfaces.
-    """
+def efa_network_interfaces(
+    layout: tuple[tuple[int, str], ...], security_group_ids: list[pulumi.Input[str]]
+) -> list[dict[str, Any]]:
+    """One interface per (card, type) of the instance type's layout; EC2 wants the security groups on each
+    interface when a launch template lists interfaces."""
     return [
         {
             "network_card_index": card,
             "device_index": 0,
-            "interface_type": "efa" if card == 0 else "efa-only",
+            "interface_type": kind,
             "security_groups": security_group_ids,
             "delete_on_termination": True,
         }
-        for card in range(cards)
+        for card, kind in layout
     ]
 
 

@@ -32,14 +32,14 @@ def fsx_storage_class(
     }
 
 
-def cache_claim(name: str, namespace: pulumi.Input[str], size_gib: int, storage_class: str) -> dict[str, Any]:
+def cache_claim(name: str, namespace: pulumi.Input[str], size_gib: int, storage_class: str | None) -> dict[str, Any]:
+    """ReadWriteMany: every worker pod on every node reads the same weights. No class: the cluster's default."""
+    spec: dict[str, Any] = {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": f"{size_gib}Gi"}}}
+    if storage_class:
+        spec["storageClassName"] = storage_class
     return {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
         "metadata": {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/name": "model-cache"}},
-        "spec": {
-            "accessModes": ["ReadWriteMany"],
-            "storageClassName": storage_class,
-            "resources": {"requests": {"storage": f"{size_gib}Gi"}},
-        },
+        "spec": spec,
     }

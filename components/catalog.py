@@ -23,8 +23,8 @@ class InstanceType:
     gpus: int
     gpu_memory_bytes: int
     """Usable memory of one GPU, as the driver reports it (nvidia-smi total)."""
-    efa_cards: int
-    """Network cards that take an EFA interface: one interface per card."""
+    network_interfaces: tuple[tuple[int, str], ...]
+    """(network card, interface type) for the launch template, in AWS's recommended layout for the type."""
     arch: Arch
     eks_ami_type: EksAmiType
     vcpus: int
@@ -32,6 +32,20 @@ class InstanceType:
     price_per_hour_usd: float
     price_source: str
     root_volume_gib: int = 500
+    ultraserver_sizes: tuple[int, ...] = ()
+    """Instances per UltraServer, for types sold only as UltraServer Capacity Blocks (GB200)."""
+    imex: bool = False
+    """GPUs share an NVLink domain across instances (IMEX): workers need a ComputeDomain channel."""
+
+    @property
+    def efa_devices(self) -> int:
+        """EFA devices the device plugin advertises: every interface but plain ENA ones."""
+        return sum(1 for _, kind in self.network_interfaces if kind != "interface")
+
+
+def _efa_on_every_card(cards: int) -> tuple[tuple[int, str], ...]:
+    """Card 0 carries the primary ENA+EFA interface, every other card one EFA-only interface (P5 family)."""
+    return ((0, "efa"), *((c, "efa-only") for c in range(1, cards)))
 
 
 INSTANCE_TYPES: dict[str, InstanceType] = {
@@ -42,7 +56,7 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
             gpu="H200",
             gpus=8,
             gpu_memory_bytes=143_771 * MIB,
-            efa_cards=16,
+            network_interfaces=_efa_on_every_card(16),
             arch="x86_64",
             eks_ami_type="AL2023_x86_64_NVIDIA",
             vcpus=192,
@@ -55,7 +69,7 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
             gpu="H100",
             gpus=8,
             gpu_memory_bytes=81_559 * MIB,
-            efa_cards=32,
+            network_interfaces=_efa_on_every_card(32),
             arch="x86_64",
             eks_ami_type="AL2023_x86_64_NVIDIA",
             vcpus=192,
@@ -68,12 +82,16 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
             gpu="B200 (GB200)",
             gpus=4,
             gpu_memory_bytes=185 * GIB,
-            efa_cards=4,
+            # Card 0 is ENA-only; one EFA-only interface on cards 1, 5, 9 and 13 gives each GPU its 400 Gbps
+            # (EC2 User Guide, EFA on P6e-GB200).
+            network_interfaces=((0, "interface"), (1, "efa-only"), (5, "efa-only"), (9, "efa-only"), (13, "efa-only")),
             arch="arm64",
             eks_ami_type="AL2023_ARM_64_NVIDIA",
             vcpus=144,
             memory_gib=960,
             price_per_hour_usd=round(380.95 / 9, 3),
+            ultraserver_sizes=(9, 18),
+            imex=True,
             price_source="u-p6e-gb200x36 UltraServer Capacity Block ~$380.95/h over 9 instances, us-east-1, 2026 "
             "(shared/reference/NOTES.md, marked check)",
         ),
@@ -91,7 +109,12 @@ class Model:
     parameters: int
     weight_bytes: int
     """Bytes of the checkpoint's safetensors shards, what the GPUs must hold."""
-    gated: bool = False
+    served_as: str | None = None
+    """Name clients ask for (--served-model-name), if not the repo id: the FP4 checkpoint serves as R1."""
+
+    @property
+    def served_model_name(self) -> str:
+        return self.served_as or self.hf_id
 
 
 MODELS: dict[str, Model] = {
@@ -107,6 +130,7 @@ MODELS: dict[str, Model] = {
         Model(
             key="deepseek-r1-fp4",
             hf_id="nvidia/DeepSeek-R1-FP4",
+            served_as="deepseek-ai/DeepSeek-R1",
             precision="fp4",
             parameters=671_000_000_000,
             weight_bytes=425_000_000_000,

@@ -120,33 +120,79 @@ class ModelSpec(Section):
 class ModelCacheSpec(Section):
     storage: Literal["fsx-lustre", "storage-class"] = Field(description="FSx for Lustre (EKS) or an existing class.")
     size_gib: int = Field(ge=1, description="Size of the ReadWriteMany volume in GiB.")
-    storage_class: str | None = Field(None, description="For storage=storage-class: the StorageClass to use.")
+    storage_class: str | None = Field(
+        None,
+        description="For storage=storage-class: a ReadWriteMany StorageClass (an existing cluster's default if unset).",
+    )
     fsx_throughput_per_tib: Literal[125, 250, 500, 1000] = Field(
         250, description="FSx for Lustre PERSISTENT_2 throughput tier in MB/s per TiB."
     )
 
 
+class TrtllmEngine(Section):
+    """A TensorRT-LLM engine config (`--extra-engine-args`), generated into a ConfigMap; keys as TRT-LLM spells them."""
+
+    max_batch_size: int = Field(ge=1, description="max_batch_size.")
+    max_num_tokens: int = Field(ge=1, description="max_num_tokens: tokens per forward pass.")
+    max_seq_len: int = Field(
+        ge=1,
+        description="max_seq_len: the longest prompt plus output a request may have. The recipe's values (1227 "
+        "prefill, 2251 decode) are limits users hit: longer requests are rejected.",
+    )
+    free_gpu_memory_fraction: float = Field(gt=0, lt=1, description="kv_cache_config.free_gpu_memory_fraction.")
+    kv_cache_dtype: Literal["fp8", "auto"] = Field("fp8", description="kv_cache_config.dtype.")
+    enable_block_reuse: bool = Field(False, description="kv_cache_config.enable_block_reuse.")
+    cuda_graph_batch_sizes: list[int] | None = Field(
+        None, description="cuda_graph_config.batch_sizes (with padding); absent: cuda_graph_config null."
+    )
+    disable_overlap_scheduler: bool = Field(False, description="disable_overlap_scheduler.")
+    moe_backend: str | None = Field(None, description="moe_config.backend (e.g. WIDEEP).")
+    transceiver_max_tokens: int = Field(
+        4608, ge=1, description="cache_transceiver_config.max_tokens_in_buffer: the KV of one prompt must fit."
+    )
+    transceiver_backend: str = Field("DEFAULT", description="cache_transceiver_config.backend.")
+    stream_interval: int | None = Field(None, ge=1, description="stream_interval.")
+    print_iter_log: bool = Field(True, description="print_iter_log.")
+
+
 class Worker(Section):
     replicas: int = Field(1, ge=1, description="Copies of this worker.")
     nodes: int = Field(1, ge=1, description="Nodes one copy spans (more than one makes it multi-node).")
-    tp: int = Field(ge=1, description="Tensor-parallel size: SGLang's --tp.")
-    dp: int = Field(1, ge=1, description="Data-parallel size: SGLang's --dp (needs enableDpAttention above 1).")
-    ep: int = Field(1, ge=1, description="Expert-parallel size: SGLang's --ep-size.")
-    enable_dp_attention: bool = Field(False, description="SGLang --enable-dp-attention.")
-    mem_fraction_static: float = Field(gt=0, le=0.95, description="Share of GPU memory for weights and KV cache.")
+    gpus_per_node: int | None = Field(
+        None, ge=1, description="GPUs the worker uses on each node (default: all of the pool's)."
+    )
+    tp: int = Field(ge=1, description="Tensor-parallel size (SGLang --tp, vLLM --tensor-parallel-size, TRT-LLM).")
+    dp: int = Field(1, ge=1, description="Data-parallel size (SGLang --dp, vLLM --data-parallel-size).")
+    ep: int = Field(1, ge=1, description="Expert-parallel size (SGLang --ep-size; vLLM: tp x dp with EP on; TRT-LLM).")
+    enable_dp_attention: bool = Field(False, description="Attention data parallelism (SGLang, TRT-LLM).")
+    mem_fraction_static: float | None = Field(
+        None, gt=0, le=0.95, description="SGLang --mem-fraction-static: GPU memory for weights and KV cache."
+    )
+    gpu_memory_utilization: float | None = Field(
+        None, gt=0, le=0.98, description="vLLM --gpu-memory-utilization (vLLM's default 0.9 when unset)."
+    )
+    all2all_backend: str | None = Field(
+        None, alias="all2allBackend", description="vLLM --all2all-backend for expert parallelism."
+    )
+    max_model_len: int | None = Field(None, ge=1, description="vLLM --max-model-len.")
+    engine: TrtllmEngine | None = Field(None, description="TRT-LLM engine config (required for trtllm).")
+    cpu: str | None = Field(None, description="CPU request and limit of each worker pod (e.g. '130').")
+    memory: Quantity | None = Field(None, description="Memory request and limit of each worker pod.")
     shared_memory: Quantity = Field("80Gi", description="Size of /dev/shm in each worker pod.")
-    working_dir: str = Field("/workspace", description="Working directory of the worker container.")
+    working_dir: str | None = Field(None, description="Working directory of the container (default: the backend's).")
+    env: dict[str, str] = Field(default_factory=dict, description="Extra environment of the worker container.")
     extra_args: list[str] = Field(default_factory=list, description="Backend flags passed through unchanged.")
 
 
 class Serving(Section):
-    backend: Literal["sglang"] = Field(description="Inference engine of the workers.")
+    backend: Literal["sglang", "vllm", "trtllm"] = Field(description="Inference engine of the workers.")
     graph_name: DnsLabel = Field(description="Name of the DynamoGraphDeployment.")
     namespace: DnsLabel = Field("dynamo", description="Namespace of the graph, the cache and the download Job.")
     image_tag: str = Field(
         versions.DYNAMO_RUNTIME_TAG, pattern=r"^\d+\.\d+\.\d+$", description="Dynamo runtime image tag (a release)."
     )
     frontend_replicas: int = Field(1, ge=1, description="Replicas of the OpenAI-compatible frontend.")
+    env: dict[str, str] = Field(default_factory=dict, description="Environment of every service of the graph.")
     prefill: Worker = Field(description="The prefill worker.")
     decode: Worker = Field(description="The decode worker.")
 

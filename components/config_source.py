@@ -16,6 +16,7 @@ from pulumi.runtime import config as runtime_config
 
 from components import rules
 from components.config import StackConfig
+from components.config_keys import key
 from components.errors import ConfigError, Problem
 
 HF_TOKEN_KEY = "hfToken"
@@ -67,7 +68,7 @@ def _path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
 def _problem(err: Any, values: Mapping[str, Any]) -> Problem:
     loc = _path(tuple(err["loc"]))
     dotted = ".".join(str(p) for p in loc)
-    name = rules.key(dotted) if dotted else rules.key("")
+    name = key(dotted) if dotted else key("")
     if err["type"] == "extra_forbidden":
         parent = _submodel(StackConfig, loc[:-1]) if len(loc) > 1 else StackConfig
         known = sorted(f.alias or n for n, f in parent.model_fields.items()) if parent else []

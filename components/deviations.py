@@ -1,12 +1,12 @@
 """Every deliberate difference between a generated graph and the upstream recipe it follows, with its reason.
 
-The graph builder applies exactly these; the recipe parity tests accept a difference only if it is listed here.
+The builders apply exactly these; the recipe parity tests accept a difference only if it is listed here, and fail
+on a listed one that no longer occurs.
 """
 
 from dataclasses import dataclass
-from typing import Literal
 
-Scope = Literal["always", "efa"]
+ANY: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -14,35 +14,39 @@ class Deviation:
     id: str
     what: str
     why: str
-    scope: Scope
-    """`always`, or only where the GPU pool's fabric is EFA."""
     paths: tuple[str, ...]
     """Where the difference shows in a flattened graph (fnmatch patterns; the recipe parity tests use them)."""
+    fabrics: frozenset[str] = ANY
+    """Fabrics it applies to (empty: every fabric)."""
+    backends: frozenset[str] = ANY
+    """Backends it applies to (empty: every backend)."""
 
+    def applies(self, fabric: str, backend: str) -> bool:
+        return (not self.fabrics or fabric in self.fabrics) and (not self.backends or backend in self.backends)
+
+
+EFA = frozenset({"efa"})
 
 DEVIATIONS: tuple[Deviation, ...] = (
     Deviation(
         id="model-path-in-cache",
-        what="--model-path is the pinned revision's directory in the cache, not the Hugging Face repo id; "
-        "HF_HUB_OFFLINE=1 is set on every service.",
+        what="The model path is the pinned revision's directory in the cache, not the Hugging Face repo id or the "
+        "recipe's unversioned directory; HF_HUB_OFFLINE=1 is set on every service.",
         why="The download Job fills a revision-specific directory once; engines then read exactly that revision and "
         "never reach the Hub at start (users report every gang member re-downloading the weights, "
         "modelplaneai/modelplane#112).",
-        scope="always",
-        paths=("spec.services.*.args.--model-path", "spec.envs.HF_HUB_OFFLINE"),
+        paths=("spec.services.*.args.--model-path", "spec.services.*.args.--model", "spec.envs.HF_HUB_OFFLINE"),
     ),
     Deviation(
         id="pvc-name",
-        what="The graph mounts the cache PVC the stack creates (named by the stack) instead of `model-cache`.",
-        why="The recipe expects a PVC created by hand; the stack owns its cache and names it after the model.",
-        scope="always",
-        paths=("spec.pvcs.*.name", "spec.services.*.volumeMounts./opt/model"),
+        what="The graph mounts the cache claim the stack creates (named after the model) instead of `model-cache`.",
+        why="The recipe expects a claim made by hand; the stack owns its cache.",
+        paths=("spec.pvcs.*.name", "spec.services.*.volumeMounts./*"),
     ),
     Deviation(
         id="gpu-pool-placement",
         what="Workers get the GPU pool's nodeSelector and tolerations; the Frontend is pinned to the system nodes.",
         why="The pool is tainted so nothing else lands on rented GPUs; the recipe assumes untainted nodes.",
-        scope="always",
         paths=("spec.services.*.extraPodSpec.nodeSelector.*", "spec.services.*.extraPodSpec.tolerations"),
     ),
     Deviation(
@@ -50,19 +54,62 @@ DEVIATIONS: tuple[Deviation, ...] = (
         what="SGLang workers add --disaggregation-transfer-backend nixl.",
         why="SGLang's default KV transfer (Mooncake) fails on p5en EFA with `Failed to create QP` "
         "(sgl-project/sglang#24838); NIXL has a libfabric path for EFA.",
-        scope="efa",
         paths=("spec.services.*.args.--disaggregation-transfer-backend",),
+        fabrics=EFA,
+        backends=frozenset({"sglang"}),
     ),
     Deviation(
         id="efa-devices",
-        what="Workers request one vpc.amazonaws.com/efa device per network card and set FI_PROVIDER=efa.",
-        why="Without the EFA devices in the pod, NCCL and NIXL silently fall back to TCP sockets and hang or crawl "
-        "(aws-samples/aws-do-eks#54); the recipe requests no fabric devices at all.",
-        scope="efa",
-        paths=("spec.services.*.resources.limits.custom.*", "spec.services.*.envs.FI_PROVIDER"),
+        what="Workers request the node's EFA devices (vpc.amazonaws.com/efa, instead of the vLLM recipe's rdma/ib) "
+        "and set FI_PROVIDER=efa and FI_EFA_USE_DEVICE_RDMA=1.",
+        why="Without EFA devices in the pod, NCCL and NIXL silently fall back to TCP sockets and hang or crawl "
+        "(aws-samples/aws-do-eks#54); rdma/ib does not exist on AWS.",
+        paths=(
+            "spec.services.*.resources.limits.custom.*",
+            "spec.services.*.envs.FI_PROVIDER",
+            "spec.services.*.envs.FI_EFA_USE_DEVICE_RDMA",
+        ),
+        fabrics=EFA,
+    ),
+    Deviation(
+        id="nixl-libfabric-on-efa",
+        what="vLLM's NixlConnector gets kv_connector_extra_config.backends [LIBFABRIC].",
+        why="NIXL's default UCX backend silently falls back to TCP on EFA; its libfabric backend speaks EFA.",
+        paths=("spec.services.*.args.--kv-transfer-config",),
+        fabrics=EFA,
+        backends=frozenset({"vllm"}),
+    ),
+    Deviation(
+        id="all2all-on-efa",
+        what="vLLM uses --all2all-backend allgather_reducescatter instead of deepep_*, without --enable-dbo and "
+        "--dbo-decode-token-threshold (micro-batch overlap needs DeepEP).",
+        why="DeepEP needs NVSHMEM with InfiniBand GPUDirect Async, which EFA lacks (awslabs/ai-on-eks#198, "
+        "deepseek-ai/DeepEP#369); allgather_reducescatter runs on NCCL, which reaches EFA through aws-ofi-nccl.",
+        paths=(
+            "spec.services.*.args.--all2all-backend",
+            "spec.services.*.args.--enable-dbo",
+            "spec.services.*.args.--dbo-decode-token-threshold",
+        ),
+        fabrics=EFA,
+        backends=frozenset({"vllm"}),
+    ),
+    Deviation(
+        id="engine-config-per-graph",
+        what="TRT-LLM engine configs are ConfigMaps named after the graph (`<graph>-prefill-engine`), mounted as "
+        "`<role>_config.yaml`.",
+        why="The recipe's `prefill-config`/`decode-config` would clash between two graphs in one namespace.",
+        paths=("spec.services.*.args.--extra-engine-args", "spec.services.*.extraPodSpec.volumes.*.configMap.name"),
+        backends=frozenset({"trtllm"}),
+    ),
+    Deviation(
+        id="compute-domain-per-graph",
+        what="The ComputeDomain and its channel template are named after the graph.",
+        why="The recipe's `trtllm-test-compute-domain` is a test name and would clash between graphs.",
+        paths=("spec.services.*.extraPodSpec.resourceClaims.*.resourceClaimTemplateName",),
+        backends=frozenset({"trtllm"}),
     ),
 )
 
 
-def applicable(fabric: str) -> tuple[Deviation, ...]:
-    return tuple(d for d in DEVIATIONS if d.scope == "always" or d.scope == fabric)
+def applicable(fabric: str, backend: str) -> tuple[Deviation, ...]:
+    return tuple(d for d in DEVIATIONS if d.applies(fabric, backend))

@@ -13,6 +13,8 @@ from components.versions import Chart
 @dataclass(frozen=True)
 class DisaggInferenceGraphArgs:
     spec: GraphSpec
+    namespace: pulumi.Input[str]
+    """The graph's namespace (an Output of the Namespace resource, so everything here is created after it)."""
     platform: Chart
     """The dynamo-platform chart at the configured release."""
     platform_namespace: str
@@ -41,7 +43,30 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self),
             create_namespace=True,
         )
-        manifest = graph_spec.graph_manifest(spec)
+        namespace = args.namespace
+        child = pulumi.ResourceOptions(parent=self)
+        # Engine configs and the IMEX domain exist before the workers that mount and claim them.
+        prerequisites: list[pulumi.Resource] = [platform]
+        for cm in spec.backend.config_maps(spec.serving, namespace):
+            prerequisites.append(
+                k8s.core.v1.ConfigMap(
+                    f"{name}-{cm['metadata']['name']}", metadata=cm["metadata"], data=cm["data"], opts=child
+                )
+            )
+        if spec.compute_domain:
+            domain = graph_spec.compute_domain_manifest(spec, namespace)
+            prerequisites.append(
+                k8s.apiextensions.CustomResource(
+                    f"{name}-compute-domain",
+                    api_version=domain["apiVersion"],
+                    kind=domain["kind"],
+                    metadata=domain["metadata"],
+                    spec=domain["spec"],
+                    # The DRA driver that serves ComputeDomains is installed with the cluster.
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[platform]),
+                )
+            )
+        manifest = graph_spec.graph_manifest(spec, namespace)
         k8s.apiextensions.CustomResource(
             f"{name}-graph",
             api_version=manifest["apiVersion"],
@@ -50,7 +75,7 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
             spec=manifest["spec"],
             # The operator that installs the CRD comes with the platform release; workers that start before the
             # weights are complete crash-loop while GPUs are billed (children do not inherit a component's depends_on).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[platform, *args.after]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*prerequisites, *args.after]),
         )
         s = spec.serving
         service = graph_spec.frontend_service_name(s.graph_name)

@@ -43,6 +43,8 @@ class EksClusterArgs:
     region: str
     fsx_csi: bool
     """Install the FSx for Lustre CSI driver (the model cache's storage)."""
+    dra_driver: bool = False
+    """Install NVIDIA's DRA driver for ComputeDomains (GB200's IMEX channels)."""
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -120,7 +122,7 @@ class EksCluster(pulumi.ComponentResource):
             # Helm releases and Jobs wait for running pods, which need schedulable nodes.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[system_nodes]),
         )
-        self._device_plugins(name)
+        self._device_plugins(name, args.dra_driver)
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
@@ -228,7 +230,7 @@ class EksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[association]),
         )
 
-    def _device_plugins(self, name: str) -> None:
+    def _device_plugins(self, name: str, dra_driver: bool) -> None:
         """NVIDIA and EFA device plugins: the EKS GPU AMIs carry drivers, not the plugins that advertise devices."""
         gpu_toleration = {"key": GPU_TAINT.key, "operator": "Exists", "effect": GPU_TAINT.effect}
         on_cluster = pulumi.ResourceOptions(parent=self, provider=self.provider)
@@ -246,3 +248,29 @@ class EksCluster(pulumi.ComponentResource):
             {"tolerations": [gpu_toleration]},
             on_cluster,
         )
+        if dra_driver:
+            # Values from the EKS GB200 guide: ComputeDomains only (the device plugin allocates GPUs); the
+            # controller runs anywhere (EKS has no control-plane nodes), the kubelet plugin on GPU nodes.
+            gpu_nodes = {"key": "nvidia.com/gpu.present", "operator": "In", "values": ["true"]}
+            dra_values = {
+                "resources": {"gpus": {"enabled": False}, "computeDomains": {"enabled": True}},
+                "controller": {"nodeSelector": None, "affinity": None, "tolerations": []},
+                "kubeletPlugin": {
+                    "affinity": {
+                        "nodeAffinity": {
+                            "requiredDuringSchedulingIgnoredDuringExecution": {
+                                "nodeSelectorTerms": [{"matchExpressions": [gpu_nodes]}]
+                            }
+                        }
+                    },
+                    "tolerations": [gpu_toleration],
+                },
+            }
+            helm.pinned_release(
+                f"{name}-dra-driver",
+                versions.NVIDIA_DRA_DRIVER,
+                "nvidia-dra-driver-gpu",
+                dra_values,
+                on_cluster,
+                create_namespace=True,
+            )

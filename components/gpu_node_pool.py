@@ -78,7 +78,7 @@ class GpuNodePool(pulumi.ComponentResource):
         template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             network_interfaces=aws_specs.efa_network_interfaces(
-                itype.efa_cards, [fabric_sg.id, where.cluster_security_group_id]
+                itype.network_interfaces, [fabric_sg.id, where.cluster_security_group_id]
             ),
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2

@@ -1,15 +1,25 @@
-"""The DynamoGraphDeployment manifest (Frontend, prefill and decode) and the platform release's values."""
+"""The DynamoGraphDeployment (Frontend, prefill and decode), its ComputeDomain, and the platform release's values.
+
+What differs between engines comes from `components/backends/`; what this module adds is the same for all:
+the cache, the pool's placement and fabric devices, and the graph-wide environment.
+"""
 
 from dataclasses import dataclass
 from typing import Any
 
-from components import sglang, versions
+import pulumi
+
+from components import versions
+from components.backends import BACKENDS, Backend
+from components.backends.base import ROLES, Role, WorkerContext
 from components.config import Serving, Worker
-from components.model_layout import CACHE_MOUNT
-from components.scheduling import POOL_LABEL, SYSTEM_LABELS, PoolScheduling
+from components.scheduling import EFA_RESOURCE, POOL_LABEL, SYSTEM_LABELS, PoolScheduling
 
 FRONTEND_PORT = 8000
 DGD_API_VERSION = "nvidia.com/v1alpha1"
+COMPUTE_DOMAIN_API_VERSION = "resource.nvidia.com/v1beta1"
+EFA_ENV = {"FI_PROVIDER": "efa", "FI_EFA_USE_DEVICE_RDMA": "1"}
+"""libfabric on EFA with GPUDirect RDMA: without them NCCL and NIXL may pick TCP sockets and crawl."""
 
 
 @dataclass(frozen=True)
@@ -24,10 +34,24 @@ class GraphSpec:
     pool: PoolScheduling
     system_selector: dict[str, str]
     """Labels of the CPU nodes for the Frontend; empty on an existing cluster without system nodes."""
+    compute_domain: bool = False
+    """The pool is one NVLink domain across nodes (GB200): workers claim a ComputeDomain's IMEX channel."""
+
+    @property
+    def backend(self) -> Backend:
+        return BACKENDS[self.serving.backend]
 
     @property
     def image(self) -> str:
         return f"{versions.DYNAMO_RUNTIME_IMAGES[self.serving.backend]}:{self.serving.image_tag}"
+
+    @property
+    def compute_domain_name(self) -> str:
+        return f"{self.serving.graph_name}-compute-domain"
+
+    @property
+    def compute_domain_channel(self) -> str | None:
+        return f"{self.compute_domain_name}-channel" if self.compute_domain else None
 
 
 def frontend_service_name(graph_name: str) -> str:
@@ -35,12 +59,35 @@ def frontend_service_name(graph_name: str) -> str:
     return f"{graph_name}-frontend"
 
 
+def worker_gpus_per_node(w: Worker, pool: PoolScheduling) -> int:
+    return w.gpus_per_node or pool.gpus_per_node
+
+
+def graph_nodes(serving: Serving) -> int:
+    """Nodes the workers span in all: a ComputeDomain's numNodes."""
+    return sum(w.replicas * w.nodes for w in (serving.prefill, serving.decode))
+
+
+def _context(spec: GraphSpec, role: Role) -> WorkerContext:
+    w: Worker = getattr(spec.serving, role)
+    return WorkerContext(
+        role=role,
+        worker=w,
+        model_path=f"{spec.backend.cache_mount}/{spec.model_dir}",
+        served_model_name=spec.served_model_name,
+        fabric=spec.pool.fabric,
+        gpus_per_node=worker_gpus_per_node(w, spec.pool),
+        graph_name=spec.serving.graph_name,
+        compute_domain_channel=spec.compute_domain_channel,
+    )
+
+
 def _cache_mount(spec: GraphSpec) -> list[dict[str, Any]]:
-    return [{"name": spec.pvc_name, "mountPoint": CACHE_MOUNT}]
+    return [{"name": spec.pvc_name, "mountPoint": spec.backend.cache_mount}]
 
 
 def _frontend(spec: GraphSpec) -> dict[str, Any]:
-    pod: dict[str, Any] = {"mainContainer": {"image": spec.image}}
+    pod: dict[str, Any] = {"mainContainer": {"image": spec.image, **spec.backend.frontend_container()}}
     if spec.system_selector:
         pod["nodeSelector"] = dict(spec.system_selector)
     return {
@@ -51,53 +98,71 @@ def _frontend(spec: GraphSpec) -> dict[str, Any]:
     }
 
 
-def _worker(spec: GraphSpec, role: sglang.Role, w: Worker) -> dict[str, Any]:
-    limits: dict[str, Any] = {"gpu": str(spec.pool.gpus_per_node)}
-    if spec.pool.fabric_resources:
-        limits["custom"] = {k: str(v) for k, v in spec.pool.fabric_resources.items()}
-    model_path = f"{CACHE_MOUNT}/{spec.model_dir}"
+def _fabric_limits(spec: GraphSpec, ctx: WorkerContext) -> dict[str, str]:
+    """Fabric devices in proportion to the node's GPUs the worker takes (all of them, for the recipes)."""
+    return {
+        name: str(max(1, count * ctx.gpus_per_node // spec.pool.gpus_per_node))
+        for name, count in spec.pool.fabric_resources.items()
+    }
+
+
+def _worker(spec: GraphSpec, role: Role) -> dict[str, Any]:
+    ctx = _context(spec, role)
+    w = ctx.worker
+    extras = spec.backend.service_extras(ctx)
+    resources: dict[str, Any] = dict(extras.get("resources", {}))
+    limits: dict[str, Any] = {**resources.get("limits", {}), "gpu": str(ctx.gpus_per_node)}
+    fabric = _fabric_limits(spec, ctx)
+    if fabric:
+        limits["custom"] = fabric
+    resources["limits"] = limits
     service: dict[str, Any] = {
         "componentType": "worker",
         "subComponentType": role,
         "replicas": w.replicas,
-        "resources": {"limits": limits},
+        "resources": resources,
         "volumeMounts": _cache_mount(spec),
         "sharedMemory": {"size": w.shared_memory},
         "extraPodSpec": {
             "nodeSelector": spec.pool.node_selector(),
             "tolerations": spec.pool.tolerations(),
-            "mainContainer": {
-                "image": spec.image,
-                "workingDir": w.working_dir,
-                "command": sglang.worker_command(),
-                "args": sglang.worker_args(role, w, model_path, spec.served_model_name, spec.pool.fabric),
-            },
+            "mainContainer": {"image": spec.image, **spec.backend.container(ctx)},
+            **extras.get("extraPodSpec", {}),
         },
     }
     if w.nodes > 1:
         service["multinode"] = {"nodeCount": w.nodes}
-    if spec.pool.fabric == "efa":
-        service["envs"] = [{"name": "FI_PROVIDER", "value": "efa"}]  # deviation efa-devices
+    if EFA_RESOURCE in fabric:
+        service["envs"] = [{"name": k, "value": v} for k, v in EFA_ENV.items()]  # deviation efa-devices
     return service
 
 
-def graph_manifest(spec: GraphSpec) -> dict[str, Any]:
+def graph_manifest(spec: GraphSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:
     s = spec.serving
+    env = {**spec.backend.graph_env(), **s.env, "HF_HUB_OFFLINE": "1"}  # deviation model-path-in-cache
+    body: dict[str, Any] = {}
+    if spec.backend.backend_framework:
+        body["backendFramework"] = s.backend
+    body["envs"] = [{"name": k, "value": v} for k, v in env.items()]
+    body["pvcs"] = [{"name": spec.pvc_name, "create": False}]
+    body["services"] = {"Frontend": _frontend(spec), **{role: _worker(spec, role) for role in ROLES}}
     return {
         "apiVersion": DGD_API_VERSION,
         "kind": "DynamoGraphDeployment",
-        "metadata": {"name": s.graph_name, "namespace": s.namespace},
+        "metadata": {"name": s.graph_name, "namespace": namespace},
+        "spec": body,
+    }
+
+
+def compute_domain_manifest(spec: GraphSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:
+    """The IMEX domain of a GB200 graph: numNodes is every node its workers span (prefill + decode)."""
+    return {
+        "apiVersion": COMPUTE_DOMAIN_API_VERSION,
+        "kind": "ComputeDomain",
+        "metadata": {"name": spec.compute_domain_name, "namespace": namespace},
         "spec": {
-            "envs": [
-                {"name": "HF_HOME", "value": CACHE_MOUNT},
-                {"name": "HF_HUB_OFFLINE", "value": "1"},  # deviation model-path-in-cache
-            ],
-            "pvcs": [{"name": spec.pvc_name, "create": False}],
-            "services": {
-                "Frontend": _frontend(spec),
-                "decode": _worker(spec, "decode", s.decode),
-                "prefill": _worker(spec, "prefill", s.prefill),
-            },
+            "numNodes": graph_nodes(spec.serving),
+            "channel": {"resourceClaimTemplate": {"name": spec.compute_domain_channel}},
         },
     }
 

@@ -30,8 +30,8 @@ class ModelCacheArgs:
 class ModelCache(pulumi.ComponentResource):
     claim_name: pulumi.Output[str]
     """Name of the ReadWriteMany claim; depending on it orders readers after the cache."""
-    storage_class: str
-    """StorageClass of the claim."""
+    storage_class: str | None
+    """StorageClass of the claim (None: the cluster's default)."""
 
     def __init__(self, name: str, args: ModelCacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dsr1:index:ModelCache", name, None, opts)
@@ -40,9 +40,8 @@ class ModelCache(pulumi.ComponentResource):
         if spec.storage == "fsx-lustre":
             assert args.fsx is not None, "fsx-lustre needs an FsxPlacement"
             self.storage_class = f"{name}-fsx"
-            depends.append(self._fsx_class(name, args.fsx, spec.fsx_throughput_per_tib))
+            depends.append(self._fsx_class(name, self.storage_class, args.fsx, spec.fsx_throughput_per_tib))
         else:
-            assert spec.storage_class is not None, "rules.problems() requires storageClass"
             self.storage_class = spec.storage_class
         manifest = cache_spec.cache_claim(args.claim_name, args.namespace, spec.size_gib, self.storage_class)
         claim = k8s.core.v1.PersistentVolumeClaim(
@@ -62,7 +61,7 @@ class ModelCache(pulumi.ComponentResource):
         self.claim_name = claim.metadata.name
         self.register_outputs({"claim_name": self.claim_name, "storage_class": self.storage_class})
 
-    def _fsx_class(self, name: str, fsx: FsxPlacement, throughput: int) -> k8s.storage.v1.StorageClass:
+    def _fsx_class(self, name: str, class_name: str, fsx: FsxPlacement, throughput: int) -> k8s.storage.v1.StorageClass:
         lustre = aws.ec2.SecurityGroup(
             f"{name}-lustre-sg",
             vpc_id=fsx.vpc_id,
@@ -80,7 +79,7 @@ class ModelCache(pulumi.ComponentResource):
             egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"])],
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),  # the file system keeps using it
         )
-        manifest = cache_spec.fsx_storage_class(self.storage_class, fsx.subnet_id, lustre.id, throughput)
+        manifest = cache_spec.fsx_storage_class(class_name, fsx.subnet_id, lustre.id, throughput)
         return k8s.storage.v1.StorageClass(
             f"{name}-storage-class",
             metadata=manifest["metadata"],

@@ -8,18 +8,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from components import aws_specs, catalog
+from components.backends import BACKENDS
 from components.config import EksTarget, GpuPool, StackConfig, Worker
+from components.config_keys import key
 from components.errors import Problem
 
-PROJECT = "dsr1"
 CACHE_HEADROOM = 1.10
 """The cache must hold the checkpoint plus 10% for the Hub's metadata, partial files of a resumed download, and
 the serving engines' compiled kernels."""
 FSX_PERSISTENT_2_SIZES = "1200 GiB or a multiple of 2400 GiB"
-
-
-def key(path: str) -> str:
-    return f"{PROJECT}:{path}"
 
 
 @dataclass(frozen=True)
@@ -54,7 +51,9 @@ def _target(cfg: StackConfig, aws_region: str | None) -> Iterator[Problem]:
             yield Problem(key("gpuPool.fabric"), f"{pool.fabric!r} does not exist on AWS.", "set it to efa.")
         if cfg.model_cache.storage == "storage-class" and not cfg.model_cache.storage_class:
             yield Problem(
-                key("modelCache.storageClass"), "is required with storage: storage-class.", "name a RWX class."
+                key("modelCache.storageClass"),
+                "is required with storage: storage-class on EKS (its default class, EBS, is not ReadWriteMany).",
+                "name a ReadWriteMany class, or use fsx-lustre.",
             )
     else:
         if pool.fabric == "efa":
@@ -71,10 +70,6 @@ def _target(cfg: StackConfig, aws_region: str | None) -> Iterator[Problem]:
             )
         if cfg.model_cache.storage == "fsx-lustre":
             yield Problem(key("modelCache.storage"), "fsx-lustre is created only on EKS.", "use storage-class.")
-        if cfg.model_cache.storage == "storage-class" and not cfg.model_cache.storage_class:
-            yield Problem(
-                key("modelCache.storageClass"), "is required with storage: storage-class.", "name a RWX class."
-            )
     if gpu_shape(pool) is None:
         yield Problem(
             key("gpuPool.instanceType"),
@@ -129,41 +124,72 @@ def _capacity(pool: GpuPool) -> Iterator[Problem]:
         )
 
 
-def _worker(role: str, w: Worker, shape: GpuShape, model: catalog.Model) -> Iterator[Problem]:
-    path = f"serving.{role}"
-    gpus = w.nodes * shape.gpus_per_node
-    if w.tp != gpus:
+def _ultraserver(pool: GpuPool) -> Iterator[Problem]:
+    """GB200 is sold only as UltraServer Capacity Blocks of 9 or 18 instances."""
+    itype = catalog.INSTANCE_TYPES.get(pool.instance_type or "")
+    if itype is None or not itype.ultraserver_sizes:
+        return
+    if pool.capacity.type != "capacity-block":
         yield Problem(
-            key(f"{path}.tp"),
-            f"tp={w.tp} does not match the worker's GPUs: nodes ({w.nodes}) x GPUs per node ({shape.gpus_per_node})"
-            f" = {gpus}.",
-            f"set {path}.tp to {gpus} or change {path}.nodes.",
+            key("gpuPool.capacity.type"),
+            f"{itype.name} is sold only as UltraServer Capacity Blocks.",
+            "buy a u-p6e-gb200 Capacity Block and set gpuPool.capacity {type: capacity-block, id, instanceCount}.",
+        )
+    if pool.node_count not in itype.ultraserver_sizes:
+        sizes = " or ".join(map(str, itype.ultraserver_sizes))
+        yield Problem(
+            key("gpuPool.nodeCount"),
+            f"{pool.node_count} is not a whole UltraServer of {itype.name} ({sizes} instances).",
+            f"set gpuPool.nodeCount to {sizes}.",
+        )
+
+
+def _worker(cfg: StackConfig, role: str, shape: GpuShape, model: catalog.Model) -> Iterator[Problem]:
+    path = f"serving.{role}"
+    w: Worker = getattr(cfg.serving, role)
+    backend = BACKENDS[cfg.serving.backend]
+    per_node = w.gpus_per_node or shape.gpus_per_node
+    if per_node > shape.gpus_per_node:
+        yield Problem(
+            key(f"{path}.gpusPerNode"),
+            f"{per_node} exceeds the pool's {shape.gpus_per_node} GPUs per node.",
+            f"use at most {shape.gpus_per_node}.",
         )
         return
-    if w.tp % w.dp:
-        yield Problem(key(f"{path}.dp"), f"dp={w.dp} does not divide tp={w.tp}.", f"use a divisor of {w.tp}.")
-    if w.dp > 1 and not w.enable_dp_attention:
+    if w.gpus_per_node is not None and w.nodes > 1 and per_node != shape.gpus_per_node:
         yield Problem(
-            key(f"{path}.enableDpAttention"),
-            f"dp={w.dp} needs DP attention in SGLang.",
-            f"set {path}.enableDpAttention: true or dp: 1.",
+            key(f"{path}.gpusPerNode"),
+            "a multi-node worker takes whole nodes.",
+            f"remove {path}.gpusPerNode or set nodes: 1.",
         )
-    if w.ep not in (1, w.tp):
-        yield Problem(key(f"{path}.ep"), f"ep={w.ep} must be 1 or equal tp={w.tp}.", f"set ep to 1 or {w.tp}.")
+    gpus = w.nodes * per_node
+    found = list(backend.worker_problems(path, w, gpus, cfg.gpu_pool.fabric))
+    yield from found
+    if found:
+        return
     need = model.weight_bytes / gpus
-    have = shape.gpu_memory_bytes * w.mem_fraction_static
+    budget = backend.weight_budget(w)
+    have = shape.gpu_memory_bytes * budget
     if need > have:
         yield Problem(
-            key(f"{path}.memFractionStatic"),
+            key(f"{path}.{'memFractionStatic' if cfg.serving.backend == 'sglang' else 'nodes'}"),
             f"each of the worker's {gpus} GPUs must hold {gib(need)} of {model.hf_id}'s weights, but only {gib(have)}"
-            f" is available ({gib(shape.gpu_memory_bytes)} x {w.mem_fraction_static}).",
+            f" is available ({gib(shape.gpu_memory_bytes)} x {budget}).",
             "give the worker more GPUs (nodes, tp) or a smaller checkpoint.",
         )
 
 
-def _pool_size(cfg: StackConfig) -> Iterator[Problem]:
+def _pool_size(cfg: StackConfig, shape: GpuShape) -> Iterator[Problem]:
+    """Multi-node and whole-node workers take whole nodes; workers on part of a node may share one."""
     s = cfg.serving
-    needed = sum(w.replicas * w.nodes for w in (s.prefill, s.decode))
+    whole, partial_gpus = 0, 0
+    for w in (s.prefill, s.decode):
+        per_node = w.gpus_per_node or shape.gpus_per_node
+        if per_node >= shape.gpus_per_node or w.nodes > 1:
+            whole += w.replicas * w.nodes
+        else:
+            partial_gpus += w.replicas * per_node
+    needed = whole - (-partial_gpus // shape.gpus_per_node)
     if needed > cfg.gpu_pool.node_count:
         yield Problem(
             key("gpuPool.nodeCount"),
@@ -192,11 +218,13 @@ def _cache(cfg: StackConfig, model: catalog.Model) -> Iterator[Problem]:
 
 def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     """All cross-field problems of a structurally valid config, in the order a user should fix them."""
-    found = [*_target(cfg, aws_region), *_capacity(cfg.gpu_pool), *_pool_size(cfg)]
+    found = [*_target(cfg, aws_region), *_capacity(cfg.gpu_pool), *_ultraserver(cfg.gpu_pool)]
     model = catalog.MODELS[cfg.model.key]
     shape = gpu_shape(cfg.gpu_pool)
     if shape is not None:
+        found += _pool_size(cfg, shape)
         for role in ("prefill", "decode"):
-            found += _worker(role, getattr(cfg.serving, role), shape, model)
+            found += _worker(cfg, role, shape, model)
+    found += BACKENDS[cfg.serving.backend].graph_problems(cfg.serving)
     found += _cache(cfg, model)
     return found

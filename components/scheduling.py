@@ -40,7 +40,7 @@ def pool_scheduling(pool: GpuPool, pool_name: str) -> PoolScheduling:
     taints = pool.taints if pool.taints is not None else [GPU_TAINT]
     resources: dict[str, int] = {}
     if pool.fabric == "efa" and pool.instance_type is not None:
-        resources[EFA_RESOURCE] = catalog.INSTANCE_TYPES[pool.instance_type].efa_cards
+        resources[EFA_RESOURCE] = catalog.INSTANCE_TYPES[pool.instance_type].efa_devices
     elif pool.rdma_resource and pool.rdma_per_node:
         resources[pool.rdma_resource] = pool.rdma_per_node
     return PoolScheduling(dict(labels), list(taints), shape.gpus_per_node, pool.fabric, resources)

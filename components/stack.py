@@ -5,7 +5,7 @@ import dataclasses
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import catalog, versions
+from components import catalog, graph_spec, versions
 from components.config import EksTarget, StackConfig
 from components.disagg_inference_graph import DisaggInferenceGraph, DisaggInferenceGraphArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
@@ -23,11 +23,23 @@ def _cluster(cfg: StackConfig, region: str | None) -> tuple[k8s.Provider, EksClu
     if isinstance(cfg.target, EksTarget):
         assert region is not None, "rules.problems() requires aws:region on EKS"
         cluster = EksCluster(
-            "cluster", EksClusterArgs(cfg.target, region, fsx_csi=cfg.model_cache.storage == "fsx-lustre")
+            "cluster",
+            EksClusterArgs(
+                cfg.target,
+                region,
+                fsx_csi=cfg.model_cache.storage == "fsx-lustre",
+                dra_driver=_imex(cfg),
+            ),
         )
         return cluster.provider, cluster
     provider = k8s.Provider("cluster-k8s", kubeconfig=cfg.target.kubeconfig, context=cfg.target.context)
     return provider, None
+
+
+def _imex(cfg: StackConfig) -> bool:
+    """GB200 pools are one NVLink domain: the workers need the DRA driver's ComputeDomain channels."""
+    itype = catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or "")
+    return bool(itype and itype.imex)
 
 
 def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str]) -> dict[str, object]:
@@ -85,15 +97,17 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
     spec = GraphSpec(
         serving=cfg.serving,
         model_dir=model_dir(model, cfg.model.revision),
-        served_model_name=model.hf_id,
+        served_model_name=model.served_model_name,
         pvc_name=cache_pvc_name(model),
         pool=scheduling,
         system_selector=system_selector,
+        compute_domain=_imex(cfg),
     )
     graph = DisaggInferenceGraph(
         "inference",
         DisaggInferenceGraphArgs(
             spec=spec,
+            namespace=namespace.metadata.name,
             platform=dataclasses.replace(versions.DYNAMO_PLATFORM, version=cfg.dynamo.platform_version),
             platform_namespace=cfg.dynamo.namespace,
             pin_control_plane=bool(cluster),
@@ -111,6 +125,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         "gpus": pool.gpus,
         "gpuNodes": cfg.gpu_pool.node_count,
         "gpuCostPerHourUsd": round(pool.price_per_hour_usd, 2),
+        # Multi-node workers start all-or-nothing only with a gang scheduler (ai-dynamo/dynamo#14278).
+        "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
     }
     if cluster:
         outputs["clusterName"] = cluster.cluster_name

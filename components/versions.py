@@ -32,6 +32,8 @@ EKS_NODE_RELEASE_VERSION: Final = "1.33.5-20251120"
 """The EKS-optimized AL2023 NVIDIA AMI release for the GPU node groups: pinned so a new AMI is a reviewed change."""
 
 NVIDIA_DEVICE_PLUGIN = Chart("nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.17.1")
+NVIDIA_DRA_DRIVER = Chart("nvidia-dra-driver-gpu", "https://helm.ngc.nvidia.com/nvidia", "25.8.0")
+"""ComputeDomains (IMEX) for GB200: the release the EKS GB200 guide pins."""
 EFA_DEVICE_PLUGIN = Chart("aws-efa-k8s-device-plugin", "https://aws.github.io/eks-charts", "v0.5.20")
 
 FSX_CSI_ADDON_VERSION: Final = "v1.7.0-eksbuild.1"

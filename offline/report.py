@@ -54,10 +54,22 @@ def kubernetes_object(reg: Registration) -> dict[str, Any] | None:
             "kind": "Release",
             "metadata": {"name": data.get("name"), "namespace": data.get("namespace")},
             "chart": {"name": data.get("chart"), "version": data.get("version"), "repository": repo},
-            "values": data.get("values", {}),
+            "values": _sorted(data.get("values", {})),
         }
     head: dict[str, Any] = {k: data.pop(k) for k in ("apiVersion", "kind", "metadata") if k in data}
-    return {**head, **data}
+    ordered: dict[str, Any] = _sorted({**head, **data}, top=True)
+    return ordered
+
+
+def _sorted(value: Any, top: bool = False) -> Any:
+    """Keys in a stable order (the wire format keeps none), so renders diff cleanly; apiVersion, kind, metadata
+    stay first."""
+    if isinstance(value, dict):
+        items = value.items() if top else sorted(value.items())
+        return {k: _sorted(v) for k, v in items}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
 
 
 def manifests(run: Run) -> list[dict[str, Any]]:
@@ -87,6 +99,8 @@ def summary(run: Run) -> str:
         f"GPUs: {out.get('gpus')} on {out.get('gpuNodes')} nodes; "
         f"estimated GPU cost ${out.get('gpuCostPerHourUsd')}/h (list price, see components/catalog.py)"
     )
+    if "gangScheduling" in out:
+        lines.append(f"gang scheduling: {out['gangScheduling']}")
     if "frontendUrl" in out:
         lines.append(f"endpoint: {out['frontendUrl']}  (from a laptop: {out.get('portForwardCommand')})")
     lines += [f"note: {n}" for n in run.settings.notices]
@@ -97,5 +111,5 @@ def write(run: Run, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     docs = manifests(run)
     (out_dir / "manifests.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False, width=120))
-    (out_dir / "resources.json").write_text(json.dumps(resource_entries(run), indent=2) + "\n")
+    (out_dir / "resources.json").write_text(json.dumps(resource_entries(run), indent=2, sort_keys=True) + "\n")
     (out_dir / "outputs.json").write_text(json.dumps(run.outputs, indent=2, sort_keys=True) + "\n")

@@ -1,6 +1,7 @@
 """Compare a generated DynamoGraphDeployment with an upstream recipe, field by field, in comparable form."""
 
 import fnmatch
+import shlex
 from typing import Any
 
 from components.deviations import Deviation
@@ -39,13 +40,27 @@ def _flatten(value: Any, path: str, out: dict[str, Any]) -> None:
         out[path] = value
 
 
+def command_line(container: dict[str, Any]) -> tuple[str, list[str]]:
+    """The program and its arguments, whether given as command + args or as one `sh -c` line."""
+    command, args = container.get("command", []), container.get("args", [])
+    if command[-2:] == ["/bin/sh", "-c"] or command == ["sh", "-c"]:
+        command, args = [], shlex.split(args[0])
+    tokens = [*command, *args]
+    first_flag = next((i for i, t in enumerate(tokens) if t.startswith("--")), len(tokens))
+    return " ".join(tokens[:first_flag]), tokens[first_flag:]
+
+
 def comparable(dgd: dict[str, Any]) -> dict[str, Any]:
-    """Dotted paths to values; a service's container command line flattened to `spec.services.S.args.--flag`."""
+    """Dotted paths to values; a service's command line flattened to `spec.services.S.program` and
+    `spec.services.S.args.--flag`, whichever form (command + args, or `sh -c`) it was written in."""
     dgd = {"metadata": {"name": dgd["metadata"]["name"]}, "spec": dgd["spec"]}
     out: dict[str, Any] = {}
     for name, service in dgd["spec"]["services"].items():
         container = service.get("extraPodSpec", {}).get("mainContainer", {})
-        for flag, value in flags(container.get("args", [])).items():
+        program, args = command_line(container)
+        if program:
+            out[f"spec.services.{name}.program"] = program
+        for flag, value in flags(args).items():
             out[f"spec.services.{name}.args.{flag}"] = value
     stripped = {
         **dgd,

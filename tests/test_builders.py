@@ -2,8 +2,10 @@
 
 import json
 
-from components import catalog, download_spec, graph_spec, sglang
+from components import catalog, download_spec, graph_spec
 from components.aws_specs import efa_network_interfaces, kubeconfig, subnet_plan
+from components.backends.base import Role, WorkerContext
+from components.backends.sglang import SGLang
 from components.config import Worker
 from components.model_layout import model_dir
 from tests.support import stack_values
@@ -12,9 +14,13 @@ R1 = catalog.MODELS["deepseek-r1"]
 REV = "56d4cbbb4d29f4355bab4b9a39ccb717a14ad5ad"
 
 
+def ctx(role: Role, w: Worker, fabric: str) -> WorkerContext:
+    return WorkerContext(role, w, "/m", "deepseek-ai/DeepSeek-R1", fabric, 8, "g")
+
+
 def test_sglang_args_without_efa_keep_the_default_transfer_backend() -> None:
     w = Worker(tp=8, ep=8, mem_fraction_static=0.75)
-    args = sglang.worker_args("prefill", w, "/m", "deepseek-ai/DeepSeek-R1", "infiniband")
+    args = SGLang().worker_args(ctx("prefill", w, "infiniband"))
     assert "--disaggregation-transfer-backend" not in args
     assert "--dp" not in args and "--enable-dp-attention" not in args
     assert args[-2:] == ["--watchdog-timeout", "3600"]
@@ -22,7 +28,7 @@ def test_sglang_args_without_efa_keep_the_default_transfer_backend() -> None:
 
 def test_sglang_extra_args_pass_through_unchanged() -> None:
     w = Worker(tp=16, mem_fraction_static=0.8, extra_args=["--skip-tokenizer-init"])
-    args = sglang.worker_args("decode", w, "/m", "x", "efa")
+    args = SGLang().worker_args(ctx("decode", w, "efa"))
     assert "--skip-tokenizer-init" in args and "--ep-size" not in args
 
 
@@ -35,7 +41,7 @@ def test_subnet_plan_gives_each_zone_a_private_and_a_public_slash_20() -> None:
 
 
 def test_efa_interfaces() -> None:
-    nics = efa_network_interfaces(16, ["sg-a"])
+    nics = efa_network_interfaces(catalog.INSTANCE_TYPES["p5en.48xlarge"].network_interfaces, ["sg-a"])
     assert len(nics) == 16 and [n["network_card_index"] for n in nics] == list(range(16))
     assert nics[0]["interface_type"] == "efa" and all(n["interface_type"] == "efa-only" for n in nics[1:])
 
@@ -86,3 +92,16 @@ def test_no_control_plane_pinning_on_an_existing_cluster() -> None:
 
     serving = Serving.model_validate(stack_values("h200-sglang-8")["serving"])
     assert set(graph_spec.platform_values(serving, False)) == {"global"}
+
+
+def test_gb200_takes_four_efa_only_interfaces_beside_an_ena_primary() -> None:
+    gb200 = catalog.INSTANCE_TYPES["p6e-gb200.36xlarge"]
+    nics = efa_network_interfaces(gb200.network_interfaces, ["sg-a"])
+    assert [(n["network_card_index"], n["interface_type"]) for n in nics] == [
+        (0, "interface"),
+        (1, "efa-only"),
+        (5, "efa-only"),
+        (9, "efa-only"),
+        (13, "efa-only"),
+    ]
+    assert gb200.efa_devices == 4 and catalog.INSTANCE_TYPES["p5en.48xlarge"].efa_devices == 16

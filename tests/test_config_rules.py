@@ -243,9 +243,14 @@ def test_fsx_is_refused_on_an_existing_cluster() -> None:
     assert found[0][0] == "dsr1:modelCache.storage"
 
 
-def test_storage_class_storage_needs_a_class() -> None:
-    found = problems_of(existing(lambda v: v["modelCache"].pop("storageClass")), None)
-    assert found[0][0] == "dsr1:modelCache.storageClass"
+def test_storage_class_storage_needs_a_class_on_eks() -> None:
+    found = problems_of(changed(lambda v: v["modelCache"].update(storage="storage-class")))
+    assert found[0][0] == "dsr1:modelCache.storageClass" and "not ReadWriteMany" in found[0][1]
+
+
+def test_an_existing_cluster_may_use_its_default_class() -> None:
+    cfg = load_stack_config(existing(lambda v: v["modelCache"].pop("storageClass")), None)
+    assert cfg.model_cache.storage_class is None
 
 
 def test_on_demand_capacity_takes_no_id() -> None:

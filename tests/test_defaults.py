@@ -9,7 +9,18 @@ from tests.support import stack_values
 def test_worker_defaults() -> None:
     w = Worker(tp=8, mem_fraction_static=0.75)
     assert (w.replicas, w.nodes, w.dp, w.ep, w.enable_dp_attention) == (1, 1, 1, 1, False)
-    assert (w.shared_memory, w.working_dir, w.extra_args) == ("80Gi", "/workspace", [])
+    assert (w.shared_memory, w.working_dir, w.extra_args, w.env) == ("80Gi", None, [], {})
+    assert (w.gpus_per_node, w.engine, w.cpu, w.memory) == (None, None, None, None)
+
+
+def test_backend_working_dirs_are_the_recipes() -> None:
+    from components.backends import BACKENDS
+
+    assert {n: b.working_dir for n, b in BACKENDS.items()} == {
+        "sglang": "/workspace",
+        "vllm": "/workspace/dynamo",
+        "trtllm": "/workspace/components/backends/trtllm",
+    }
 
 
 def test_pool_defaults_to_efa_on_demand() -> None:

@@ -1,5 +1,7 @@
-"""Every rendered object against real schemas: Kubernetes 1.31 (strict) for built-ins, the Dynamo CRD for DGDs."""
+"""Every rendered object of every stack against real schemas: Kubernetes 1.31 (strict) for built-ins, the Dynamo
+CRD for DynamoGraphDeployments."""
 
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema
@@ -8,13 +10,17 @@ import pytest
 
 from offline.report import manifests
 from offline.run import Run
-from tests.support import K8S_VERSION, crd_schema
+from tests.support import K8S_VERSION, crd_schema, stacks
 
-CUSTOM = {"helm.sh/v3", "nvidia.com/v1alpha1"}
+CUSTOM = {"helm.sh/v3", "nvidia.com/v1alpha1", "resource.nvidia.com/v1beta1"}
 
 
 def builtins(run: Run) -> list[dict[str, Any]]:
     return [m for m in manifests(run) if m["apiVersion"] not in CUSTOM]
+
+
+def dgds(run: Run) -> list[dict[str, Any]]:
+    return [m for m in manifests(run) if m["kind"] == "DynamoGraphDeployment"]
 
 
 def test_there_are_builtin_objects_to_check(sglang8: Run) -> None:
@@ -22,9 +28,18 @@ def test_there_are_builtin_objects_to_check(sglang8: Run) -> None:
     assert kinds == ["Job", "Namespace", "PersistentVolumeClaim", "Secret", "StorageClass"]
 
 
-def test_builtin_objects_are_valid_kubernetes(sglang8: Run) -> None:
-    for m in builtins(sglang8):
+@pytest.mark.parametrize("stack", stacks())
+def test_builtin_objects_are_valid_kubernetes(stack: str, rendered: Callable[[str], Run]) -> None:
+    objects = builtins(rendered(stack))
+    assert objects
+    for m in objects:
         kubernetes_validate.validate(m, K8S_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("stack", stacks())
+def test_graph_is_valid_against_the_crd(stack: str, rendered: Callable[[str], Run]) -> None:
+    (dgd,) = dgds(rendered(stack))
+    jsonschema.validate(dgd, crd_schema())
 
 
 def test_strict_validation_catches_a_misspelt_field(sglang8: Run) -> None:
@@ -32,15 +47,6 @@ def test_strict_validation_catches_a_misspelt_field(sglang8: Run) -> None:
     job["spec"]["backofLimit"] = 3
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(job, K8S_VERSION, strict=True)
-
-
-def dgds(run: Run) -> list[dict[str, Any]]:
-    return [m for m in manifests(run) if m["kind"] == "DynamoGraphDeployment"]
-
-
-def test_graph_is_valid_against_the_crd(sglang8: Run) -> None:
-    (dgd,) = dgds(sglang8)
-    jsonschema.validate(dgd, crd_schema())
 
 
 def test_crd_check_catches_a_snake_case_field(sglang8: Run) -> None:
