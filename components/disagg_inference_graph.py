@@ -1,6 +1,7 @@
 """DisaggInferenceGraph: the Dynamo platform release and the DynamoGraphDeployment it runs, and their endpoint."""
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -21,7 +22,20 @@ class DisaggInferenceGraphArgs:
     pin_control_plane: bool
     """Pin the operator and NATS to the CPU system nodes (EKS), never onto rented GPUs."""
     after: list[pulumi.Resource]
-    """What the graph itself must wait for: the download Job (weights complete) and the GPU pool (nodes joined)."""
+    """What the graph itself must wait for: the download Job (weights complete), the GPU pool (nodes joined) and,
+    on EKS, the cluster (its device plugins advertise the GPUs and EFA devices; its DRA driver serves
+    ComputeDomains)."""
+
+
+def _custom_resource(name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions) -> pulumi.Resource:
+    return k8s.apiextensions.CustomResource(
+        name,
+        api_version=manifest["apiVersion"],
+        kind=manifest["kind"],
+        metadata=manifest["metadata"],
+        spec=manifest["spec"],
+        opts=opts,
+    )
 
 
 class DisaggInferenceGraph(pulumi.ComponentResource):
@@ -55,24 +69,13 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
             )
         if spec.compute_domain:
             domain = graph_spec.compute_domain_manifest(spec, namespace)
-            prerequisites.append(
-                k8s.apiextensions.CustomResource(
-                    f"{name}-compute-domain",
-                    api_version=domain["apiVersion"],
-                    kind=domain["kind"],
-                    metadata=domain["metadata"],
-                    spec=domain["spec"],
-                    # The DRA driver that serves ComputeDomains is installed with the cluster.
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[platform]),
-                )
-            )
+            # `after` holds the cluster, whose DRA driver brings the ComputeDomain CRD and serves it.
+            after = pulumi.ResourceOptions(parent=self, depends_on=args.after)
+            prerequisites.append(_custom_resource(f"{name}-compute-domain", domain, after))
         manifest = graph_spec.graph_manifest(spec, namespace)
-        k8s.apiextensions.CustomResource(
+        _custom_resource(
             f"{name}-graph",
-            api_version=manifest["apiVersion"],
-            kind=manifest["kind"],
-            metadata=manifest["metadata"],
-            spec=manifest["spec"],
+            manifest,
             # The operator that installs the CRD comes with the platform release; workers that start before the
             # weights are complete crash-loop while GPUs are billed (children do not inherit a component's depends_on).
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*prerequisites, *args.after]),

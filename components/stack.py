@@ -111,7 +111,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             platform=dataclasses.replace(versions.DYNAMO_PLATFORM, version=cfg.dynamo.platform_version),
             platform_namespace=cfg.dynamo.namespace,
             pin_control_plane=bool(cluster),
-            after=[download, pool],
+            after=[download, pool, *([cluster] if cluster else [])],
         ),
         opts=on_cluster,
     )

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from offline.mocks import Registration
 from offline.run import Run, run_program
 from offline.stack_files import read_stack
 
@@ -80,3 +81,19 @@ def walk(value: Any) -> Iterator[Any]:
     elif isinstance(value, list):
         for v in value:
             yield from walk(v)
+
+
+def closure(run: Run, reg: Registration) -> set[str]:
+    """Every URN a resource waits for, through dependencies and parents' dependencies."""
+    by_urn = {r.urn: r for r in run.registrations}
+    seen: set[str] = set()
+    todo = list(reg.dependencies)
+    while todo:
+        urn = todo.pop()
+        if urn in seen or urn not in by_urn:
+            continue
+        seen.add(urn)
+        r = by_urn[urn]
+        todo += r.dependencies
+        todo += [c.urn for c in run.registrations if c.parent == urn]  # depending on a component waits for children
+    return seen

@@ -56,7 +56,7 @@ def test_trtllm_needs_an_engine_config() -> None:
 
 def test_trtllm_tp_must_match_the_gpus() -> None:
     found = problems("gb200", lambda v: v["serving"]["decode"].update(tp=16, ep=16))
-    assert "does not match the worker's 32 GPUs" in found["dsr1:serving.decode.tp"]
+    assert "nodes (8) x GPUs per node (4) = 32" in found["dsr1:serving.decode.tp"]
 
 
 def test_trtllm_ep_is_one_or_tp() -> None:

@@ -5,6 +5,7 @@ from typing import Any
 from offline.mocks import Registration
 from offline.report import inputs
 from offline.run import Run
+from tests.support import closure
 
 COMPONENTS = {
     "dsr1:index:EksCluster",
@@ -23,22 +24,6 @@ def one(run: Run, type_: str, name: str | None = None) -> Registration:
 
 def all_of(run: Run, type_: str) -> list[Registration]:
     return [r for r in run.registrations if r.type == type_]
-
-
-def closure(run: Run, reg: Registration) -> set[str]:
-    """Every URN a resource waits for, through dependencies and parents' dependencies."""
-    by_urn = {r.urn: r for r in run.registrations}
-    seen: set[str] = set()
-    todo = list(reg.dependencies)
-    while todo:
-        urn = todo.pop()
-        if urn in seen or urn not in by_urn:
-            continue
-        seen.add(urn)
-        r = by_urn[urn]
-        todo += r.dependencies
-        todo += [c.urn for c in run.registrations if c.parent == urn]  # depending on a component waits for children
-    return seen
 
 
 def parent_type(run: Run, reg: Registration) -> str | None:

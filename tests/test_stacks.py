@@ -8,7 +8,7 @@ import pytest
 from components.errors import ConfigError
 from offline.report import inputs, manifests
 from offline.run import Run
-from tests.support import render, stack_values, stacks
+from tests.support import closure, render, stack_values, stacks
 
 
 def releases(run: Run) -> dict[str, dict[str, object]]:
@@ -100,3 +100,18 @@ def test_upstream_flaws_are_absent(stack: str, rendered: Callable[[str], Run]) -
         assert claim["spec"].get("storageClassName") != "your-storage-class-name"
     text = json.dumps(docs)
     assert "my-registry" not in text and "my-tag" not in text and ":latest" not in text
+
+
+def test_gb200_compute_domain_and_graph_wait_for_the_dra_driver(rendered: Callable[[str], Run]) -> None:
+    run = rendered("gb200")
+    (dra,) = [r for r in run.registrations if r.name == "cluster-dra-driver"]
+    for kind in ("ComputeDomain", "DynamoGraphDeployment"):
+        (resource,) = [r for r in run.registrations if r.type.endswith(f":{kind}")]
+        assert dra.urn in closure(run, resource), kind
+
+
+def test_graph_waits_for_the_device_plugins(rendered: Callable[[str], Run]) -> None:
+    run = rendered("h200-vllm-16")
+    (dgd,) = [r for r in run.registrations if r.type.endswith(":DynamoGraphDeployment")]
+    plugins = [r.urn for r in run.registrations if r.name.endswith("device-plugin")]
+    assert len(plugins) == 2 and set(plugins) <= closure(run, dgd)

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import pulumi
 
 from components.config import Serving, Worker
+from components.config_keys import key
 from components.errors import Problem
 
 Role = Literal["prefill", "decode"]
@@ -87,3 +88,19 @@ class Backend:
     def graph_problems(self, serving: Serving) -> Iterator[Problem]:
         """Rules across the two workers."""
         return iter(())
+
+
+def tp_spans_the_worker(path: str, w: Worker, gpus: int) -> Iterator[Problem]:
+    """SGLang and TRT-LLM shard the model over all of a worker's GPUs: tp must equal them."""
+    if w.tp != gpus:
+        yield Problem(
+            key(f"{path}.tp"),
+            f"tp={w.tp} does not match the worker's GPUs: nodes ({w.nodes}) x GPUs per node ({gpus // w.nodes})"
+            f" = {gpus}.",
+            f"set {path}.tp to {gpus} or change {path}.nodes.",
+        )
+
+
+def ep_is_one_or_tp(path: str, w: Worker) -> Iterator[Problem]:
+    if w.ep not in (1, w.tp):
+        yield Problem(key(f"{path}.ep"), f"ep={w.ep} must be 1 or equal tp={w.tp}.", f"set ep to 1 or {w.tp}.")

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from components.backends.base import Backend, WorkerContext
+from components.backends.base import Backend, WorkerContext, ep_is_one_or_tp, tp_spans_the_worker
 from components.config import Worker
 from components.config_keys import key
 from components.errors import Problem
@@ -53,13 +53,9 @@ class SGLang(Backend):
     def worker_problems(self, path: str, w: Worker, gpus: int, fabric: str) -> Iterator[Problem]:
         if w.mem_fraction_static is None:
             yield Problem(key(f"{path}.memFractionStatic"), "is required for SGLang.", "set it (the recipes use 0.75).")
-        if w.tp != gpus:
-            yield Problem(
-                key(f"{path}.tp"),
-                f"tp={w.tp} does not match the worker's GPUs: nodes ({w.nodes}) x GPUs per node ({gpus // w.nodes})"
-                f" = {gpus}.",
-                f"set {path}.tp to {gpus} or change {path}.nodes.",
-            )
+        mismatch = list(tp_spans_the_worker(path, w, gpus))
+        if mismatch:
+            yield from mismatch
             return
         if w.tp % w.dp:
             yield Problem(key(f"{path}.dp"), f"dp={w.dp} does not divide tp={w.tp}.", f"use a divisor of {w.tp}.")
@@ -69,5 +65,4 @@ class SGLang(Backend):
                 f"dp={w.dp} needs DP attention in SGLang.",
                 f"set {path}.enableDpAttention: true or dp: 1.",
             )
-        if w.ep not in (1, w.tp):
-            yield Problem(key(f"{path}.ep"), f"ep={w.ep} must be 1 or equal tp={w.tp}.", f"set ep to 1 or {w.tp}.")
+        yield from ep_is_one_or_tp(path, w)

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import yaml
 
-from components.backends.base import ROLES, Backend, Role, WorkerContext
+from components.backends.base import ROLES, Backend, Role, WorkerContext, ep_is_one_or_tp, tp_spans_the_worker
 from components.config import Serving, Worker
 from components.config_keys import key
 from components.errors import Problem
@@ -140,14 +140,8 @@ class TensorRTLLM(Backend):
             yield Problem(
                 key(f"{path}.engine"), "is required for TRT-LLM.", "give the engine config (see the gb200 stack)."
             )
-        if w.tp != gpus:
-            yield Problem(
-                key(f"{path}.tp"),
-                f"tp={w.tp} does not match the worker's {gpus} GPUs (nodes {w.nodes} x {gpus // w.nodes}).",
-                f"set {path}.tp to {gpus}.",
-            )
-        if w.ep not in (1, w.tp):
-            yield Problem(key(f"{path}.ep"), f"ep={w.ep} must be 1 or equal tp={w.tp}.", f"set ep to 1 or {w.tp}.")
+        yield from tp_spans_the_worker(path, w, gpus)
+        yield from ep_is_one_or_tp(path, w)
 
     def graph_problems(self, serving: Serving) -> Iterator[Problem]:
         p, d = serving.prefill.engine, serving.decode.engine
