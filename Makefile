@@ -12,6 +12,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# checkov cannot share .venv (it pins packaging<24, pulumi needs >=26): the tests call it from its own.
+.venv-checkov/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
 render: $(VENV)/.installed  ## render $(STACK) offline into $(OUT)/
 	$(PY) render.py --stack $(STACK) --out $(OUT)
 
@@ -24,7 +30,7 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy .
 
-pytest: $(VENV)/.installed
+pytest: $(VENV)/.installed .venv-checkov/.installed
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed  ## time render per stack against the bare cost of importing the SDK

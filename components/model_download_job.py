@@ -19,6 +19,8 @@ class ModelDownloadJobArgs:
     hf_token: pulumi.Input[str]
     """A Pulumi secret; it only ever reaches a Kubernetes Secret."""
     node_selector: dict[str, str]
+    verify_hashes: bool = True
+    """Check every file's hash against the Hub's (not only its size) before writing the completion marker."""
 
 
 class ModelDownloadJob(pulumi.ComponentResource):
@@ -38,6 +40,17 @@ class ModelDownloadJob(pulumi.ComponentResource):
             string_data={download_spec.TOKEN_KEY: pulumi.Output.secret(args.hf_token)},
             opts=pulumi.ResourceOptions(parent=self),
         )
+        script = download_spec.script_config_map(f"{self.job_name}-script", args.namespace)
+        script_map = k8s.core.v1.ConfigMap(
+            f"{name}-script", metadata=script["metadata"], data=script["data"], opts=pulumi.ResourceOptions(parent=self)
+        )
+        policy = download_spec.network_policy(self.job_name, args.namespace, args.model)
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-network-policy",
+            metadata=policy["metadata"],
+            spec=policy["spec"],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         manifest = download_spec.download_job(
             name=self.job_name,
             namespace=args.namespace,
@@ -45,7 +58,9 @@ class ModelDownloadJob(pulumi.ComponentResource):
             revision=args.revision,
             pvc_name=args.claim_name,
             token_secret=token.metadata.name,
+            script_config_map=script_map.metadata.name,
             node_selector=args.node_selector,
+            verify_hashes=args.verify_hashes,
         )
         k8s.batch.v1.Job(
             f"{name}-job",
@@ -55,6 +70,9 @@ class ModelDownloadJob(pulumi.ComponentResource):
                 parent=self,
                 # Pulumi waits for the Job to succeed: ~690 GB at Hub speeds; the Job's own deadline is the same.
                 custom_timeouts=pulumi.CustomTimeouts(create=f"{download_spec.DEADLINE_S // 60}m"),
+                # A Job's pod template is immutable and its name fixed (per revision): a changed script replaces it,
+                # which must delete the old Job first. The rerun finds the marker and exits at once.
+                delete_before_replace=True,
             ),
         )
         self.logs_command = pulumi.Output.concat("kubectl -n ", args.namespace, " logs -f job/", self.job_name)

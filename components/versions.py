@@ -39,6 +39,9 @@ EFA_DEVICE_PLUGIN = Chart("aws-efa-k8s-device-plugin", "https://aws.github.io/ek
 FSX_CSI_ADDON_VERSION: Final = "v1.7.0-eksbuild.1"
 POD_IDENTITY_ADDON_VERSION: Final = "v1.3.8-eksbuild.2"
 
-DOWNLOADER_IMAGE: Final = "python:3.12.12-slim-bookworm"
+DOWNLOADER_IMAGE: Final = (
+    "python:3.12-slim-bookworm@sha256:782412e85d0f0984994c290652577d4018aff08145c85b262bb63dc0c7522254"
+)
+"""Pinned by digest: the download Job runs it with the Hugging Face token mounted."""
 HUGGINGFACE_HUB_VERSION: Final = "1.16.4"
 """The huggingface_hub release the upstream download Jobs use."""

@@ -78,6 +78,7 @@ class RecordingMonitor(mocks.MockMonitor):
                     options={
                         "retainOnDelete": bool(request.retainOnDelete),
                         "protect": bool(request.protect),
+                        "deleteBeforeReplace": bool(request.deleteBeforeReplace),
                         "customTimeouts": json_format.MessageToDict(request.customTimeouts)
                         if request.HasField("customTimeouts")
                         else {},

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
@@ -66,7 +67,7 @@ _crd_schemas: dict[str, Any] = {}
 
 def crd_schema(version: str = "v1alpha1") -> dict[str, Any]:
     if version not in _crd_schemas:
-        crd = yaml.safe_load(require_reference(CRD_PATH).read_text())
+        crd = yaml.load(require_reference(CRD_PATH).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
         _crd_schemas[version] = _strict(served["schema"]["openAPIV3Schema"])
     schema: dict[str, Any] = _crd_schemas[version]
@@ -97,3 +98,14 @@ def closure(run: Run, reg: Registration) -> set[str]:
         todo += r.dependencies
         todo += [c.urn for c in run.registrations if c.parent == urn]  # depending on a component waits for children
     return seen
+
+
+_validators: dict[str, Any] = {}
+
+
+def crd_validator(version: str = "v1alpha1") -> Any:
+    """A compiled validator of the CRD's schema (building one per check would cost seconds each)."""
+    if version not in _validators:
+        schema = crd_schema(version)
+        _validators[version] = jsonschema.validators.validator_for(schema)(schema)
+    return _validators[version]

@@ -7,7 +7,6 @@ from components.aws_specs import efa_network_interfaces, kubeconfig, subnet_plan
 from components.backends.base import Role, WorkerContext
 from components.backends.sglang import SGLang
 from components.config import Worker
-from components.model_layout import model_dir
 from tests.support import stack_values
 
 R1 = catalog.MODELS["deepseek-r1"]
@@ -64,16 +63,6 @@ def test_job_name_is_unique_per_model_and_revision_and_a_valid_name() -> None:
     names = {download_spec.job_name(m, r) for m in (R1, fp4) for r in (REV, "0" * 40)}
     assert len(names) == 4
     assert all(len(n) <= 63 for n in names)
-
-
-def test_download_script_skips_a_complete_revision_and_writes_the_marker_last() -> None:
-    script = download_spec.download_script(R1, REV)
-    lines = script.splitlines()
-    target = f"/cache/{model_dir(R1, REV)}"
-    assert lines[1].startswith(f"if [ -f {target}/.dsr1-complete ]") and "exit 0" in lines[1]
-    assert f"--revision {REV} --local-dir {target}" in script
-    assert lines[-1].endswith(f"> {target}/.dsr1-complete")
-    assert "huggingface_hub==1.16.4" in script
 
 
 def test_platform_values_enable_grove_and_kai_only_for_multinode_workers() -> None:

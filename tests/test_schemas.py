@@ -10,7 +10,7 @@ import pytest
 
 from offline.report import manifests
 from offline.run import Run
-from tests.support import K8S_VERSION, crd_schema, stacks
+from tests.support import K8S_VERSION, crd_validator, stacks
 
 CUSTOM = {"helm.sh/v3", "nvidia.com/v1alpha1", "resource.nvidia.com/v1beta1"}
 
@@ -25,7 +25,15 @@ def dgds(run: Run) -> list[dict[str, Any]]:
 
 def test_there_are_builtin_objects_to_check(sglang8: Run) -> None:
     kinds = sorted(m["kind"] for m in builtins(sglang8))
-    assert kinds == ["Job", "Namespace", "PersistentVolumeClaim", "Secret", "StorageClass"]
+    assert kinds == [
+        "ConfigMap",
+        "Job",
+        "Namespace",
+        "NetworkPolicy",
+        "PersistentVolumeClaim",
+        "Secret",
+        "StorageClass",
+    ]
 
 
 @pytest.mark.parametrize("stack", stacks())
@@ -39,7 +47,7 @@ def test_builtin_objects_are_valid_kubernetes(stack: str, rendered: Callable[[st
 @pytest.mark.parametrize("stack", stacks())
 def test_graph_is_valid_against_the_crd(stack: str, rendered: Callable[[str], Run]) -> None:
     (dgd,) = dgds(rendered(stack))
-    jsonschema.validate(dgd, crd_schema())
+    crd_validator().validate(dgd)
 
 
 def test_strict_validation_catches_a_misspelt_field(sglang8: Run) -> None:
@@ -53,4 +61,4 @@ def test_crd_check_catches_a_snake_case_field(sglang8: Run) -> None:
     (dgd,) = dgds(sglang8)
     dgd["spec"]["services"]["decode"]["shared_memory"] = {"size": "80Gi"}
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(dgd, crd_schema())
+        crd_validator().validate(dgd)
