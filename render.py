@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = read_stack(ROOT, args.stack, args.config)
+        settings.notices.append("Hugging Face Hub preflight skipped (offline render)")
         run = run_program(ROOT, settings)
     except ConfigError as e:
         print(f"{args.stack}: {e}", file=sys.stderr)

@@ -4,6 +4,7 @@ Keys are camelCase in YAML (as `pulumi config` shows them) and snake_case in Pyt
 limits live here; the arithmetic across fields (GPUs, memory, node counts) lives in `rules.py`.
 """
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -12,7 +13,8 @@ from pydantic.alias_generators import to_camel
 from components import catalog, versions
 
 DnsLabel = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
-CommitSha = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
+Revision = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{40}|[A-Za-z0-9][A-Za-z0-9._/-]{0,99})$")]
+COMMIT_SHA = r"^[0-9a-f]{40}$"
 Quantity = Annotated[str, StringConstraints(pattern=r"^[0-9]+(Ki|Mi|Gi|Ti)$")]
 Fabric = Literal["efa", "infiniband", "roce", "none"]
 
@@ -114,7 +116,14 @@ class GpuPool(Section):
 
 class ModelSpec(Section):
     key: ModelKey = Field(description="Model from the catalog.")
-    revision: CommitSha = Field(description="Hugging Face commit the stack pins (40 hex digits, not a branch).")
+    revision: Revision = Field(
+        description="Hugging Face commit (40 hex digits) the stack pins; a branch or tag is resolved to its commit at "
+        "preview time, and a render without network keeps the name with a notice."
+    )
+
+    @property
+    def pinned(self) -> bool:
+        return re.fullmatch(COMMIT_SHA, self.revision) is not None
 
 
 class ModelCacheSpec(Section):

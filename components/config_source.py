@@ -14,7 +14,7 @@ import pulumi
 import pydantic
 from pulumi.runtime import config as runtime_config
 
-from components import rules
+from components import hub_preflight, rules
 from components.config import StackConfig
 from components.config_keys import key
 from components.errors import ConfigError, Problem
@@ -115,4 +115,12 @@ def read_stack_config() -> tuple[StackConfig, str | None, pulumi.Output[str]]:
         raise ConfigError(e.problems + token_problems) from None
     if token_problems:
         raise ConfigError(token_problems)
+    check = hub_preflight.run(cfg, str(runtime_config.get_config(full_token_key)))
+    if check.problems:
+        raise ConfigError(check.problems)
+    if check.notice:
+        pulumi.log.warn(check.notice)
+    if check.revision and check.revision != cfg.model.revision:
+        pulumi.log.info(f"{key('model.revision')}: {cfg.model.revision!r} is commit {check.revision}; pinning it")
+        cfg = cfg.model_copy(update={"model": cfg.model.model_copy(update={"revision": check.revision})})
     return cfg, aws_region, pulumi.Config().require_secret(HF_TOKEN_KEY)

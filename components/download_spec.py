@@ -4,6 +4,7 @@ The logic that runs in the pod is `downloader/fetch_weights.py`, shipped as a Co
 the Kubernetes objects around it.
 """
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,9 @@ CHECKOV_SKIPS = {
 
 
 def job_name(model: Model, revision: str) -> str:
-    """Unique per model and revision, so two checkpoints' Jobs coexist (the recipes' Jobs clash)."""
-    return f"download-{model.key}-{revision[:10]}"
+    """Unique per model and revision, so two checkpoints' Jobs coexist (the recipes' Jobs clash); a DNS label."""
+    short = re.sub(r"[^a-z0-9-]", "-", revision.lower())[:10].strip("-")
+    return f"download-{model.key}-{short}"
 
 
 def script_config_map(name: str, namespace: pulumi.Input[str]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Run `__main__.py` for a named stack under mocks and return what it registered."""
 
+import os
 import runpy
 import sys
 from dataclasses import dataclass
@@ -22,8 +23,16 @@ class Run:
     """Stack outputs, secrets as "[secret]"."""
 
 
-def run_program(root: Path, stack_settings: StackSettings) -> Run:
-    """Evaluate the program as `pulumi up` would, against mocks; errors (e.g. ConfigError) propagate."""
+def run_program(root: Path, stack_settings: StackSettings, hub_endpoint: str | None = None) -> Run:
+    """Evaluate the program as `pulumi up` would, against mocks; errors (e.g. ConfigError) propagate.
+
+    Offline by default (the Hub preflight is skipped); `hub_endpoint` points the preflight at a Hub (a test's fake).
+    """
+    if hub_endpoint is None:
+        os.environ["DSR1_OFFLINE"] = "1"
+    else:
+        os.environ.pop("DSR1_OFFLINE", None)
+        os.environ["HF_ENDPOINT"] = hub_endpoint
     settings.ROOT.set(None)  # the root Stack survives set_mocks; a stale one would collect this run's exports too
     mocks = StackMocks()
     monitor = RecordingMonitor(mocks)

@@ -54,9 +54,10 @@ def test_missing_required_key() -> None:
     assert found[0][0] == "dsr1:model.revision" and "is required" in found[0][1]
 
 
-def test_branch_name_is_not_a_pinned_revision() -> None:
-    found = problems_of(changed(lambda v: v["model"].update(revision="main")))
+def test_a_revision_must_be_a_commit_or_a_ref_name() -> None:
+    found = problems_of(changed(lambda v: v["model"].update(revision="main branch!")))
     assert found[0][0] == "dsr1:model.revision"
+    assert not load_stack_config(changed(lambda v: v["model"].update(revision="main")), REGION).model.pinned
 
 
 def test_unknown_instance_type_lists_the_catalog() -> None:
