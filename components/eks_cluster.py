@@ -45,6 +45,8 @@ class EksClusterArgs:
     """Install the FSx for Lustre CSI driver (the model cache's storage)."""
     dra_driver: bool = False
     """Install NVIDIA's DRA driver for ComputeDomains (GB200's IMEX channels)."""
+    gpu_subnet_index: int = 0
+    """Which private subnet (zone) holds the GPU nodes, the system nodes and the cache: the reserved capacity's."""
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -61,7 +63,7 @@ class EksCluster(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     """The VPC."""
     gpu_subnet_id: pulumi.Output[str]
-    """Private subnet in the first zone: GPU nodes, system nodes and the cache share it."""
+    """Private subnet in the GPU zone: GPU nodes, system nodes and the cache share it."""
     cluster_security_group_id: pulumi.Output[str]
     """The security group EKS attaches to the control plane and managed nodes."""
 
@@ -70,6 +72,7 @@ class EksCluster(pulumi.ComponentResource):
         t = args.target
         child = pulumi.ResourceOptions(parent=self)
         vpc_id, private_subnet_ids = self._network(name, t, child)
+        gpu_subnet = private_subnet_ids[args.gpu_subnet_index]
 
         cluster_role, cluster_policies = _service_role(
             f"{name}-cluster", "eks.amazonaws.com", ("AmazonEKSClusterPolicy",), child
@@ -93,7 +96,7 @@ class EksCluster(pulumi.ComponentResource):
             cluster_name=cluster.name,
             node_role_arn=node_role.arn,
             # The zone of the GPU pool: the control plane, NATS and the cache talk to GPU nodes without crossing zones.
-            subnet_ids=[private_subnet_ids[0]],
+            subnet_ids=[gpu_subnet],
             instance_types=[t.system_nodes.instance_type],
             ami_type="AL2023_x86_64_STANDARD",
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
@@ -109,7 +112,7 @@ class EksCluster(pulumi.ComponentResource):
         self.cluster_name = cluster.name
         self.node_role_arn = node_role.arn
         self.vpc_id = pulumi.Output.from_input(vpc_id)
-        self.gpu_subnet_id = pulumi.Output.from_input(private_subnet_ids[0])
+        self.gpu_subnet_id = pulumi.Output.from_input(gpu_subnet)
         self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(

@@ -5,7 +5,7 @@ import dataclasses
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import catalog, graph_spec, versions
+from components import capacity, catalog, graph_spec, preflight, versions
 from components.config import EksTarget, StackConfig
 from components.disagg_inference_graph import DisaggInferenceGraph, DisaggInferenceGraphArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
@@ -19,7 +19,9 @@ from components.scheduling import SYSTEM_LABELS, pool_scheduling
 POOL_NAME = "gpu"
 
 
-def _cluster(cfg: StackConfig, region: str | None) -> tuple[k8s.Provider, EksCluster | None]:
+def _cluster(
+    cfg: StackConfig, region: str | None, facts: preflight.CapacityFacts
+) -> tuple[k8s.Provider, EksCluster | None]:
     if isinstance(cfg.target, EksTarget):
         assert region is not None, "rules.problems() requires aws:region on EKS"
         cluster = EksCluster(
@@ -29,6 +31,7 @@ def _cluster(cfg: StackConfig, region: str | None) -> tuple[k8s.Provider, EksClu
                 region,
                 fsx_csi=cfg.model_cache.storage == "fsx-lustre",
                 dra_driver=_imex(cfg),
+                gpu_subnet_index=facts.subnet_index,
             ),
         )
         return cluster.provider, cluster
@@ -44,8 +47,10 @@ def _imex(cfg: StackConfig) -> bool:
 
 def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str]) -> dict[str, object]:
     """Register every resource of the stack and return the stack's outputs."""
+    # Invokes that ask AWS whether the capacity can be had: a failure raises before anything is registered.
+    facts = preflight.check(cfg, region)
     model = catalog.MODELS[cfg.model.key]
-    provider, cluster = _cluster(cfg, region)
+    provider, cluster = _cluster(cfg, region, facts)
     on_cluster = pulumi.ResourceOptions(providers=[provider])
     system_selector = SYSTEM_LABELS if cluster else {}
 
@@ -132,4 +137,11 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         outputs["clusterName"] = cluster.cluster_name
         outputs["kubeconfig"] = cluster.kubeconfig
         outputs["gpuNodeGroup"] = pool.node_group_name
+        outputs["gpuZone"] = facts.zone
+        cap = cfg.gpu_pool.capacity
+        itype = catalog.INSTANCE_TYPES[cfg.gpu_pool.instance_type or ""]
+        notice = capacity.end_notice(cap, itype)
+        if cap.end_time is not None and notice is not None:
+            outputs["capacityEndTime"] = cap.end_time.isoformat()
+            outputs["capacityWarning"] = notice
     return outputs

@@ -2,6 +2,7 @@
 
 import runpy
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,23 @@ class Run:
     """Stack outputs, secrets as "[secret]"."""
 
 
-def run_program(root: Path, stack_settings: StackSettings) -> Run:
-    """Evaluate the program as `pulumi up` would, against mocks; errors (e.g. ConfigError) propagate."""
+def run_program(
+    root: Path,
+    stack_settings: StackSettings,
+    invoke_answers: Mapping[str, Any] | None = None,
+    monitor: RecordingMonitor | None = None,
+) -> Run:
+    """Evaluate the program as `pulumi up` would, against mocks; errors (e.g. ConfigError) propagate.
+
+    `invoke_answers` overrides the mocks' answers to invokes; pass a `monitor` to see what was registered even
+    when the run fails.
+    """
     settings.ROOT.set(None)  # the root Stack survives set_mocks; a stale one would collect this run's exports too
-    mocks = StackMocks()
-    monitor = RecordingMonitor(mocks)
+    mocks = StackMocks(stack_settings.config, invoke_answers)
+    if monitor is None:
+        monitor = RecordingMonitor(mocks)
+    else:
+        monitor.mocks = mocks
     pulumi.runtime.set_mocks(
         mocks, project=stack_settings.project, stack=stack_settings.stack, preview=False, monitor=monitor
     )
