@@ -7,7 +7,7 @@ wrong number from `pulumi preview`, not from a crash-looping pod.
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from components import aws_specs, catalog
+from components import aws_specs, catalog, fabric_defaults
 from components.backends import BACKENDS
 from components.config import EksTarget, GpuPool, StackConfig, Worker
 from components.config_keys import key
@@ -241,6 +241,24 @@ def _cache(cfg: StackConfig, model: catalog.Model) -> Iterator[Problem]:
         )
 
 
+def _fabric_check(cfg: StackConfig) -> Iterator[Problem]:
+    pool = cfg.gpu_pool
+    if not fabric_defaults.enabled(pool, cfg.serving):
+        return
+    if pool.fabric == "none":
+        yield Problem(
+            key("gpuPool.fabricCheck.enabled"),
+            "is true, but fabric is none: there is no fabric to prove.",
+            "set gpuPool.fabric, or gpuPool.fabricCheck.enabled: false.",
+        )
+    elif fabric_defaults.floor_gbps(pool) is None:
+        yield Problem(
+            key("gpuPool.fabricCheck.minBusBandwidthGbps"),
+            "is required: the pool has no catalog instance type to take the bandwidth floor from.",
+            "set it to the all_reduce_perf bus bandwidth (GB/s) your fabric must reach.",
+        )
+
+
 def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     """All cross-field problems of a structurally valid config, in the order a user should fix them."""
     found = [*_target(cfg, aws_region), *_capacity(cfg), *_ultraserver(cfg.gpu_pool)]
@@ -252,4 +270,5 @@ def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
             found += _worker(cfg, role, shape, model)
     found += BACKENDS[cfg.serving.backend].graph_problems(cfg.serving)
     found += _cache(cfg, model)
+    found += _fabric_check(cfg)
     return found

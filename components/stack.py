@@ -5,10 +5,12 @@ import dataclasses
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import capacity, catalog, graph_spec, preflight, versions
+from components import capacity, catalog, fabric_defaults, graph_spec, preflight, versions
 from components.config import EksTarget, StackConfig
 from components.disagg_inference_graph import DisaggInferenceGraph, DisaggInferenceGraphArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
+from components.fabric_check import FabricCheck, FabricCheckArgs
+from components.fabric_check_spec import FabricCheckSpec
 from components.gpu_node_pool import AwsPlacement, GpuNodePool, GpuNodePoolArgs
 from components.graph_spec import GraphSpec
 from components.model_cache import FsxPlacement, ModelCache, ModelCacheArgs
@@ -99,6 +101,19 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ),
         opts=on_cluster,
     )
+    gpu_ready: list[pulumi.Resource] = [pool, *([cluster] if cluster else [])]
+    fabric_check = None
+    floor = fabric_defaults.floor_gbps(cfg.gpu_pool)
+    if fabric_defaults.enabled(cfg.gpu_pool, cfg.serving) and floor is not None:
+        fabric_check = FabricCheck(
+            "fabric-check",
+            FabricCheckArgs(
+                FabricCheckSpec("fabric-check", cfg.gpu_pool.node_count, scheduling, floor),
+                namespace=namespace.metadata.name,
+                after=gpu_ready,
+            ),
+            opts=on_cluster,
+        )
     spec = GraphSpec(
         serving=cfg.serving,
         model_dir=model_dir(model, cfg.model.revision),
@@ -116,7 +131,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             platform=dataclasses.replace(versions.DYNAMO_PLATFORM, version=cfg.dynamo.platform_version),
             platform_namespace=cfg.dynamo.namespace,
             pin_control_plane=bool(cluster),
-            after=[download, pool, *([cluster] if cluster else [])],
+            # A failed fabric check stops here: workers on a socket fallback hang or crawl (aws-samples/aws-do-eks#54).
+            after=[download, *gpu_ready, *([fabric_check] if fabric_check else [])],
         ),
         opts=on_cluster,
     )
@@ -131,6 +147,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         "gpuNodes": cfg.gpu_pool.node_count,
         "gpuCostPerHourUsd": round(pool.price_per_hour_usd, 2),
         # Multi-node workers start all-or-nothing only with a gang scheduler (ai-dynamo/dynamo#14278).
+        "fabricCheck": f"job/{fabric_check.job_name}" if fabric_check else "off",
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
     }
     if cluster:

@@ -207,6 +207,7 @@ def existing(edit: Callable[[dict[str, Any]], None] | None = None) -> dict[str, 
             "fabric": "infiniband",
             "rdmaResource": "rdma/ib",
             "rdmaPerNode": 8,
+            "fabricCheck": {"minBusBandwidthGbps": 100},
         }
         v["modelCache"] = {"storage": "storage-class", "storageClass": "rwx", "sizeGib": 1200}
         if edit:
