@@ -1,5 +1,6 @@
 """The h200-sglang-8 stack under mocks: what each component registers, and the dependency structure."""
 
+import json
 from typing import Any
 
 from offline.mocks import Registration
@@ -190,3 +191,28 @@ def test_outputs(sglang8: Run) -> None:
 
 def test_namespace_is_retained_with_the_cache(sglang8: Run) -> None:
     assert one(sglang8, "kubernetes:core/v1:Namespace").options["retainOnDelete"] is True
+
+
+def test_device_plugins_run_on_gpu_nodes_only(sglang8: Run) -> None:
+    releases = {inputs(r)["name"]: inputs(r) for r in all_of(sglang8, "kubernetes:helm.sh/v3:Release")}
+    gpu_labels = inputs(one(sglang8, "aws:eks/nodeGroup:NodeGroup", "gpu-nodes"))["labels"]
+    system_labels = inputs(one(sglang8, "aws:eks/nodeGroup:NodeGroup", "cluster-system-nodes"))["labels"]
+    for name in ("nvidia-device-plugin", "aws-efa-k8s-device-plugin"):
+        selector = releases[name]["values"]["nodeSelector"]
+        assert selector.items() <= gpu_labels.items(), name
+        assert not selector.items() <= system_labels.items(), name
+
+
+def test_fsx_csi_role_is_least_privilege(sglang8: Run) -> None:
+    attached = [inputs(r)["policyArn"] for r in all_of(sglang8, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")]
+    assert not any("FSx" in arn for arn in attached)
+    (policy,) = [inputs(r) for r in all_of(sglang8, "aws:iam/rolePolicy:RolePolicy") if r.name == "cluster-fsx-csi"]
+    statements = json.loads(policy["policy"])["Statement"]
+    actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert "fsx:CreateFileSystem" in actions and "fsx:DeleteFileSystem" in actions
+    assert not any(a.endswith("*") for a in actions)
+    (slr,) = [s for s in statements if s["Action"] == "iam:CreateServiceLinkedRole"]
+    assert slr["Condition"] == {"StringLike": {"iam:AWSServiceName": ["fsx.amazonaws.com"]}}
+    assoc = one(sglang8, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    (policy_reg,) = [r for r in all_of(sglang8, "aws:iam/rolePolicy:RolePolicy") if r.name == "cluster-fsx-csi"]
+    assert policy_reg.urn in assoc.dependencies
