@@ -34,6 +34,11 @@ class InstanceType:
     root_volume_gib: int = 500
     ultraserver_sizes: tuple[int, ...] = ()
     """Instances per UltraServer, for types sold only as UltraServer Capacity Blocks (GB200)."""
+    nccl_busbw_floor_gbps: float = 0.0
+    """Lowest acceptable nccl-tests all_reduce_perf bus bandwidth (GB/s, largest message) across nodes: a quarter
+    of the EFA line rate (3,200 Gbps = 400 GB/s on P5/P5en, 1,600 Gbps = 200 GB/s on P6e-GB200, EC2 instance type
+    specs). Not a benchmark: it separates a working EFA path from socket fallback (single-digit GB/s) or a pod
+    with too few EFA devices, with room for the ~40-90% of line rate NCCL reaches depending on message size."""
     imex: bool = False
     """GPUs share an NVLink domain across instances (IMEX): workers need a ComputeDomain channel."""
 
@@ -63,6 +68,7 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
             memory_gib=2048,
             price_per_hour_usd=63.296,
             price_source="AWS EC2 On-Demand, us-east-1, 2026 (shared/reference/NOTES.md)",
+            nccl_busbw_floor_gbps=100.0,
         ),
         InstanceType(
             name="p5.48xlarge",
@@ -76,6 +82,7 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
             memory_gib=2048,
             price_per_hour_usd=55.04,
             price_source="AWS EC2 On-Demand, us-east-1, after the 2025-06 price cut",
+            nccl_busbw_floor_gbps=100.0,
         ),
         InstanceType(
             name="p6e-gb200.36xlarge",
@@ -92,6 +99,7 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
             price_per_hour_usd=round(380.95 / 9, 3),
             ultraserver_sizes=(9, 18),
             imex=True,
+            nccl_busbw_floor_gbps=50.0,
             price_source="u-p6e-gb200x36 UltraServer Capacity Block ~$380.95/h over 9 instances, us-east-1, 2026 "
             "(shared/reference/NOTES.md, marked check)",
         ),

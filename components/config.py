@@ -7,7 +7,7 @@ limits live here; the arithmetic across fields (GPUs, memory, node counts) lives
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from components import catalog, versions
@@ -83,6 +83,31 @@ class Capacity(Section):
         None, pattern=r"^cr-[0-9a-f]{8,17}$", description="Capacity Reservation or Capacity Block id (cr-...)."
     )
     instance_count: int | None = Field(None, ge=1, description="Instances the reservation or block holds.")
+    availability_zone: str | None = Field(
+        None,
+        pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$",
+        description="Zone the GPU nodes run in: required for a reservation or block (the zone it lives in; one of the"
+        " target's zones); for on-demand, optional (default: the target's first zone or subnet).",
+    )
+    end_time: AwareDatetime | None = Field(
+        None,
+        description="When the reservation or block ends (ISO 8601 with a zone, e.g. 2026-07-01T11:30:00Z): required"
+        " for a Capacity Block, whose instances EC2 terminates before it; optional for a reservation.",
+    )
+
+
+class FabricCheck(Section):
+    enabled: bool | None = Field(
+        None,
+        description="Run an NCCL all-reduce across the pool's nodes before the graph starts (default: on when the"
+        " pool has more than one node or a worker spans nodes).",
+    )
+    min_bus_bandwidth_gbps: float | None = Field(
+        None,
+        gt=0,
+        description="All-reduce bus bandwidth floor in GB/s (nccl-tests busbw); default: the instance type's"
+        " floor from the catalog (required on an existing cluster without instanceType).",
+    )
 
 
 class Taint(Section):
@@ -112,6 +137,9 @@ class GpuPool(Section):
         None, description="Existing cluster: extended resource name of the RDMA device (e.g. rdma/ib)."
     )
     rdma_per_node: int | None = Field(None, ge=1, description="Existing cluster: RDMA devices per node.")
+    fabric_check: FabricCheck = Field(
+        default_factory=FabricCheck, description="The NCCL proof of the fabric the graph waits for."
+    )
 
 
 class ModelSpec(Section):

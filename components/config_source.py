@@ -6,6 +6,7 @@ Nothing else in the program reads `pulumi.Config`; components get validated valu
 import contextlib
 import difflib
 import json
+import os
 import typing
 from collections.abc import Mapping
 from typing import Any
@@ -118,7 +119,7 @@ def read_stack_config() -> tuple[StackConfig, str | None, pulumi.Output[str]]:
     check = hub_preflight.run(cfg, str(runtime_config.get_config(full_token_key)))
     if check.problems:
         raise ConfigError(check.problems)
-    if check.notice:
+    if check.notice and os.environ.get(hub_preflight.OFFLINE_ENV) != "1":  # a render lists it in its summary
         pulumi.log.warn(check.notice)
     if check.revision and check.revision != cfg.model.revision:
         pulumi.log.info(f"{key('model.revision')}: {cfg.model.revision!r} is commit {check.revision}; pinning it")

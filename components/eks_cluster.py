@@ -9,7 +9,37 @@ import pulumi_kubernetes as k8s
 
 from components import aws_specs, helm, versions
 from components.config import EksTarget
-from components.scheduling import GPU_TAINT, SYSTEM_LABELS
+from components.scheduling import GPU_NODE_LABELS, GPU_TAINT, SYSTEM_LABELS
+
+FSX_CSI_ACTIONS = (
+    "fsx:CreateFileSystem",
+    "fsx:DeleteFileSystem",
+    "fsx:DescribeFileSystems",
+    "fsx:TagResource",
+    "fsx:UpdateFileSystem",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeNetworkInterfaces",
+)
+"""What the FSx CSI controller calls to provision, resize and delete Lustre file systems (the driver's install
+docs, aws-fsx-csi-driver docs/install.md), plus the read-only EC2 lookups FSx checks the caller for. No S3 data
+repository is used, so no s3:* and no S3 service-linked role."""
+
+
+def fsx_csi_policy() -> str:
+    """Least privilege for the FSx CSI controller, instead of AmazonFSxFullAccess."""
+    statements = [
+        {"Effect": "Allow", "Action": list(FSX_CSI_ACTIONS), "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceLinkedRole",
+            "Resource": "*",
+            "Condition": {"StringLike": {"iam:AWSServiceName": ["fsx.amazonaws.com"]}},
+        },
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
 
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
 
@@ -45,6 +75,8 @@ class EksClusterArgs:
     """Install the FSx for Lustre CSI driver (the model cache's storage)."""
     dra_driver: bool = False
     """Install NVIDIA's DRA driver for ComputeDomains (GB200's IMEX channels)."""
+    gpu_subnet_index: int = 0
+    """Which private subnet (zone) holds the GPU nodes, the system nodes and the cache: the reserved capacity's."""
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -61,7 +93,7 @@ class EksCluster(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     """The VPC."""
     gpu_subnet_id: pulumi.Output[str]
-    """Private subnet in the first zone: GPU nodes, system nodes and the cache share it."""
+    """Private subnet in the GPU zone: GPU nodes, system nodes and the cache share it."""
     cluster_security_group_id: pulumi.Output[str]
     """The security group EKS attaches to the control plane and managed nodes."""
 
@@ -70,6 +102,7 @@ class EksCluster(pulumi.ComponentResource):
         t = args.target
         child = pulumi.ResourceOptions(parent=self)
         vpc_id, private_subnet_ids = self._network(name, t, child)
+        gpu_subnet = private_subnet_ids[args.gpu_subnet_index]
 
         cluster_role, cluster_policies = _service_role(
             f"{name}-cluster", "eks.amazonaws.com", ("AmazonEKSClusterPolicy",), child
@@ -93,7 +126,7 @@ class EksCluster(pulumi.ComponentResource):
             cluster_name=cluster.name,
             node_role_arn=node_role.arn,
             # The zone of the GPU pool: the control plane, NATS and the cache talk to GPU nodes without crossing zones.
-            subnet_ids=[private_subnet_ids[0]],
+            subnet_ids=[gpu_subnet],
             instance_types=[t.system_nodes.instance_type],
             ami_type="AL2023_x86_64_STANDARD",
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
@@ -109,7 +142,7 @@ class EksCluster(pulumi.ComponentResource):
         self.cluster_name = cluster.name
         self.node_role_arn = node_role.arn
         self.vpc_id = pulumi.Output.from_input(vpc_id)
-        self.gpu_subnet_id = pulumi.Output.from_input(private_subnet_ids[0])
+        self.gpu_subnet_id = pulumi.Output.from_input(gpu_subnet)
         self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(
@@ -206,20 +239,18 @@ class EksCluster(pulumi.ComponentResource):
             opts=child,
         )
         role, _ = _service_role(
-            f"{name}-fsx-csi",
-            "pods.eks.amazonaws.com",
-            ("AmazonFSxFullAccess",),
-            child,
-            actions=("sts:AssumeRole", "sts:TagSession"),
+            f"{name}-fsx-csi", "pods.eks.amazonaws.com", (), child, actions=("sts:AssumeRole", "sts:TagSession")
         )
+        policy = aws.iam.RolePolicy(f"{name}-fsx-csi", role=role.id, policy=fsx_csi_policy(), opts=child)
         association = aws.eks.PodIdentityAssociation(
             f"{name}-fsx-csi-identity",
             cluster_name=cluster.name,
             namespace="kube-system",
             service_account="fsx-csi-controller-sa",
             role_arn=role.arn,
-            # The agent must run before the association can hand out credentials.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[agent]),
+            # The agent must run before the association can hand out credentials, and the credentials are useless
+            # until the role's policy is attached.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[agent, policy]),
         )
         aws.eks.Addon(
             f"{name}-fsx-csi",
@@ -231,27 +262,32 @@ class EksCluster(pulumi.ComponentResource):
         )
 
     def _device_plugins(self, name: str, dra_driver: bool) -> None:
-        """NVIDIA and EFA device plugins: the EKS GPU AMIs carry drivers, not the plugins that advertise devices."""
+        """NVIDIA and EFA device plugins: the EKS GPU AMIs carry drivers, not the plugins that advertise devices.
+
+        Both run on the GPU nodes only (nodeSelector), tolerating the GPU taint."""
         gpu_toleration = {"key": GPU_TAINT.key, "operator": "Exists", "effect": GPU_TAINT.effect}
         on_cluster = pulumi.ResourceOptions(parent=self, provider=self.provider)
         helm.pinned_release(
             f"{name}-nvidia-device-plugin",
             versions.NVIDIA_DEVICE_PLUGIN,
             "kube-system",
-            {"tolerations": [gpu_toleration, {"key": "CriticalAddonsOnly", "operator": "Exists"}]},
+            {
+                "nodeSelector": dict(GPU_NODE_LABELS),
+                "tolerations": [gpu_toleration, {"key": "CriticalAddonsOnly", "operator": "Exists"}],
+            },
             on_cluster,
         )
         helm.pinned_release(
             f"{name}-efa-device-plugin",
             versions.EFA_DEVICE_PLUGIN,
             "kube-system",
-            {"tolerations": [gpu_toleration]},
+            {"nodeSelector": dict(GPU_NODE_LABELS), "tolerations": [gpu_toleration]},
             on_cluster,
         )
         if dra_driver:
             # Values from the EKS GB200 guide: ComputeDomains only (the device plugin allocates GPUs); the
             # controller runs anywhere (EKS has no control-plane nodes), the kubelet plugin on GPU nodes.
-            gpu_nodes = {"key": "nvidia.com/gpu.present", "operator": "In", "values": ["true"]}
+            gpu_nodes = [{"key": k, "operator": "In", "values": [v]} for k, v in GPU_NODE_LABELS.items()]
             dra_values = {
                 "resources": {"gpus": {"enabled": False}, "computeDomains": {"enabled": True}},
                 "controller": {"nodeSelector": None, "affinity": None, "tolerations": []},
@@ -259,7 +295,7 @@ class EksCluster(pulumi.ComponentResource):
                     "affinity": {
                         "nodeAffinity": {
                             "requiredDuringSchedulingIgnoredDuringExecution": {
-                                "nodeSelectorTerms": [{"matchExpressions": [gpu_nodes]}]
+                                "nodeSelectorTerms": [{"matchExpressions": gpu_nodes}]
                             }
                         }
                     },

@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from components import aws_specs, catalog, versions
 from components.config import GpuPool
-from components.scheduling import PoolScheduling
+from components.scheduling import GPU_NODE_LABELS, PoolScheduling
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ class GpuNodePool(pulumi.ComponentResource):
                 desired_size=pool.node_count, min_size=pool.node_count, max_size=pool.node_count
             ),
             # nvidia.com/gpu.present is what the NVIDIA device plugin's default affinity selects.
-            labels={**self.scheduling.labels, "nvidia.com/gpu.present": "true"},
+            labels={**self.scheduling.labels, **GPU_NODE_LABELS},
             taints=aws_specs.eks_taints(self.scheduling.taints),
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                 id=template.id, version=template.latest_version.apply(str)

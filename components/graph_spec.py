@@ -186,10 +186,16 @@ def platform_values(serving: Serving, pin_to_system_nodes: bool) -> dict[str, An
         },
     }
     if pin_to_system_nodes:
+        # Required affinity to the CPU system nodes and no tolerations (so never the GPU taint): the control plane
+        # stays off rented GPUs and in the GPU pool's zone (NVIDIA/aicr#255). etcd is pinned too, for whoever turns
+        # on global.etcd.install. No security-group rules are needed: the system and GPU node groups share the EKS
+        # cluster security group, which allows all traffic between its members.
         affinity = _system_affinity()
-        values["dynamo-operator"] = {"controllerManager": {"affinity": affinity}}
-        values["nats"] = {"podTemplate": {"merge": {"spec": {"affinity": affinity}}}}
+        placed = {"affinity": affinity, "tolerations": []}
+        values["dynamo-operator"] = {"controllerManager": dict(placed)}
+        values["nats"] = {"podTemplate": {"merge": {"spec": dict(placed)}}}
+        values["etcd"] = dict(placed)
         if gang:
-            values["grove"] = {"affinity": affinity}
-            values["kai-scheduler"] = {"global": {"affinity": affinity}}
+            values["grove"] = dict(placed)
+            values["kai-scheduler"] = {"global": dict(placed)}
     return values

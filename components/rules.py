@@ -7,7 +7,7 @@ wrong number from `pulumi preview`, not from a crash-looping pod.
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from components import aws_specs, catalog
+from components import aws_specs, catalog, fabric_defaults
 from components.backends import BACKENDS
 from components.config import EksTarget, GpuPool, StackConfig, Worker
 from components.config_keys import key
@@ -104,13 +104,13 @@ def _network(t: EksTarget, aws_region: str | None) -> Iterator[Problem]:
         yield Problem(key("target.vpcCidr"), f"{e}.", "use a /16 such as 10.40.0.0/16.")
 
 
-def _capacity(pool: GpuPool) -> Iterator[Problem]:
+def _capacity(cfg: StackConfig) -> Iterator[Problem]:
+    pool = cfg.gpu_pool
     cap = pool.capacity
     if cap.type == "on-demand":
-        if cap.id or cap.instance_count:
+        if cap.id or cap.instance_count or cap.end_time:
             yield Problem(key("gpuPool.capacity.id"), "is set but type is on-demand.", "set type or remove the id.")
-        return
-    if not cap.id or not cap.instance_count:
+    elif not cap.id or not cap.instance_count:
         yield Problem(
             key("gpuPool.capacity"),
             f"type {cap.type} needs the reservation's id and instanceCount.",
@@ -121,6 +121,31 @@ def _capacity(pool: GpuPool) -> Iterator[Problem]:
             key("gpuPool.nodeCount"),
             f"{pool.node_count} nodes exceed the {cap.type} {cap.id}, which holds {cap.instance_count} instances.",
             f"lower gpuPool.nodeCount to at most {cap.instance_count} or use a larger {cap.type}.",
+        )
+    if cap.type != "on-demand" and cap.availability_zone is None:
+        yield Problem(
+            key("gpuPool.capacity.availabilityZone"),
+            f"type {cap.type} needs the zone it lives in: the GPU nodes can only use it there.",
+            "set it to the AvailabilityZone `aws ec2 describe-capacity-reservations --capacity-reservation-ids"
+            f" {cap.id or 'cr-...'}` shows.",
+        )
+    if cap.type == "capacity-block" and cap.end_time is None:
+        yield Problem(
+            key("gpuPool.capacity.endTime"),
+            "is required for a Capacity Block: EC2 terminates its instances before the block ends.",
+            "set it to the block's EndDate (e.g. 2026-07-01T11:30:00Z).",
+        )
+    zone = cap.availability_zone
+    if zone is None:
+        return
+    if not isinstance(cfg.target, EksTarget):
+        yield Problem(key("gpuPool.capacity.availabilityZone"), "is AWS-only.", "remove it on an existing cluster.")
+    elif cfg.target.availability_zones is not None and zone not in cfg.target.availability_zones:
+        yield Problem(
+            key("gpuPool.capacity.availabilityZone"),
+            f"{zone} is not one of the target's zones {cfg.target.availability_zones}: the GPU nodes need a subnet"
+            " there.",
+            f"add {zone} to target.availabilityZones, or use capacity in one of them.",
         )
 
 
@@ -216,9 +241,27 @@ def _cache(cfg: StackConfig, model: catalog.Model) -> Iterator[Problem]:
         )
 
 
+def _fabric_check(cfg: StackConfig) -> Iterator[Problem]:
+    pool = cfg.gpu_pool
+    if not fabric_defaults.enabled(pool, cfg.serving):
+        return
+    if pool.fabric == "none":
+        yield Problem(
+            key("gpuPool.fabricCheck.enabled"),
+            "is true, but fabric is none: there is no fabric to prove.",
+            "set gpuPool.fabric, or gpuPool.fabricCheck.enabled: false.",
+        )
+    elif fabric_defaults.floor_gbps(pool) is None:
+        yield Problem(
+            key("gpuPool.fabricCheck.minBusBandwidthGbps"),
+            "is required: the pool has no catalog instance type to take the bandwidth floor from.",
+            "set it to the all_reduce_perf bus bandwidth (GB/s) your fabric must reach.",
+        )
+
+
 def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     """All cross-field problems of a structurally valid config, in the order a user should fix them."""
-    found = [*_target(cfg, aws_region), *_capacity(cfg.gpu_pool), *_ultraserver(cfg.gpu_pool)]
+    found = [*_target(cfg, aws_region), *_capacity(cfg), *_ultraserver(cfg.gpu_pool)]
     model = catalog.MODELS[cfg.model.key]
     shape = gpu_shape(cfg.gpu_pool)
     if shape is not None:
@@ -227,4 +270,5 @@ def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
             found += _worker(cfg, role, shape, model)
     found += BACKENDS[cfg.serving.backend].graph_problems(cfg.serving)
     found += _cache(cfg, model)
+    found += _fabric_check(cfg)
     return found

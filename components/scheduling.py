@@ -10,6 +10,9 @@ from components.rules import gpu_shape
 POOL_LABEL = "dsr1.io/pool"
 SYSTEM_LABELS = {POOL_LABEL: "system"}
 """Labels of the CPU system nodes: the Dynamo control plane and the download Job are pinned there."""
+GPU_NODE_LABELS = {"nvidia.com/gpu.present": "true"}
+"""Every GPU node of an EKS pool carries it (the NVIDIA device plugin's own default selector): the plugins run there
+and nowhere else."""
 GPU_TAINT = Taint(key="nvidia.com/gpu", value="present", effect="NoSchedule")
 EFA_RESOURCE = "vpc.amazonaws.com/efa"
 

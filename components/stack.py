@@ -5,10 +5,12 @@ import dataclasses
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import catalog, graph_spec, versions
+from components import capacity, catalog, fabric_defaults, graph_spec, preflight, versions
 from components.config import EksTarget, StackConfig
 from components.disagg_inference_graph import DisaggInferenceGraph, DisaggInferenceGraphArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
+from components.fabric_check import FabricCheck, FabricCheckArgs
+from components.fabric_check_spec import FabricCheckSpec
 from components.gpu_node_pool import AwsPlacement, GpuNodePool, GpuNodePoolArgs
 from components.graph_spec import GraphSpec
 from components.model_cache import FsxPlacement, ModelCache, ModelCacheArgs
@@ -19,7 +21,9 @@ from components.scheduling import SYSTEM_LABELS, pool_scheduling
 POOL_NAME = "gpu"
 
 
-def _cluster(cfg: StackConfig, region: str | None) -> tuple[k8s.Provider, EksCluster | None]:
+def _cluster(
+    cfg: StackConfig, region: str | None, facts: preflight.CapacityFacts
+) -> tuple[k8s.Provider, EksCluster | None]:
     if isinstance(cfg.target, EksTarget):
         assert region is not None, "rules.problems() requires aws:region on EKS"
         cluster = EksCluster(
@@ -29,6 +33,7 @@ def _cluster(cfg: StackConfig, region: str | None) -> tuple[k8s.Provider, EksClu
                 region,
                 fsx_csi=cfg.model_cache.storage == "fsx-lustre",
                 dra_driver=_imex(cfg),
+                gpu_subnet_index=facts.subnet_index,
             ),
         )
         return cluster.provider, cluster
@@ -44,8 +49,10 @@ def _imex(cfg: StackConfig) -> bool:
 
 def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str]) -> dict[str, object]:
     """Register every resource of the stack and return the stack's outputs."""
+    # Invokes that ask AWS whether the capacity can be had: a failure raises before anything is registered.
+    facts = preflight.check(cfg, region)
     model = catalog.MODELS[cfg.model.key]
-    provider, cluster = _cluster(cfg, region)
+    provider, cluster = _cluster(cfg, region, facts)
     on_cluster = pulumi.ResourceOptions(providers=[provider])
     system_selector = SYSTEM_LABELS if cluster else {}
 
@@ -94,6 +101,19 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ),
         opts=on_cluster,
     )
+    gpu_ready: list[pulumi.Resource] = [pool, *([cluster] if cluster else [])]
+    fabric_check = None
+    floor = fabric_defaults.floor_gbps(cfg.gpu_pool)
+    if fabric_defaults.enabled(cfg.gpu_pool, cfg.serving) and floor is not None:
+        fabric_check = FabricCheck(
+            "fabric-check",
+            FabricCheckArgs(
+                FabricCheckSpec("fabric-check", cfg.gpu_pool.node_count, scheduling, floor),
+                namespace=namespace.metadata.name,
+                after=gpu_ready,
+            ),
+            opts=on_cluster,
+        )
     spec = GraphSpec(
         serving=cfg.serving,
         model_dir=model_dir(model, cfg.model.revision),
@@ -111,7 +131,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             platform=dataclasses.replace(versions.DYNAMO_PLATFORM, version=cfg.dynamo.platform_version),
             platform_namespace=cfg.dynamo.namespace,
             pin_control_plane=bool(cluster),
-            after=[download, pool, *([cluster] if cluster else [])],
+            # A failed fabric check stops here: workers on a socket fallback hang or crawl (aws-samples/aws-do-eks#54).
+            after=[download, *gpu_ready, *([fabric_check] if fabric_check else [])],
         ),
         opts=on_cluster,
     )
@@ -126,10 +147,18 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         "gpuNodes": cfg.gpu_pool.node_count,
         "gpuCostPerHourUsd": round(pool.price_per_hour_usd, 2),
         # Multi-node workers start all-or-nothing only with a gang scheduler (ai-dynamo/dynamo#14278).
+        "fabricCheck": f"job/{fabric_check.job_name}" if fabric_check else "off",
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
     }
     if cluster:
         outputs["clusterName"] = cluster.cluster_name
         outputs["kubeconfig"] = cluster.kubeconfig
         outputs["gpuNodeGroup"] = pool.node_group_name
+        outputs["gpuZone"] = facts.zone
+        cap = cfg.gpu_pool.capacity
+        itype = catalog.INSTANCE_TYPES[cfg.gpu_pool.instance_type or ""]
+        notice = capacity.end_notice(cap, itype)
+        if cap.end_time is not None and notice is not None:
+            outputs["capacityEndTime"] = cap.end_time.isoformat()
+            outputs["capacityWarning"] = notice
     return outputs

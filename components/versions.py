@@ -45,3 +45,10 @@ DOWNLOADER_IMAGE: Final = (
 """Pinned by digest: the download Job runs it with the Hugging Face token mounted."""
 HUGGINGFACE_HUB_VERSION: Final = "1.16.4"
 """The huggingface_hub release the upstream download Jobs use."""
+
+NCCL_TESTS_IMAGE: Final = (
+    "public.ecr.aws/hpc-cloud/nccl-tests:cuda12.8.1-efa1.43.2-ofiv1.16.3-ncclv2.27.7-1-testsv2.16.9"
+)
+"""AWS's public nccl-tests image (aws-samples/awsome-distributed-training): CUDA 12.8.1, EFA installer 1.43.2
+(libfabric, Open MPI), aws-ofi-nccl 1.16.3, NCCL 2.27.7, nccl-tests 2.16.9, openssh; the tag names every version.
+CUDA 12.8 needs an R570+ driver, which the pinned EKS NVIDIA AMI release carries."""

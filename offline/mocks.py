@@ -1,5 +1,8 @@
 """Mocks that answer like the providers would, and a monitor that records what the program registers."""
 
+import json
+import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,8 +91,81 @@ class RecordingMonitor(mocks.MockMonitor):
         return response
 
 
+INSTANCE_TYPE_OFFERINGS = "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings"
+CAPACITY_BLOCK = "aws:ec2/getCapacityBlockReservation:getCapacityBlockReservation"
+CLOUD_CONTROL = "aws:cloudcontrol/getResource:getResource"
+SUBNET = "aws:ec2/getSubnet:getSubnet"
+
+
 class StackMocks(pulumi.runtime.Mocks):
-    """Providers' answers: inputs echoed back, plus the outputs the program reads (ids, ARNs, endpoints)."""
+    """Providers' answers: inputs echoed back, plus the outputs the program reads (ids, ARNs, endpoints).
+
+    Invokes (the preflight's lookups) are answered from the stack's own config, so a valid stack passes: the
+    instance type is offered wherever asked, the reservation or block is what the config says. `invoke_answers`
+    (token -> fields merged over that answer, or an Exception to fail the invoke with) lets a test make any lookup fail.
+    """
+
+    def __init__(
+        self, config: Mapping[str, str] | None = None, invoke_answers: Mapping[str, Any] | None = None
+    ) -> None:
+        self.config = dict(config or {})
+        self.invoke_answers = dict(invoke_answers or {})
+        self.invokes: list[tuple[str, dict[str, Any]]] = []
+
+    def _value(self, name: str) -> Any:
+        raw = self.config.get(f"dsr1:{name}", "{}")
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+
+    def _pool(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        pool = self._value("gpuPool") if isinstance(self._value("gpuPool"), dict) else {}
+        return pool, pool.get("capacity") or {}
+
+    def _answer(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        pool, cap = self._pool()
+        region = self.config.get("aws:region", "us-east-1")
+        if token == INSTANCE_TYPE_OFFERINGS:
+            filters = {f["name"]: f["values"] for f in args.get("filters", [])}
+            return {
+                "id": region,
+                "instanceTypes": filters.get("instance-type", []),
+                "locations": filters.get("location", []),
+                "locationTypes": ["availability-zone"],
+            }
+        if token == CAPACITY_BLOCK:
+            return {
+                "id": args.get("id"),
+                "state": "active",
+                "reservationType": "capacity-block",
+                "instanceType": pool.get("instanceType"),
+                "instanceCount": cap.get("instanceCount"),
+                "availabilityZone": cap.get("availabilityZone"),
+                "endDate": cap.get("endTime"),
+            }
+        if token == CLOUD_CONTROL:
+            props = {
+                "Id": args.get("identifier"),
+                "State": "active",
+                "InstanceType": pool.get("instanceType"),
+                "TotalInstanceCount": cap.get("instanceCount"),
+                "AvailableInstanceCount": cap.get("instanceCount"),
+                "AvailabilityZone": cap.get("availabilityZone"),
+            }
+            if cap.get("endTime"):
+                props["EndDate"] = cap["endTime"]
+            return {"id": args.get("identifier"), "typeName": args.get("typeName"), "properties": json.dumps(props)}
+        if token == SUBNET:
+            # An existing network's subnets: the first in the capacity's zone (or zone a), the others in the next.
+            target = self._value("target")
+            subnets = (target.get("network") or {}).get("privateSubnetIds", []) if isinstance(target, dict) else []
+            first = cap.get("availabilityZone") or f"{region}a"
+            others = [f"{region}{c}" for c in string.ascii_lowercase if f"{region}{c}" != first]
+            zones = [first, *others]
+            index = subnets.index(args.get("id")) if args.get("id") in subnets else 0
+            return {"id": args.get("id"), "availabilityZone": zones[index % len(zones)]}
+        return {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
@@ -110,4 +186,10 @@ class StackMocks(pulumi.runtime.Mocks):
         return f"{name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+        request = dict(args.args)
+        self.invokes.append((args.token, request))
+        override = self.invoke_answers.get(args.token)
+        if isinstance(override, Exception):
+            # How a provider reports a failed lookup: the SDK raises it from the invoke, in the program.
+            return {}, [("id", str(override))]
+        return {**self._answer(args.token, request), **(override or {})}, []

@@ -3,6 +3,7 @@
 import os
 import runpy
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,18 @@ class Run:
     """Stack outputs, secrets as "[secret]"."""
 
 
-def run_program(root: Path, stack_settings: StackSettings, hub_endpoint: str | None = None) -> Run:
+def run_program(
+    root: Path,
+    stack_settings: StackSettings,
+    invoke_answers: Mapping[str, Any] | None = None,
+    monitor: RecordingMonitor | None = None,
+    hub_endpoint: str | None = None,
+) -> Run:
     """Evaluate the program as `pulumi up` would, against mocks; errors (e.g. ConfigError) propagate.
 
-    Offline by default (the Hub preflight is skipped); `hub_endpoint` points the preflight at a Hub (a test's fake).
+    `invoke_answers` overrides the mocks' answers to invokes; pass a `monitor` to see what was registered even
+    when the run fails. Offline by default (the Hub preflight is skipped); `hub_endpoint` points the preflight at a
+    Hub (a test's fake).
     """
     if hub_endpoint is None:
         os.environ["DSR1_OFFLINE"] = "1"
@@ -34,8 +43,11 @@ def run_program(root: Path, stack_settings: StackSettings, hub_endpoint: str | N
         os.environ.pop("DSR1_OFFLINE", None)
         os.environ["HF_ENDPOINT"] = hub_endpoint
     settings.ROOT.set(None)  # the root Stack survives set_mocks; a stale one would collect this run's exports too
-    mocks = StackMocks()
-    monitor = RecordingMonitor(mocks)
+    mocks = StackMocks(stack_settings.config, invoke_answers)
+    if monitor is None:
+        monitor = RecordingMonitor(mocks)
+    else:
+        monitor.mocks = mocks
     pulumi.runtime.set_mocks(
         mocks, project=stack_settings.project, stack=stack_settings.stack, preview=False, monitor=monitor
     )

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from offline.mocks import Registration
+from offline.mocks import RecordingMonitor, Registration
 from offline.run import Run, run_program
 from offline.stack_files import read_stack
 
@@ -21,8 +21,11 @@ RECIPES = REFERENCE / "dynamo/recipes/deepseek-r1"
 K8S_VERSION = "1.31"
 
 
-def render(stack: str, *overrides: str) -> Run:
-    return run_program(ROOT, read_stack(ROOT, stack, list(overrides)))
+def render(
+    stack: str, *overrides: str, invokes: dict[str, Any] | None = None, monitor: RecordingMonitor | None = None
+) -> Run:
+    """Run a stack under mocks; `invokes` overrides the mocks' answers to invokes (token -> fields or Exception)."""
+    return run_program(ROOT, read_stack(ROOT, stack, list(overrides)), invokes, monitor)
 
 
 def stack_values(stack: str) -> dict[str, Any]:

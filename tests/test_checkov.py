@@ -36,7 +36,11 @@ def download_jobs_report(tmp_path_factory: pytest.TempPathFactory, rendered: Cal
     """One checkov run over the download Jobs of every stack, with their NetworkPolicies (checkov starts slowly)."""
     out = tmp_path_factory.mktemp("checkov")
     for stack in stacks():
-        objects = [m for m in manifests(rendered(stack)) if m["kind"] in ("Job", "NetworkPolicy")]
+        objects = [
+            m
+            for m in manifests(rendered(stack))
+            if m["kind"] in ("Job", "NetworkPolicy") and m["metadata"]["name"].startswith("download-")
+        ]
         (out / f"{stack}.yaml").write_text(yaml.safe_dump_all(objects))
     return checkov(out)
 

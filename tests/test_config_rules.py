@@ -11,6 +11,14 @@ from tests.support import stack_values
 
 REGION = "us-east-1"
 
+BLOCK = {
+    "type": "capacity-block",
+    "id": "cr-0123456789abcdef0",
+    "instanceCount": 2,
+    "availabilityZone": "us-east-1a",
+    "endTime": "2026-07-01T11:30:00Z",
+}
+
 
 def problems_of(values: dict[str, Any], region: str | None = REGION) -> list[tuple[str, str]]:
     with pytest.raises(ConfigError) as e:
@@ -126,9 +134,9 @@ def test_pool_too_small_for_the_workers() -> None:
 
 
 def test_node_count_above_the_capacity_block() -> None:
-    block = {"type": "capacity-block", "id": "cr-0123456789abcdef0", "instanceCount": 1}
+    block = {**BLOCK, "instanceCount": 1}
     found = problems_of(changed(lambda v: v["gpuPool"].update(capacity=block)))
-    assert ("dsr1:gpuPool.nodeCount", found[-1][1]) in found
+    assert [k for k, _ in found] == ["dsr1:gpuPool.nodeCount"]
     assert (
         "exceed the capacity-block cr-0123456789abcdef0, which holds 1 instances"
         in dict(found)["dsr1:gpuPool.nodeCount"]
@@ -200,6 +208,7 @@ def existing(edit: Callable[[dict[str, Any]], None] | None = None) -> dict[str, 
             "fabric": "infiniband",
             "rdmaResource": "rdma/ib",
             "rdmaPerNode": 8,
+            "fabricCheck": {"minBusBandwidthGbps": 100},
         }
         v["modelCache"] = {"storage": "storage-class", "storageClass": "rwx", "sizeGib": 1200}
         if edit:
@@ -257,3 +266,37 @@ def test_an_existing_cluster_may_use_its_default_class() -> None:
 def test_on_demand_capacity_takes_no_id() -> None:
     found = problems_of(changed(lambda v: v["gpuPool"].update(capacity={"id": "cr-0123456789abcdef0"})))
     assert found[0][0] == "dsr1:gpuPool.capacity.id"
+
+
+def test_reserved_capacity_needs_its_zone() -> None:
+    block = {k: v for k, v in BLOCK.items() if k != "availabilityZone"}
+    found = problems_of(changed(lambda v: v["gpuPool"].update(capacity=block)))
+    assert [k for k, _ in found] == ["dsr1:gpuPool.capacity.availabilityZone"]
+    assert "describe-capacity-reservations" in found[0][1]
+
+
+def test_a_capacity_block_needs_its_end_time() -> None:
+    block = {k: v for k, v in BLOCK.items() if k != "endTime"}
+    found = problems_of(changed(lambda v: v["gpuPool"].update(capacity=block)))
+    assert [k for k, _ in found] == ["dsr1:gpuPool.capacity.endTime"]
+    assert "terminates its instances" in found[0][1]
+
+
+def test_an_end_time_needs_a_time_zone() -> None:
+    block = {**BLOCK, "endTime": "2026-07-01T11:30:00"}
+    found = problems_of(changed(lambda v: v["gpuPool"].update(capacity=block)))
+    assert found[0][0] == "dsr1:gpuPool.capacity.endTime"
+
+
+def test_the_capacity_zone_must_be_one_of_the_targets() -> None:
+    block = {**BLOCK, "availabilityZone": "us-east-1d"}
+    found = problems_of(changed(lambda v: v["gpuPool"].update(capacity=block)))
+    assert [k for k, _ in found] == ["dsr1:gpuPool.capacity.availabilityZone"]
+    assert "not one of the target's zones" in found[0][1]
+
+
+def test_a_reservation_may_leave_out_its_end_time() -> None:
+    reservation = {**BLOCK, "type": "reservation"}
+    reservation.pop("endTime")
+    cfg = load_stack_config(changed(lambda v: v["gpuPool"].update(capacity=reservation)), REGION)
+    assert cfg.gpu_pool.capacity.end_time is None

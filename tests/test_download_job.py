@@ -11,8 +11,12 @@ from offline.run import Run
 
 @pytest.fixture(scope="module")
 def job(sglang8: Run) -> dict[str, Any]:
-    (j,) = [m for m in manifests(sglang8) if m["kind"] == "Job"]
+    (j,) = [m for m in manifests(sglang8) if m["kind"] == "Job" and is_download(m)]
     return j
+
+
+def is_download(m: dict[str, Any]) -> bool:
+    return bool(m["metadata"].get("labels", {}).get("app.kubernetes.io/name") == "model-download")
 
 
 def pod(job: dict[str, Any]) -> dict[str, Any]:
@@ -71,12 +75,16 @@ def test_limits_deadline_and_retries(job: dict[str, Any]) -> None:
 
 
 def test_a_changed_job_is_deleted_before_it_is_replaced(sglang8: Run) -> None:
-    (reg,) = [r for r in sglang8.registrations if r.type == "kubernetes:batch/v1:Job"]
+    (reg,) = [
+        r for r in sglang8.registrations if r.type == "kubernetes:batch/v1:Job" and r.name == "model-download-job"
+    ]
     assert reg.options["deleteBeforeReplace"] is True
 
 
 def test_no_ingress_and_only_dns_and_https_egress(sglang8: Run) -> None:
-    (np,) = [m for m in manifests(sglang8) if m["kind"] == "NetworkPolicy"]
+    (np,) = [
+        m for m in manifests(sglang8) if m["kind"] == "NetworkPolicy" and m["metadata"]["name"].startswith("download-")
+    ]
     assert np["spec"]["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in np["spec"]
     ports = {p["port"] for rule in np["spec"]["egress"] for p in rule["ports"]}
     assert ports == {53, 443}

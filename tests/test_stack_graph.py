@@ -1,5 +1,6 @@
 """The h200-sglang-8 stack under mocks: what each component registers, and the dependency structure."""
 
+import json
 from typing import Any
 
 from offline.mocks import Registration
@@ -13,6 +14,7 @@ COMPONENTS = {
     "dsr1:index:ModelCache",
     "dsr1:index:ModelDownloadJob",
     "dsr1:index:DisaggInferenceGraph",
+    "dsr1:index:FabricCheck",
 }
 
 
@@ -128,7 +130,7 @@ def test_fsx_csi_driver_is_installed_with_its_identity(sglang8: Run) -> None:
 
 
 def test_download_job_is_unique_per_revision_and_waited_on(sglang8: Run) -> None:
-    job = one(sglang8, "kubernetes:batch/v1:Job")
+    job = one(sglang8, "kubernetes:batch/v1:Job", "model-download-job")
     meta = inputs(job)["metadata"]
     assert meta["name"] == "download-deepseek-r1-56d4cbbb4d"
     assert job.options["customTimeouts"]["create"] == "360m"
@@ -136,8 +138,8 @@ def test_download_job_is_unique_per_revision_and_waited_on(sglang8: Run) -> None
 
 
 def test_download_job_reads_the_token_from_the_secret_as_a_file(sglang8: Run) -> None:
-    pod = inputs(one(sglang8, "kubernetes:batch/v1:Job"))["spec"]["template"]["spec"]
-    secret = inputs(one(sglang8, "kubernetes:core/v1:Secret"))
+    pod = inputs(one(sglang8, "kubernetes:batch/v1:Job", "model-download-job"))["spec"]["template"]["spec"]
+    secret = inputs(one(sglang8, "kubernetes:core/v1:Secret", "model-download-hf-token"))
     (token_volume,) = [v for v in pod["volumes"] if "secret" in v]
     assert token_volume["secret"]["secretName"] == secret["metadata"]["name"]
     env = {e["name"]: e for e in pod["containers"][0]["env"]}
@@ -147,7 +149,7 @@ def test_download_job_reads_the_token_from_the_secret_as_a_file(sglang8: Run) ->
 
 
 def test_download_does_not_wait_for_the_gpu_node_group(sglang8: Run) -> None:
-    job = one(sglang8, "kubernetes:batch/v1:Job")
+    job = one(sglang8, "kubernetes:batch/v1:Job", "model-download-job")
     gpu_pool = one(sglang8, "dsr1:index:GpuNodePool")
     gpu_nodes = one(sglang8, "aws:eks/nodeGroup:NodeGroup", "gpu-nodes")
     waits_for = closure(sglang8, job)
@@ -158,7 +160,7 @@ def test_download_does_not_wait_for_the_gpu_node_group(sglang8: Run) -> None:
 def test_graph_waits_for_the_download_the_platform_and_the_gpu_nodes(sglang8: Run) -> None:
     dgd = one(sglang8, "kubernetes:nvidia.com/v1alpha1:DynamoGraphDeployment")
     waits_for = closure(sglang8, dgd)
-    assert one(sglang8, "kubernetes:batch/v1:Job").urn in waits_for
+    assert one(sglang8, "kubernetes:batch/v1:Job", "model-download-job").urn in waits_for
     assert one(sglang8, "aws:eks/nodeGroup:NodeGroup", "gpu-nodes").urn in waits_for
     platform = [r for r in all_of(sglang8, "kubernetes:helm.sh/v3:Release") if inputs(r)["name"] == "dynamo-platform"]
     assert platform[0].urn in dgd.dependencies
@@ -189,3 +191,28 @@ def test_outputs(sglang8: Run) -> None:
 
 def test_namespace_is_retained_with_the_cache(sglang8: Run) -> None:
     assert one(sglang8, "kubernetes:core/v1:Namespace").options["retainOnDelete"] is True
+
+
+def test_device_plugins_run_on_gpu_nodes_only(sglang8: Run) -> None:
+    releases = {inputs(r)["name"]: inputs(r) for r in all_of(sglang8, "kubernetes:helm.sh/v3:Release")}
+    gpu_labels = inputs(one(sglang8, "aws:eks/nodeGroup:NodeGroup", "gpu-nodes"))["labels"]
+    system_labels = inputs(one(sglang8, "aws:eks/nodeGroup:NodeGroup", "cluster-system-nodes"))["labels"]
+    for name in ("nvidia-device-plugin", "aws-efa-k8s-device-plugin"):
+        selector = releases[name]["values"]["nodeSelector"]
+        assert selector.items() <= gpu_labels.items(), name
+        assert not selector.items() <= system_labels.items(), name
+
+
+def test_fsx_csi_role_is_least_privilege(sglang8: Run) -> None:
+    attached = [inputs(r)["policyArn"] for r in all_of(sglang8, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")]
+    assert not any("FSx" in arn for arn in attached)
+    (policy,) = [inputs(r) for r in all_of(sglang8, "aws:iam/rolePolicy:RolePolicy") if r.name == "cluster-fsx-csi"]
+    statements = json.loads(policy["policy"])["Statement"]
+    actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert "fsx:CreateFileSystem" in actions and "fsx:DeleteFileSystem" in actions
+    assert not any(a.endswith("*") for a in actions)
+    (slr,) = [s for s in statements if s["Action"] == "iam:CreateServiceLinkedRole"]
+    assert slr["Condition"] == {"StringLike": {"iam:AWSServiceName": ["fsx.amazonaws.com"]}}
+    assoc = one(sglang8, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    (policy_reg,) = [r for r in all_of(sglang8, "aws:iam/rolePolicy:RolePolicy") if r.name == "cluster-fsx-csi"]
+    assert policy_reg.urn in assoc.dependencies

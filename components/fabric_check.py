@@ -1,0 +1,46 @@
+"""FabricCheck: an NCCL all-reduce across the GPU pool that must pass before the serving graph is created."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import fabric_check_spec
+from components.fabric_check_spec import FabricCheckSpec
+
+
+@dataclass(frozen=True)
+class FabricCheckArgs:
+    spec: FabricCheckSpec
+    namespace: pulumi.Input[str]
+    after: list[pulumi.Resource]
+    """The GPU pool (nodes joined) and, on EKS, the cluster (device plugins advertise GPUs and EFA devices)."""
+
+
+class FabricCheck(pulumi.ComponentResource):
+    job_name: str
+    """The Job whose success proves the fabric; its pod 0's log has NCCL's transport and bandwidth."""
+
+    def __init__(self, name: str, args: FabricCheckArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dsr1:index:FabricCheck", name, None, opts)
+        spec = args.spec
+        child = pulumi.ResourceOptions(parent=self)
+        cm = fabric_check_spec.config_map(spec, args.namespace)
+        scripts = k8s.core.v1.ConfigMap(f"{name}-scripts", metadata=cm["metadata"], data=cm["data"], opts=child)
+        svc = fabric_check_spec.service(spec, args.namespace)
+        peers = k8s.core.v1.Service(f"{name}-peers", metadata=svc["metadata"], spec=svc["spec"], opts=child)
+        manifest = fabric_check_spec.job(spec, args.namespace)
+        k8s.batch.v1.Job(
+            f"{name}-job",
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # Its pods need the GPU nodes and their device plugins (not data the Job reads), the scripts and the
+                # peers' DNS names; Pulumi then waits for the Job to succeed, which is the proof.
+                depends_on=[*args.after, scripts, peers],
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{fabric_check_spec.DEADLINE_S // 60}m"),
+            ),
+        )
+        self.job_name = spec.name
+        self.register_outputs({"job_name": self.job_name})
