@@ -154,15 +154,41 @@ class ModelSpec(Section):
         return re.fullmatch(COMMIT_SHA, self.revision) is not None
 
 
+class S3Staging(Section):
+    bucket: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="An existing bucket to stage the weights in; unset: the stack creates one (retained, protected).",
+    )
+    prefix: str = Field("models", pattern=r"^[a-z0-9][a-z0-9/._-]*$", description="Key prefix of the weights.")
+
+
 class ModelCacheSpec(Section):
-    storage: Literal["fsx-lustre", "storage-class"] = Field(description="FSx for Lustre (EKS) or an existing class.")
-    size_gib: int = Field(ge=1, description="Size of the ReadWriteMany volume in GiB.")
+    storage: Literal["fsx-lustre", "efs", "storage-class"] = Field(
+        description="FSx for Lustre (EKS; fast), EFS (EKS; slow reads, with a warning), or a StorageClass."
+    )
+    size_gib: int | None = Field(
+        None,
+        ge=1,
+        description="Size in GiB. FSx: derived from targetReadMinutes if unset; EFS: elastic (ignored); "
+        "storage-class: required.",
+    )
     storage_class: str | None = Field(
         None,
         description="For storage=storage-class: a ReadWriteMany StorageClass (an existing cluster's default if unset).",
     )
-    fsx_throughput_per_tib: Literal[125, 250, 500, 1000] = Field(
-        250, description="FSx for Lustre PERSISTENT_2 throughput tier in MB/s per TiB."
+    fsx_throughput_per_tib: Literal[125, 250, 500, 1000] | None = Field(
+        None, description="FSx PERSISTENT_2 throughput tier in MB/s per TiB; derived from targetReadMinutes if unset."
+    )
+    target_read_minutes: float = Field(
+        15.0,
+        gt=0,
+        description="FSx: the longest acceptable time to read the whole checkpoint once; size and tier follow.",
+    )
+    s3_staging: S3Staging | None = Field(
+        None,
+        description="FSx only: link the file system to S3 (auto import and export), so a new cluster or region "
+        "fills its cache from S3 instead of the Hub.",
     )
 
 

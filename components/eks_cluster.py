@@ -11,34 +11,11 @@ from components import aws_specs, helm, versions
 from components.config import EksTarget
 from components.scheduling import GPU_NODE_LABELS, GPU_TAINT, SYSTEM_LABELS
 
-FSX_CSI_ACTIONS = (
-    "fsx:CreateFileSystem",
-    "fsx:DeleteFileSystem",
-    "fsx:DescribeFileSystems",
-    "fsx:TagResource",
-    "fsx:UpdateFileSystem",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeVpcs",
-    "ec2:DescribeNetworkInterfaces",
-)
-"""What the FSx CSI controller calls to provision, resize and delete Lustre file systems (the driver's install
-docs, aws-fsx-csi-driver docs/install.md), plus the read-only EC2 lookups FSx checks the caller for. No S3 data
-repository is used, so no s3:* and no S3 service-linked role."""
-
-
-def fsx_csi_policy() -> str:
-    """Least privilege for the FSx CSI controller, instead of AmazonFSxFullAccess."""
-    statements = [
-        {"Effect": "Allow", "Action": list(FSX_CSI_ACTIONS), "Resource": "*"},
-        {
-            "Effect": "Allow",
-            "Action": "iam:CreateServiceLinkedRole",
-            "Resource": "*",
-            "Condition": {"StringLike": {"iam:AWSServiceName": ["fsx.amazonaws.com"]}},
-        },
-    ]
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+CSI_ADDONS = {
+    "fsx-lustre": ("aws-fsx-csi-driver", "FSX_CSI_ADDON_VERSION"),
+    "efs": ("aws-efs-csi-driver", "EFS_CSI_ADDON_VERSION"),
+}
+"""The CSI driver that mounts each file system the stack can own."""
 
 
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
@@ -71,8 +48,8 @@ def _service_role(
 class EksClusterArgs:
     target: EksTarget
     region: str
-    fsx_csi: bool
-    """Install the FSx for Lustre CSI driver (the model cache's storage)."""
+    cache_storage: str
+    """The model cache's storage: fsx-lustre and efs get their CSI driver."""
     dra_driver: bool = False
     """Install NVIDIA's DRA driver for ComputeDomains (GB200's IMEX channels)."""
     gpu_subnet_index: int = 0
@@ -82,6 +59,8 @@ class EksClusterArgs:
 class EksCluster(pulumi.ComponentResource):
     """Everything a GPU pool and the serving graph need from AWS before either exists."""
 
+    name_prefix: str
+    """The cluster's configured name: a prefix for what else the stack names on AWS."""
     cluster_name: pulumi.Output[str]
     """Name of the EKS cluster."""
     kubeconfig: pulumi.Output[str]
@@ -92,6 +71,8 @@ class EksCluster(pulumi.ComponentResource):
     """IAM role of every node group."""
     vpc_id: pulumi.Output[str]
     """The VPC."""
+    private_subnet_ids: list[pulumi.Output[str]]
+    """Private subnets, one per zone (EFS mount targets go in each)."""
     gpu_subnet_id: pulumi.Output[str]
     """Private subnet in the GPU zone: GPU nodes, system nodes and the cache share it."""
     cluster_security_group_id: pulumi.Output[str]
@@ -136,13 +117,15 @@ class EksCluster(pulumi.ComponentResource):
             # Nodes cannot join before their role can pull images and run the CNI.
             opts=pulumi.ResourceOptions(parent=self, depends_on=node_policies),
         )
-        if args.fsx_csi:
-            self._fsx_csi(name, cluster)
+        if args.cache_storage in CSI_ADDONS:
+            self._csi_driver(name, cluster, args.cache_storage)
 
+        self.name_prefix = t.cluster_name
         self.cluster_name = cluster.name
         self.node_role_arn = node_role.arn
         self.vpc_id = pulumi.Output.from_input(vpc_id)
         self.gpu_subnet_id = pulumi.Output.from_input(gpu_subnet)
+        self.private_subnet_ids = [pulumi.Output.from_input(sid) for sid in private_subnet_ids]
         self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(
@@ -228,37 +211,16 @@ class EksCluster(pulumi.ComponentResource):
             )
         return vpc.id, [s.id for s in private]
 
-    def _fsx_csi(self, name: str, cluster: aws.eks.Cluster) -> None:
-        """The FSx for Lustre CSI driver as an EKS add-on; its controller gets an IAM role through Pod Identity."""
-        child = pulumi.ResourceOptions(parent=self)
-        agent = aws.eks.Addon(
-            f"{name}-pod-identity-agent",
-            cluster_name=cluster.name,
-            addon_name="eks-pod-identity-agent",
-            addon_version=versions.POD_IDENTITY_ADDON_VERSION,
-            opts=child,
-        )
-        role, _ = _service_role(
-            f"{name}-fsx-csi", "pods.eks.amazonaws.com", (), child, actions=("sts:AssumeRole", "sts:TagSession")
-        )
-        policy = aws.iam.RolePolicy(f"{name}-fsx-csi", role=role.id, policy=fsx_csi_policy(), opts=child)
-        association = aws.eks.PodIdentityAssociation(
-            f"{name}-fsx-csi-identity",
-            cluster_name=cluster.name,
-            namespace="kube-system",
-            service_account="fsx-csi-controller-sa",
-            role_arn=role.arn,
-            # The agent must run before the association can hand out credentials, and the credentials are useless
-            # until the role's policy is attached.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[agent, policy]),
-        )
+    def _csi_driver(self, name: str, cluster: aws.eks.Cluster, storage: str) -> None:
+        """The CSI driver as an EKS add-on, for its node plugin only: the stack creates the file system itself
+        (statically provisioned), so the controller needs no IAM role and no AWS permissions at all."""
+        addon, version = CSI_ADDONS[storage]
         aws.eks.Addon(
-            f"{name}-fsx-csi",
+            f"{name}-{addon}",
             cluster_name=cluster.name,
-            addon_name="aws-fsx-csi-driver",
-            addon_version=versions.FSX_CSI_ADDON_VERSION,
-            # The controller's first credentials request must find the association.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[association]),
+            addon_name=addon,
+            addon_version=getattr(versions, version),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _device_plugins(self, name: str, dra_driver: bool) -> None:

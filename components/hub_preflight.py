@@ -120,7 +120,8 @@ def run(cfg: StackConfig, token: str, sleep: Callable[[float], None] = time.slee
         return Preflight([found], None)
     problems = []
     need = found.total_bytes * CACHE_HEADROOM
-    if cfg.model_cache.size_gib * catalog.GIB < need:
+    size = cfg.model_cache.size_gib  # unset: sized from the checkpoint (FSx) or elastic (EFS)
+    if size is not None and cfg.model_cache.storage != "efs" and size * catalog.GIB < need:
         problems.append(
             Problem(
                 key("modelCache.sizeGib"),

@@ -1,5 +1,11 @@
-"""ModelCache: shared storage for the weights, made to outlive any serving deployment."""
+"""ModelCache: shared storage for the weights, made to outlive any serving deployment.
 
+On EKS the stack owns the file system (FSx for Lustre, or EFS) as a Pulumi resource: protected from replacement,
+retained on destroy, sized for the read time the stack asks for, and optionally linked to S3 so that a new cluster
+or region fills its cache from S3 instead of the Hub. On an existing cluster a StorageClass provisions the volume.
+"""
+
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -7,86 +13,192 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components import cache_spec
-from components.config import ModelCacheSpec
+from components.cache_sizing import CachePlan
+from components.config import S3Staging
 
 
 @dataclass(frozen=True)
-class FsxPlacement:
+class AwsStorage:
+    """Where on AWS the file system goes: inputs from the cluster (Outputs)."""
+
+    name: str
+    """Prefix for AWS names (the cluster's)."""
     vpc_id: pulumi.Input[str]
     subnet_id: pulumi.Input[str]
+    """The GPU pool's subnet: FSx lives in one zone, the GPUs' (cross-zone reads cost time and money)."""
+    all_subnet_ids: Sequence[pulumi.Input[str]]
+    """EFS mount targets go in every zone."""
     client_security_group_id: pulumi.Input[str]
-    """The nodes' security group: Lustre traffic is allowed from it."""
+    """The nodes' security group: file-system traffic is allowed from it."""
 
 
 @dataclass(frozen=True)
 class ModelCacheArgs:
-    spec: ModelCacheSpec
+    plan: CachePlan
     claim_name: str
     namespace: pulumi.Input[str]
-    fsx: FsxPlacement | None
-    """Required for storage fsx-lustre."""
+    storage_class: str | None = None
+    """For storage-class: the class (None: the cluster's default)."""
+    aws: AwsStorage | None = None
+    """Required for fsx-lustre and efs."""
+    s3_staging: S3Staging | None = None
 
 
 class ModelCache(pulumi.ComponentResource):
     claim_name: pulumi.Output[str]
     """Name of the ReadWriteMany claim; depending on it orders readers after the cache."""
-    storage_class: str | None
-    """StorageClass of the claim (None: the cluster's default)."""
+    file_system_id: pulumi.Output[str] | None
+    """The FSx or EFS file system (None for a StorageClass volume)."""
+    staging_bucket: pulumi.Output[str] | None
+    """The S3 bucket the FSx file system is linked to, if any."""
 
     def __init__(self, name: str, args: ModelCacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dsr1:index:ModelCache", name, None, opts)
-        spec = args.spec
-        depends: list[pulumi.Resource] = []
-        if spec.storage == "fsx-lustre":
-            assert args.fsx is not None, "fsx-lustre needs an FsxPlacement"
-            self.storage_class = f"{name}-fsx"
-            depends.append(self._fsx_class(name, self.storage_class, args.fsx, spec.fsx_throughput_per_tib))
-        else:
-            self.storage_class = spec.storage_class
-        manifest = cache_spec.cache_claim(args.claim_name, args.namespace, spec.size_gib, self.storage_class)
+        plan = args.plan
+        self.file_system_id = self.staging_bucket = None
+        volume_name: pulumi.Output[str] | None = None
+        if plan.storage in ("fsx-lustre", "efs"):
+            assert args.aws is not None, f"{plan.storage} needs AwsStorage"
+            handle, attributes, ready = (
+                self._fsx(name, args.aws, plan, args.s3_staging)
+                if plan.storage == "fsx-lustre"
+                else self._efs(name, args.aws)
+            )
+            pv = cache_spec.static_volume(f"{args.claim_name}-volume", plan.storage, plan.size_gib, handle, attributes)
+            volume = k8s.core.v1.PersistentVolume(
+                f"{name}-volume",
+                metadata=pv["metadata"],
+                spec=pv["spec"],
+                # Readers mount it at once: EFS needs its mount targets, and files the download writes before the
+                # S3 link exists would never be exported. The volume outlives the claim's deletion (Retain).
+                opts=pulumi.ResourceOptions(parent=self, depends_on=ready, retain_on_delete=True),
+            )
+            volume_name = volume.metadata.name
+        manifest = cache_spec.cache_claim(
+            args.claim_name, args.namespace, plan.size_gib, args.storage_class, volume_name
+        )
         claim = k8s.core.v1.PersistentVolumeClaim(
             f"{name}-claim",
             metadata=manifest["metadata"],
             spec=manifest["spec"],
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=depends,
                 # The weights take hours to download: `pulumi destroy` of a serving stack must not delete them.
-                # The StorageClass's Retain policy keeps the file system even if the claim is deleted by hand.
                 retain_on_delete=True,
-                # FSx creates the file system while the claim binds: 5-15 minutes.
+                # A StorageClass may create the file system while the claim binds (FSx: 5-15 minutes).
                 custom_timeouts=pulumi.CustomTimeouts(create="30m"),
             ),
         )
         self.claim_name = claim.metadata.name
-        self.register_outputs({"claim_name": self.claim_name, "storage_class": self.storage_class})
+        self.register_outputs({"claim_name": self.claim_name, "file_system_id": self.file_system_id})
 
-    def _fsx_class(self, name: str, class_name: str, fsx: FsxPlacement, throughput: int) -> k8s.storage.v1.StorageClass:
-        lustre = aws.ec2.SecurityGroup(
-            f"{name}-lustre-sg",
-            vpc_id=fsx.vpc_id,
-            description="FSx for Lustre: Lustre traffic from the cluster's nodes and between file servers",
+    def _keep(self, custom_timeouts: pulumi.CustomTimeouts | None = None) -> pulumi.ResourceOptions:
+        """Losing the cache costs hours of download: file systems, their security groups and the staging bucket are
+        protected (`pulumi destroy --exclude-protected` keeps them) and retained if removed from the program."""
+        return pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True, custom_timeouts=custom_timeouts)
+
+    def _security_group(
+        self, name: str, where: AwsStorage, ports: tuple[tuple[int, int], ...], what: str
+    ) -> aws.ec2.SecurityGroup:
+        return aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=where.vpc_id,
+            description=f"{what}: traffic from the cluster's nodes and between the file system's servers",
             ingress=[
                 aws.ec2.SecurityGroupIngressArgs(
-                    protocol="tcp", from_port=lo, to_port=hi, security_groups=[fsx.client_security_group_id]
+                    protocol="tcp", from_port=lo, to_port=hi, security_groups=[where.client_security_group_id]
                 )
-                for lo, hi in cache_spec.LUSTRE_PORTS
+                for lo, hi in ports
             ]
             + [
                 aws.ec2.SecurityGroupIngressArgs(protocol="tcp", from_port=lo, to_port=hi, self=True)
-                for lo, hi in cache_spec.LUSTRE_PORTS
+                for lo, hi in ports
             ],
             egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"])],
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),  # the file system keeps using it
+            opts=self._keep(),  # the file system keeps using it
         )
-        manifest = cache_spec.fsx_storage_class(class_name, fsx.subnet_id, lustre.id, throughput)
-        return k8s.storage.v1.StorageClass(
-            f"{name}-storage-class",
-            metadata=manifest["metadata"],
-            provisioner=manifest["provisioner"],
-            reclaim_policy=manifest["reclaimPolicy"],
-            volume_binding_mode=manifest["volumeBindingMode"],
-            parameters=manifest["parameters"],
-            mount_options=manifest["mountOptions"],
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),  # volumes provisioned from it refer to it
+
+    def _fsx(
+        self, name: str, where: AwsStorage, plan: CachePlan, staging: S3Staging | None
+    ) -> tuple[pulumi.Output[str], dict[str, pulumi.Input[str]], list[pulumi.Resource]]:
+        sg = self._security_group(name, where, cache_spec.LUSTRE_PORTS, "FSx for Lustre")
+        fs = aws.fsx.LustreFileSystem(
+            f"{name}-fsx",
+            storage_capacity=plan.size_gib,
+            subnet_ids=where.subnet_id,  # Lustre lives in one subnet (one zone)
+            security_group_ids=[sg.id],
+            # PERSISTENT_2: SCRATCH loses data when a server fails; throughput scales with size (see cache_sizing).
+            deployment_type="PERSISTENT_2",
+            per_unit_storage_throughput=plan.throughput_per_tib,
+            file_system_type_version="2.15",
+            data_compression_type="NONE",  # safetensors do not compress; LZ4 would only cost CPU on every read
+            tags={"Name": f"{where.name}-model-cache"},
+            opts=self._keep(custom_timeouts=pulumi.CustomTimeouts(create="45m")),  # FSx takes 10-20 min to create
         )
+        self.file_system_id = fs.id
+        ready = [self._s3_link(name, where, fs, staging)] if staging is not None else []
+        return fs.id, {"dnsname": fs.dns_name, "mountname": fs.mount_name}, ready
+
+    def _s3_link(
+        self, name: str, where: AwsStorage, fs: aws.fsx.LustreFileSystem, staging: S3Staging
+    ) -> aws.fsx.DataRepositoryAssociation:
+        """Auto-export pushes every downloaded file to S3; auto-import (and the import on creation) lets a new file
+        system in another cluster or region see them at once, loading contents lazily from S3."""
+        bucket_name: pulumi.Input[str]
+        if staging.bucket is None:
+            bucket = aws.s3.Bucket(
+                f"{name}-staging",
+                bucket_prefix=f"{where.name}-weights-",
+                force_destroy=False,
+                opts=self._keep(),
+            )
+            aws.s3.BucketPublicAccessBlock(
+                f"{name}-staging-private",
+                bucket=bucket.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            bucket_name = bucket.bucket
+        else:
+            bucket_name = staging.bucket
+        self.staging_bucket = pulumi.Output.from_input(bucket_name)
+        events = ["NEW", "CHANGED", "DELETED"]
+        return aws.fsx.DataRepositoryAssociation(
+            f"{name}-s3-link",
+            file_system_id=fs.id,
+            file_system_path="/models",
+            data_repository_path=pulumi.Output.concat("s3://", bucket_name, f"/{staging.prefix}"),
+            batch_import_meta_data_on_create=True,
+            s3=aws.fsx.DataRepositoryAssociationS3Args(
+                auto_export_policy=aws.fsx.DataRepositoryAssociationS3AutoExportPolicyArgs(events=events),
+                auto_import_policy=aws.fsx.DataRepositoryAssociationS3AutoImportPolicyArgs(events=events),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+        )
+
+    def _efs(
+        self, name: str, where: AwsStorage
+    ) -> tuple[pulumi.Output[str], dict[str, pulumi.Input[str]], list[pulumi.Resource]]:
+        sg = self._security_group(name, where, ((cache_spec.NFS_PORT, cache_spec.NFS_PORT),), "EFS")
+        fs = aws.efs.FileSystem(
+            f"{name}-efs",
+            encrypted=True,
+            throughput_mode="elastic",  # bursting credits run out during a 690 GB read
+            tags={"Name": f"{where.name}-model-cache"},
+            opts=self._keep(),
+        )
+        targets: list[pulumi.Resource] = [
+            aws.efs.MountTarget(
+                f"{name}-efs-{i}",
+                file_system_id=fs.id,
+                subnet_id=subnet,
+                security_groups=[sg.id],
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            )
+            for i, subnet in enumerate(where.all_subnet_ids)
+        ]
+        self.file_system_id = fs.id
+        return fs.id, {}, targets

@@ -227,18 +227,26 @@ def _pool_size(cfg: StackConfig, shape: GpuShape) -> Iterator[Problem]:
 def _cache(cfg: StackConfig, model: catalog.Model) -> Iterator[Problem]:
     c = cfg.model_cache
     need = model.weight_bytes * CACHE_HEADROOM
-    if c.size_gib * catalog.GIB < need:
+    if c.size_gib is not None and c.storage != "efs" and c.size_gib * catalog.GIB < need:
         yield Problem(
             key("modelCache.sizeGib"),
             f"{c.size_gib} GiB cannot hold {model.hf_id} ({gib(model.weight_bytes)}) with 10% headroom ({gib(need)}).",
-            f"set modelCache.sizeGib to at least {int(need / catalog.GIB) + 1}.",
+            f"set modelCache.sizeGib to at least {int(need / catalog.GIB) + 1}, or leave it out (FSx: derived).",
         )
-    if c.storage == "fsx-lustre" and not (c.size_gib == 1200 or c.size_gib % 2400 == 0):
+    if c.storage == "fsx-lustre" and c.size_gib is not None and not (c.size_gib == 1200 or c.size_gib % 2400 == 0):
         yield Problem(
             key("modelCache.sizeGib"),
             f"{c.size_gib} GiB is not a size FSx for Lustre PERSISTENT_2 offers.",
-            f"use {FSX_PERSISTENT_2_SIZES}.",
+            f"use {FSX_PERSISTENT_2_SIZES}, or leave it out to size for modelCache.targetReadMinutes.",
         )
+    if c.s3_staging is not None and c.storage != "fsx-lustre":
+        yield Problem(
+            key("modelCache.s3Staging"),
+            f"links an FSx for Lustre file system to S3; storage is {c.storage}.",
+            "use storage: fsx-lustre, or remove s3Staging.",
+        )
+    if c.storage == "efs" and not isinstance(cfg.target, EksTarget):
+        yield Problem(key("modelCache.storage"), "efs is created only on EKS.", "use storage-class.")
 
 
 def _fabric_check(cfg: StackConfig) -> Iterator[Problem]:

@@ -5,7 +5,7 @@ import dataclasses
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import capacity, catalog, fabric_defaults, graph_spec, preflight, versions
+from components import cache_sizing, capacity, catalog, fabric_defaults, graph_spec, preflight, versions
 from components.config import EksTarget, StackConfig
 from components.disagg_inference_graph import DisaggInferenceGraph, DisaggInferenceGraphArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
@@ -13,7 +13,7 @@ from components.fabric_check import FabricCheck, FabricCheckArgs
 from components.fabric_check_spec import FabricCheckSpec
 from components.gpu_node_pool import AwsPlacement, GpuNodePool, GpuNodePoolArgs
 from components.graph_spec import GraphSpec
-from components.model_cache import FsxPlacement, ModelCache, ModelCacheArgs
+from components.model_cache import AwsStorage, ModelCache, ModelCacheArgs
 from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
 from components.model_layout import cache_pvc_name, model_dir
 from components.scheduling import SYSTEM_LABELS, pool_scheduling
@@ -31,7 +31,7 @@ def _cluster(
             EksClusterArgs(
                 cfg.target,
                 region,
-                fsx_csi=cfg.model_cache.storage == "fsx-lustre",
+                cache_storage=cfg.model_cache.storage,
                 dra_driver=_imex(cfg),
                 gpu_subnet_index=facts.subnet_index,
             ),
@@ -76,15 +76,26 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         # Deleting a namespace deletes the cache's claim in it: the weights must outlive the serving stack.
         opts=pulumi.ResourceOptions(provider=provider, retain_on_delete=True),
     )
+    cache_plan = cache_sizing.plan(cfg.model_cache, model.weight_bytes)
+    if cache_plan.storage == "efs":
+        pulumi.log.warn(f"model cache on EFS: {cache_plan.describe(model.weight_bytes)}; FSx for Lustre is faster")
     cache = ModelCache(
         "model-cache",
         ModelCacheArgs(
-            spec=cfg.model_cache,
+            plan=cache_plan,
             claim_name=cache_pvc_name(model),
             namespace=namespace.metadata.name,
-            fsx=FsxPlacement(cluster.vpc_id, cluster.gpu_subnet_id, cluster.cluster_security_group_id)
+            storage_class=cfg.model_cache.storage_class,
+            aws=AwsStorage(
+                cluster.name_prefix,
+                cluster.vpc_id,
+                cluster.gpu_subnet_id,
+                cluster.private_subnet_ids,
+                cluster.cluster_security_group_id,
+            )
             if cluster
             else None,
+            s3_staging=cfg.model_cache.s3_staging,
         ),
         opts=on_cluster,
     )
@@ -137,6 +148,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         opts=on_cluster,
     )
     outputs: dict[str, object] = {
+        "modelCache": cache_plan.describe(model.weight_bytes),
         "frontendUrl": graph.frontend_url,
         "portForwardCommand": graph.port_forward_command,
         "graphName": graph.graph_name,
@@ -152,6 +164,9 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
     }
     if cluster:
         outputs["clusterName"] = cluster.cluster_name
+        outputs["modelCacheFileSystem"] = cache.file_system_id
+        if cache.staging_bucket is not None:
+            outputs["modelStagingBucket"] = cache.staging_bucket
         outputs["kubeconfig"] = cluster.kubeconfig
         outputs["gpuNodeGroup"] = pool.node_group_name
         outputs["gpuZone"] = facts.zone

@@ -37,7 +37,8 @@ NVIDIA_DRA_DRIVER = Chart("nvidia-dra-driver-gpu", "https://helm.ngc.nvidia.com/
 EFA_DEVICE_PLUGIN = Chart("aws-efa-k8s-device-plugin", "https://aws.github.io/eks-charts", "v0.5.20")
 
 FSX_CSI_ADDON_VERSION: Final = "v1.7.0-eksbuild.1"
-POD_IDENTITY_ADDON_VERSION: Final = "v1.3.8-eksbuild.2"
+EFS_CSI_ADDON_VERSION: Final = "v2.1.10-eksbuild.1"
+"""(check) The driver release 2.1.10 is public; the add-on build suffix was not verified offline."""
 
 DOWNLOADER_IMAGE: Final = (
     "python:3.12-slim-bookworm@sha256:782412e85d0f0984994c290652577d4018aff08145c85b262bb63dc0c7522254"

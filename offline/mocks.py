@@ -177,6 +177,11 @@ class StackMocks(pulumi.runtime.Mocks):
             state["endpoint"] = f"https://{name}.eks.mock"
             state["certificateAuthority"] = {"data": "bW9jay1jYQ=="}
             state["vpcConfig"] = {**state.get("vpcConfig", {}), "clusterSecurityGroupId": f"sg-{name}-cluster"}
+        elif args.typ == "aws:s3/bucket:Bucket":
+            state.setdefault("bucket", f"{state.get('bucketPrefix', '')}{name}")
+        elif args.typ == "aws:fsx/lustreFileSystem:LustreFileSystem":
+            state["dnsName"] = f"{name}.fsx.mock.amazonaws.com"
+            state["mountName"] = "mockmnt"
         elif args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
             state["latestVersion"] = 1
         elif args.typ == "aws:eks/nodeGroup:NodeGroup":

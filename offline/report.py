@@ -99,6 +99,8 @@ def summary(run: Run) -> str:
         f"GPUs: {out.get('gpus')} on {out.get('gpuNodes')} nodes; "
         f"estimated GPU cost ${out.get('gpuCostPerHourUsd')}/h (list price, see components/catalog.py)"
     )
+    if "modelCache" in out:
+        lines.append(f"model cache: {out['modelCache']}")
     if "gangScheduling" in out:
         lines.append(f"gang scheduling: {out['gangScheduling']}")
     if "frontendUrl" in out:

@@ -43,4 +43,5 @@ def test_eks_target_defaults() -> None:
     assert cfg.target.kubernetes_version == versions.EKS_KUBERNETES_VERSION
     assert cfg.target.vpc_cidr == "10.40.0.0/16"
     assert cfg.target.system_nodes == SystemNodes() and SystemNodes().count == 2
-    assert cfg.model_cache.fsx_throughput_per_tib == 500  # the stack's own choice; the default is 250
+    assert cfg.model_cache.fsx_throughput_per_tib is None and cfg.model_cache.size_gib is None  # derived
+    assert cfg.model_cache.target_read_minutes == 15 and cfg.model_cache.s3_staging is None

@@ -32,10 +32,10 @@ def test_there_are_builtin_objects_to_check(sglang8: Run) -> None:
         "Job",
         "Namespace",
         "NetworkPolicy",
+        "PersistentVolume",
         "PersistentVolumeClaim",
         "Secret",
         "Service",
-        "StorageClass",
     ]
 
 
