@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import fabric_check_spec
+from components import fabric_check_spec, jobs
 from components.fabric_check_spec import FabricCheckSpec
 
 
@@ -30,17 +30,8 @@ class FabricCheck(pulumi.ComponentResource):
         svc = fabric_check_spec.service(spec, args.namespace)
         peers = k8s.core.v1.Service(f"{name}-peers", metadata=svc["metadata"], spec=svc["spec"], opts=child)
         manifest = fabric_check_spec.job(spec, args.namespace)
-        k8s.batch.v1.Job(
-            f"{name}-job",
-            metadata=manifest["metadata"],
-            spec=manifest["spec"],
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                # Its pods need the GPU nodes and their device plugins (not data the Job reads), the scripts and the
-                # peers' DNS names; Pulumi then waits for the Job to succeed, which is the proof.
-                depends_on=[*args.after, scripts, peers],
-                custom_timeouts=pulumi.CustomTimeouts(create=f"{fabric_check_spec.DEADLINE_S // 60}m"),
-            ),
-        )
+        # Its pods need the GPU nodes and their device plugins (not data the Job reads), the scripts and the peers'
+        # DNS names; Pulumi then waits for the Job to succeed, which is the proof.
+        jobs.awaited_job(f"{name}-job", manifest, fabric_check_spec.DEADLINE_S, self, [*args.after, scripts, peers])
         self.job_name = spec.name
         self.register_outputs({"job_name": self.job_name})

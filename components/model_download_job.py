@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import download_spec
+from components import download_spec, jobs
 from components.catalog import Model
 
 
@@ -62,18 +62,7 @@ class ModelDownloadJob(pulumi.ComponentResource):
             node_selector=args.node_selector,
             verify_hashes=args.verify_hashes,
         )
-        k8s.batch.v1.Job(
-            f"{name}-job",
-            metadata=manifest["metadata"],
-            spec=manifest["spec"],
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                # Pulumi waits for the Job to succeed: ~690 GB at Hub speeds; the Job's own deadline is the same.
-                custom_timeouts=pulumi.CustomTimeouts(create=f"{download_spec.DEADLINE_S // 60}m"),
-                # A Job's pod template is immutable and its name fixed (per revision): a changed script replaces it,
-                # which must delete the old Job first. The rerun finds the marker and exits at once.
-                delete_before_replace=True,
-            ),
-        )
+        # Pulumi waits for the Job to succeed (~690 GB at Hub speeds); a rerun after a replacement finds the marker.
+        jobs.awaited_job(f"{name}-job", manifest, download_spec.DEADLINE_S, self, [])
         self.logs_command = pulumi.Output.concat("kubectl -n ", args.namespace, " logs -f job/", self.job_name)
         self.register_outputs({"job_name": self.job_name})

@@ -19,6 +19,14 @@ REFERENCE = Path(os.environ.get("DSR1_REFERENCE_DIR", ROOT.parent / "shared" / "
 CRD_PATH = REFERENCE / "dynamo/deploy/operator/config/crd/bases/nvidia.com_dynamographdeployments.yaml"
 RECIPES = REFERENCE / "dynamo/recipes/deepseek-r1"
 K8S_VERSION = "1.31"
+BLOCK = {
+    "type": "capacity-block",
+    "id": "cr-0123456789abcdef0",
+    "instanceCount": 2,
+    "availabilityZone": "us-east-1b",
+    "endTime": "2026-07-01T11:30:00Z",
+}
+"""A Capacity Block of two instances in the stacks' second zone, for capacity and preflight tests."""
 
 
 def render(

@@ -8,15 +8,7 @@ import pytest
 from components.errors import ConfigError
 from offline.report import inputs
 from offline.run import Run
-from tests.support import render, stack_values
-
-BLOCK = {
-    "type": "capacity-block",
-    "id": "cr-0123456789abcdef0",
-    "instanceCount": 2,
-    "availabilityZone": "us-east-1b",
-    "endTime": "2026-07-01T11:30:00Z",
-}
+from tests.support import BLOCK, render, stack_values
 
 
 def with_capacity(capacity: dict[str, Any], stack: str = "h200-sglang-8", **pool: Any) -> str:

@@ -13,15 +13,8 @@ from offline.mocks import (
     RecordingMonitor,
     StackMocks,
 )
-from tests.support import render, stack_values
+from tests.support import BLOCK, render, stack_values
 
-BLOCK = {
-    "type": "capacity-block",
-    "id": "cr-0123456789abcdef0",
-    "instanceCount": 2,
-    "availabilityZone": "us-east-1b",
-    "endTime": "2026-07-01T11:30:00Z",
-}
 RESERVATION = {**BLOCK, "type": "reservation"}
 
 
