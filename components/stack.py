@@ -9,6 +9,7 @@ from components import catalog, graph_spec, versions
 from components.config import EksTarget, StackConfig
 from components.disagg_inference_graph import DisaggInferenceGraph, DisaggInferenceGraphArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
+from components.endpoint_checks import EndpointChecks, EndpointChecksArgs
 from components.gpu_node_pool import AwsPlacement, GpuNodePool, GpuNodePoolArgs
 from components.graph_spec import GraphSpec
 from components.model_cache import FsxPlacement, ModelCache, ModelCacheArgs
@@ -115,6 +116,22 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ),
         opts=on_cluster,
     )
+    checks = EndpointChecks(
+        "endpoint-checks",
+        EndpointChecksArgs(
+            graph_name=graph.graph_name,
+            graph_spec=graph.graph_spec,
+            namespace=namespace.metadata.name,
+            url=graph.base_url,
+            served_model_name=model.served_model_name,
+            model_dir=spec.model_dir,
+            pvc_name=cache.claim_name,
+            node_selector=system_selector,
+            benchmark=cfg.serving.benchmark,
+            graph=graph.graph,
+        ),
+        opts=on_cluster,
+    )
     outputs: dict[str, object] = {
         "frontendUrl": graph.frontend_url,
         "portForwardCommand": graph.port_forward_command,
@@ -126,8 +143,19 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         "gpuNodes": cfg.gpu_pool.node_count,
         "gpuCostPerHourUsd": round(pool.price_per_hour_usd, 2),
         # Multi-node workers start all-or-nothing only with a gang scheduler (ai-dynamo/dynamo#14278).
+        "smokeJob": checks.smoke_job_name,
+        "smokeLogsCommand": f"kubectl -n {cfg.serving.namespace} logs job/{checks.smoke_job_name}",
+        # The same checks by hand, from a laptop: forward the frontend's port, then run the client.
+        "smokeCommands": [
+            f"{graph.port_forward_command} &",
+            f"python smoke.py --url http://localhost:{graph_spec.FRONTEND_PORT} --model {model.served_model_name}",
+        ],
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
     }
+    if checks.benchmark_job_name:
+        outputs["benchmarkJob"] = checks.benchmark_job_name
+        outputs["benchmarkResultsDir"] = checks.results_dir
+        outputs["benchmarkLogsCommand"] = f"kubectl -n {cfg.serving.namespace} logs -f job/{checks.benchmark_job_name}"
     if cluster:
         outputs["clusterName"] = cluster.cluster_name
         outputs["kubeconfig"] = cluster.kubeconfig

@@ -42,3 +42,10 @@ POD_IDENTITY_ADDON_VERSION: Final = "v1.3.8-eksbuild.2"
 DOWNLOADER_IMAGE: Final = "python:3.12.12-slim-bookworm"
 HUGGINGFACE_HUB_VERSION: Final = "1.16.4"
 """The huggingface_hub release the upstream download Jobs use."""
+
+SMOKE_IMAGE: Final = DOWNLOADER_IMAGE
+"""The smoke-test Job runs the standard-library client (components/smoke_client.py) with plain Python."""
+BENCHMARK_IMAGE: Final = DOWNLOADER_IMAGE
+"""The benchmark Job installs aiperf into this image at start, as the upstream perf.yaml does."""
+AIPERF_VERSION: Final = "0.10.0"
+"""The aiperf release the upstream perf.yaml pins for DeepSeek-R1 on Dynamo 1.3.0."""

@@ -25,7 +25,7 @@ def dgds(run: Run) -> list[dict[str, Any]]:
 
 def test_there_are_builtin_objects_to_check(sglang8: Run) -> None:
     kinds = sorted(m["kind"] for m in builtins(sglang8))
-    assert kinds == ["Job", "Namespace", "PersistentVolumeClaim", "Secret", "StorageClass"]
+    assert kinds == ["ConfigMap", "Job", "Job", "Namespace", "PersistentVolumeClaim", "Secret", "StorageClass"]
 
 
 @pytest.mark.parametrize("stack", stacks())
@@ -43,7 +43,7 @@ def test_graph_is_valid_against_the_crd(stack: str, rendered: Callable[[str], Ru
 
 
 def test_strict_validation_catches_a_misspelt_field(sglang8: Run) -> None:
-    (job,) = [m for m in builtins(sglang8) if m["kind"] == "Job"]
+    job = next(m for m in builtins(sglang8) if m["kind"] == "Job")
     job["spec"]["backofLimit"] = 3
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(job, K8S_VERSION, strict=True)

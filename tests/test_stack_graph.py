@@ -13,6 +13,7 @@ COMPONENTS = {
     "dsr1:index:ModelCache",
     "dsr1:index:ModelDownloadJob",
     "dsr1:index:DisaggInferenceGraph",
+    "dsr1:index:EndpointChecks",
 }
 
 
@@ -128,7 +129,7 @@ def test_fsx_csi_driver_is_installed_with_its_identity(sglang8: Run) -> None:
 
 
 def test_download_job_is_unique_per_revision_and_waited_on(sglang8: Run) -> None:
-    job = one(sglang8, "kubernetes:batch/v1:Job")
+    job = one(sglang8, "kubernetes:batch/v1:Job", "model-download-job")
     meta = inputs(job)["metadata"]
     assert meta["name"] == "download-deepseek-r1-56d4cbbb4d"
     assert job.options["customTimeouts"]["create"] == "360m"
@@ -136,7 +137,7 @@ def test_download_job_is_unique_per_revision_and_waited_on(sglang8: Run) -> None
 
 
 def test_download_job_reads_the_token_from_the_secret_as_a_file(sglang8: Run) -> None:
-    pod = inputs(one(sglang8, "kubernetes:batch/v1:Job"))["spec"]["template"]["spec"]
+    pod = inputs(one(sglang8, "kubernetes:batch/v1:Job", "model-download-job"))["spec"]["template"]["spec"]
     secret = inputs(one(sglang8, "kubernetes:core/v1:Secret"))
     (token_volume,) = [v for v in pod["volumes"] if "secret" in v]
     assert token_volume["secret"]["secretName"] == secret["metadata"]["name"]
@@ -147,7 +148,7 @@ def test_download_job_reads_the_token_from_the_secret_as_a_file(sglang8: Run) ->
 
 
 def test_download_does_not_wait_for_the_gpu_node_group(sglang8: Run) -> None:
-    job = one(sglang8, "kubernetes:batch/v1:Job")
+    job = one(sglang8, "kubernetes:batch/v1:Job", "model-download-job")
     gpu_pool = one(sglang8, "dsr1:index:GpuNodePool")
     gpu_nodes = one(sglang8, "aws:eks/nodeGroup:NodeGroup", "gpu-nodes")
     waits_for = closure(sglang8, job)
@@ -158,7 +159,7 @@ def test_download_does_not_wait_for_the_gpu_node_group(sglang8: Run) -> None:
 def test_graph_waits_for_the_download_the_platform_and_the_gpu_nodes(sglang8: Run) -> None:
     dgd = one(sglang8, "kubernetes:nvidia.com/v1alpha1:DynamoGraphDeployment")
     waits_for = closure(sglang8, dgd)
-    assert one(sglang8, "kubernetes:batch/v1:Job").urn in waits_for
+    assert one(sglang8, "kubernetes:batch/v1:Job", "model-download-job").urn in waits_for
     assert one(sglang8, "aws:eks/nodeGroup:NodeGroup", "gpu-nodes").urn in waits_for
     platform = [r for r in all_of(sglang8, "kubernetes:helm.sh/v3:Release") if inputs(r)["name"] == "dynamo-platform"]
     assert platform[0].urn in dgd.dependencies
