@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 STACK ?= h200-sglang-8
 OUT ?= build
 
-.PHONY: render test lint typecheck pytest bench clean
+CHECKOV_VENV := .venv-checkov
+
+.PHONY: render test lint typecheck pytest bench clean scan
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +26,14 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy .
 
-pytest: $(VENV)/.installed
-	$(PY) -m pytest -q
+# checkov lives in its own virtualenv: its pins conflict with the Pulumi SDK's (see requirements-checkov.txt).
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -q
 
 bench: $(VENV)/.installed  ## time render per stack against the bare cost of importing the SDK
 	$(PY) bench.py

@@ -1,12 +1,14 @@
 """ModelDownloadJob: fills the cache with one pinned revision from Hugging Face; Pulumi waits until it is done."""
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components import download_spec
 from components.catalog import Model
+from components.security_skips import DOWNLOAD_JOB_SKIPS, checkov_annotations
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,11 @@ class ModelDownloadJob(pulumi.ComponentResource):
             token_secret=token.metadata.name,
             node_selector=args.node_selector,
         )
+        # The checks the Job does not meet yet, each with its reason (components/security_skips.py).
+        metadata: Any = {**manifest["metadata"], "annotations": checkov_annotations(DOWNLOAD_JOB_SKIPS)}
         k8s.batch.v1.Job(
             f"{name}-job",
-            metadata=manifest["metadata"],
+            metadata=metadata,
             spec=manifest["spec"],
             opts=pulumi.ResourceOptions(
                 parent=self,

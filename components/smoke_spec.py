@@ -13,6 +13,7 @@ import pulumi
 
 from components import versions
 from components.config import Benchmark
+from components.security_skips import ENDPOINT_CHECK_SKIPS, checkov_annotations
 
 CLIENT_FILE = "smoke_client.py"
 CLIENT_SOURCE = Path(__file__).with_name(CLIENT_FILE)
@@ -109,7 +110,12 @@ def smoke_job(
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": labels,
+            "annotations": checkov_annotations(ENDPOINT_CHECK_SKIPS),
+        },
         "spec": {
             # The client retries by itself; a second pod only helps if the node died.
             "backoffLimit": 1,
@@ -168,7 +174,7 @@ def benchmark_job(
     """A batch/v1 Job running aiperf against the frontend; results land in the cache under `results/benchmarks/`."""
     labels = _labels(graph_name, "benchmark")
     # A measurement, not a gate: `pulumi up` does not wait hours for it; its logs and results say how it went.
-    annotations = {"pulumi.com/skipAwait": "true"}
+    annotations = {"pulumi.com/skipAwait": "true", **checkov_annotations(ENDPOINT_CHECK_SKIPS)}
     script = benchmark_script(
         bench=bench,
         url=url,
