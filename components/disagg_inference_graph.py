@@ -45,6 +45,12 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
     """In-cluster URL of the OpenAI-compatible endpoint."""
     port_forward_command: str
     """How to reach the endpoint from a laptop."""
+    graph: pulumi.Resource
+    """The DynamoGraphDeployment, awaited until its Ready condition is True (what the endpoint checks wait for)."""
+    graph_spec: dict[str, Any]
+    """The graph's spec as sent (plain values)."""
+    base_url: str
+    """In-cluster URL of the frontend, without the /v1 path."""
 
     def __init__(self, name: str, args: DisaggInferenceGraphArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dsr1:index:DisaggInferenceGraph", name, None, opts)
@@ -73,7 +79,8 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
             after = pulumi.ResourceOptions(parent=self, depends_on=args.after)
             prerequisites.append(_custom_resource(f"{name}-compute-domain", domain, after))
         manifest = graph_spec.graph_manifest(spec, namespace)
-        _custom_resource(
+        # The manifest's readiness annotations make Pulumi wait for condition Ready (graph_spec.READY_TIMEOUT_S).
+        self.graph = _custom_resource(
             f"{name}-graph",
             manifest,
             # The operator that installs the CRD comes with the platform release; workers that start before the
@@ -84,7 +91,9 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
         service = graph_spec.frontend_service_name(s.graph_name)
         port = graph_spec.FRONTEND_PORT
         self.graph_name = s.graph_name
-        self.frontend_url = f"http://{service}.{s.namespace}.svc.cluster.local:{port}/v1"
+        self.graph_spec = manifest["spec"]
+        self.base_url = f"http://{service}.{s.namespace}.svc.cluster.local:{port}"
+        self.frontend_url = f"{self.base_url}/v1"
         self.port_forward_command = f"kubectl -n {s.namespace} port-forward svc/{service} {port}:{port}"
         self.register_outputs(
             {

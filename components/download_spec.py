@@ -13,6 +13,7 @@ import pulumi
 from components import versions
 from components.catalog import Model
 from components.model_layout import model_dir
+from components.security_skips import DOWNLOAD_JOB_SKIPS, checkov_annotations
 
 CACHE_ROOT = "/cache"
 TOKEN_DIR = "/var/run/secrets/huggingface"
@@ -25,11 +26,6 @@ USER_ID = 10001
 DEADLINE_S = 6 * 3600
 """~690 GB at a sustained 50-200 MB/s from the Hub takes 1-4 h; six leave room for retries after rate limits."""
 PROGRESS_SECONDS = 30
-CHECKOV_SKIPS = {
-    "CKV_K8S_25": "the prepare-cache init container adds CHOWN (every other capability dropped) to give the non-root "
-    "downloader the models directory on a file system whose root belongs to root",
-}
-"""Checks the Job fails on purpose, with the reason; rendered as checkov.io/skip annotations on the Job."""
 
 
 def job_name(model: Model, revision: str) -> str:
@@ -170,7 +166,7 @@ def download_job(
     }
     if node_selector:
         pod_spec["nodeSelector"] = node_selector
-    annotations = {f"checkov.io/skip{i}": f"{check}={why}" for i, (check, why) in enumerate(CHECKOV_SKIPS.items(), 1)}
+    annotations = checkov_annotations(DOWNLOAD_JOB_SKIPS)
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",

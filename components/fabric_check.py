@@ -29,6 +29,10 @@ class FabricCheck(pulumi.ComponentResource):
         scripts = k8s.core.v1.ConfigMap(f"{name}-scripts", metadata=cm["metadata"], data=cm["data"], opts=child)
         svc = fabric_check_spec.service(spec, args.namespace)
         peers = k8s.core.v1.Service(f"{name}-peers", metadata=svc["metadata"], spec=svc["spec"], opts=child)
+        policy = fabric_check_spec.network_policy(spec, args.namespace)
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-network-policy", metadata=policy["metadata"], spec=policy["spec"], opts=child
+        )
         manifest = fabric_check_spec.job(spec, args.namespace)
         # Its pods need the GPU nodes and their device plugins (not data the Job reads), the scripts and the peers'
         # DNS names; Pulumi then waits for the Job to succeed, which is the proof.

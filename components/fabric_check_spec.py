@@ -14,6 +14,7 @@ import pulumi
 
 from components import nccl_check, versions
 from components.scheduling import EFA_RESOURCE, PoolScheduling
+from components.security_skips import FABRIC_CHECK_SKIPS, checkov_annotations
 
 MOUNT = "/fabric-check"
 SSH_PORT = 2222
@@ -21,6 +22,7 @@ KEY_PORT = 8080
 DEADLINE_S = 30 * 60
 """Pulling the ~10 GB image, the SSH handshake and a 512 MiB-8 GiB sweep take minutes; half an hour is ample."""
 LABEL = "dsr1.io/fabric-check"
+CAPABILITIES = ("IPC_LOCK", "CHOWN", "SETUID", "SETGID", "SYS_CHROOT", "AUDIT_WRITE", "KILL")
 
 
 @dataclass(frozen=True)
@@ -122,12 +124,20 @@ def job(spec: FabricCheckSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:
     labels = {LABEL: spec.name}
     limits = {"nvidia.com/gpu": str(spec.pool.gpus_per_node)}
     limits |= {name: str(count) for name, count in spec.pool.fabric_resources.items()}
+    limits |= {"cpu": "16", "memory": "64Gi"}  # 8 ranks' host buffers for 8 GiB messages, plus sshd and mpirun
     container = {
         "name": "nccl",
         "image": versions.NCCL_TESTS_IMAGE,
+        "imagePullPolicy": "Always",
         "command": ["bash", f"{MOUNT}/run.sh"],
         "env": [{"name": k, "value": v} for k, v in env(spec).items()],
         "resources": {"limits": limits, "requests": limits},
+        # sshd (as root, privilege-separated) needs these; EFA's memory registration needs IPC_LOCK; nothing else.
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"], "add": list(CAPABILITIES)},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
         "volumeMounts": [{"name": "scripts", "mountPath": MOUNT}, {"name": "shm", "mountPath": "/dev/shm"}],
     }
     anti_affinity = {
@@ -138,6 +148,8 @@ def job(spec: FabricCheckSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:
     pod: dict[str, Any] = {
         "subdomain": spec.name,
         "restartPolicy": "Never",
+        "automountServiceAccountToken": False,
+        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
         "nodeSelector": spec.pool.node_selector(),
         "tolerations": spec.pool.tolerations(),
         "affinity": {"podAntiAffinity": anti_affinity},
@@ -148,7 +160,12 @@ def job(spec: FabricCheckSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:
         ],
     }
     return {
-        "metadata": {"name": spec.name, "namespace": namespace, "labels": labels},
+        "metadata": {
+            "name": spec.name,
+            "namespace": namespace,
+            "labels": labels,
+            "annotations": checkov_annotations(FABRIC_CHECK_SKIPS),
+        },
         "spec": {
             "completionMode": "Indexed",
             "completions": spec.nodes,
@@ -156,5 +173,19 @@ def job(spec: FabricCheckSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:
             "backoffLimit": 0,
             "activeDeadlineSeconds": DEADLINE_S,
             "template": {"metadata": {"labels": labels}, "spec": pod},
+        },
+    }
+
+
+def network_policy(spec: FabricCheckSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:
+    """The check's pods talk to each other (SSH, the key, Open MPI's own ports) and to DNS, and to nothing else."""
+    peers = [{"podSelector": {"matchLabels": {LABEL: spec.name}}}]
+    return {
+        "metadata": {"name": spec.name, "namespace": namespace},
+        "spec": {
+            "podSelector": {"matchLabels": {LABEL: spec.name}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": peers}],
+            "egress": [{"to": peers}, {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}],
         },
     }

@@ -20,6 +20,17 @@ DGD_API_VERSION = "nvidia.com/v1alpha1"
 COMPUTE_DOMAIN_API_VERSION = "resource.nvidia.com/v1beta1"
 EFA_ENV = {"FI_PROVIDER": "efa", "FI_EFA_USE_DEVICE_RDMA": "1"}
 """libfabric on EFA with GPUDirect RDMA: without them NCCL and NIXL may pick TCP sockets and crawl."""
+READY_TIMEOUT_S = 2 * 3600
+"""How long `pulumi up` waits for the graph's Ready condition. A multi-node R1 start is: pulling the ~20 GB runtime
+image on every node (~5-10 min), gang scheduling, loading ~690 GB of weights from the cache into every worker (up
+to ~1 h on multi-node graphs; ~43 min from slow shared storage was reported, modelplaneai/modelplane#204), then
+CUDA-graph capture and warm-up (~5-15 min). Two hours covers that with margin; a graph stuck longer is broken."""
+READINESS_ANNOTATIONS = {
+    # The operator sets condition Ready=True once status.state is successful (every service's pods ready).
+    "pulumi.com/waitFor": "condition=Ready",
+    "pulumi.com/timeoutSeconds": str(READY_TIMEOUT_S),
+}
+"""pulumi-kubernetes await annotations: `pulumi up` returns only once the graph serves."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +160,7 @@ def graph_manifest(spec: GraphSpec, namespace: pulumi.Input[str]) -> dict[str, A
     return {
         "apiVersion": DGD_API_VERSION,
         "kind": "DynamoGraphDeployment",
-        "metadata": {"name": s.graph_name, "namespace": namespace},
+        "metadata": {"name": s.graph_name, "namespace": namespace, "annotations": dict(READINESS_ANNOTATIONS)},
         "spec": body,
     }
 

@@ -267,6 +267,28 @@ def _fabric_check(cfg: StackConfig) -> Iterator[Problem]:
         )
 
 
+def _benchmark(cfg: StackConfig) -> Iterator[Problem]:
+    """A benchmark whose requests the engines reject measures nothing: prompt + output must fit the engine limits."""
+    b = cfg.serving.benchmark
+    if not b.enabled:
+        return
+    p, d = cfg.serving.prefill.engine, cfg.serving.decode.engine
+    if p is not None and b.input_length > p.max_seq_len:
+        yield Problem(
+            key("serving.benchmark.inputLength"),
+            f"{b.input_length} tokens exceed the prefill engine's maxSeqLen ({p.max_seq_len}).",
+            f"use at most {p.max_seq_len}, or raise serving.prefill.engine.maxSeqLen.",
+        )
+    if d is not None and b.input_length + b.output_length > d.max_seq_len:
+        yield Problem(
+            key("serving.benchmark.outputLength"),
+            f"prompt + output ({b.input_length} + {b.output_length}) exceed the decode engine's maxSeqLen "
+            f"({d.max_seq_len}).",
+            f"use at most {max(d.max_seq_len - b.input_length, 1)} output tokens, or raise "
+            "serving.decode.engine.maxSeqLen.",
+        )
+
+
 def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     """All cross-field problems of a structurally valid config, in the order a user should fix them."""
     found = [*_target(cfg, aws_region), *_capacity(cfg), *_ultraserver(cfg.gpu_pool)]
@@ -279,4 +301,5 @@ def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     found += BACKENDS[cfg.serving.backend].graph_problems(cfg.serving)
     found += _cache(cfg, model)
     found += _fabric_check(cfg)
+    found += _benchmark(cfg)
     return found

@@ -9,6 +9,7 @@ from components import cache_sizing, capacity, catalog, fabric_defaults, graph_s
 from components.config import EksTarget, StackConfig
 from components.disagg_inference_graph import DisaggInferenceGraph, DisaggInferenceGraphArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
+from components.endpoint_checks import EndpointChecks, EndpointChecksArgs
 from components.fabric_check import FabricCheck, FabricCheckArgs
 from components.fabric_check_spec import FabricCheckSpec
 from components.gpu_node_pool import AwsPlacement, GpuNodePool, GpuNodePoolArgs
@@ -147,6 +148,22 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ),
         opts=on_cluster,
     )
+    checks = EndpointChecks(
+        "endpoint-checks",
+        EndpointChecksArgs(
+            graph_name=graph.graph_name,
+            graph_spec=graph.graph_spec,
+            namespace=namespace.metadata.name,
+            url=graph.base_url,
+            served_model_name=model.served_model_name,
+            model_dir=spec.model_dir,
+            pvc_name=cache.claim_name,
+            node_selector=system_selector,
+            benchmark=cfg.serving.benchmark,
+            graph=graph.graph,
+        ),
+        opts=on_cluster,
+    )
     outputs: dict[str, object] = {
         "modelCache": cache_plan.describe(model.weight_bytes),
         "frontendUrl": graph.frontend_url,
@@ -160,8 +177,19 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         "gpuCostPerHourUsd": round(pool.price_per_hour_usd, 2),
         # Multi-node workers start all-or-nothing only with a gang scheduler (ai-dynamo/dynamo#14278).
         "fabricCheck": f"job/{fabric_check.job_name}" if fabric_check else "off",
+        "smokeJob": checks.smoke_job_name,
+        "smokeLogsCommand": f"kubectl -n {cfg.serving.namespace} logs job/{checks.smoke_job_name}",
+        # The same checks by hand, from a laptop: forward the frontend's port, then run the client.
+        "smokeCommands": [
+            f"{graph.port_forward_command} &",
+            f"python smoke.py --url http://localhost:{graph_spec.FRONTEND_PORT} --model {model.served_model_name}",
+        ],
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
     }
+    if checks.benchmark_job_name:
+        outputs["benchmarkJob"] = checks.benchmark_job_name
+        outputs["benchmarkResultsDir"] = checks.results_dir
+        outputs["benchmarkLogsCommand"] = f"kubectl -n {cfg.serving.namespace} logs -f job/{checks.benchmark_job_name}"
     if cluster:
         outputs["clusterName"] = cluster.cluster_name
         outputs["modelCacheFileSystem"] = cache.file_system_id

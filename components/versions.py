@@ -53,3 +53,9 @@ NCCL_TESTS_IMAGE: Final = (
 """AWS's public nccl-tests image (aws-samples/awsome-distributed-training): CUDA 12.8.1, EFA installer 1.43.2
 (libfabric, Open MPI), aws-ofi-nccl 1.16.3, NCCL 2.27.7, nccl-tests 2.16.9, openssh; the tag names every version.
 CUDA 12.8 needs an R570+ driver, which the pinned EKS NVIDIA AMI release carries."""
+SMOKE_IMAGE: Final = DOWNLOADER_IMAGE
+"""The smoke-test Job runs the standard-library client (components/smoke_client.py) with plain Python."""
+BENCHMARK_IMAGE: Final = DOWNLOADER_IMAGE
+"""The benchmark Job installs aiperf into this image at start, as the upstream perf.yaml does."""
+AIPERF_VERSION: Final = "0.10.0"
+"""The aiperf release the upstream perf.yaml pins for DeepSeek-R1 on Dynamo 1.3.0."""

@@ -29,6 +29,9 @@ node-0:41:41 [0] NCCL INFO NET/Socket : Using [0]eth0:10.40.1.7<0>
 node-0:41:41 [0] NCCL INFO Using network Socket
 """
 
+HOST = {"cpu": "16", "memory": "64Gi"}
+"""What every check pod asks for besides its GPUs and fabric devices."""
+
 
 def row(size: int, busbw: float, wrong: int) -> str:
     half = f"3000.0  178.96  {busbw}  {wrong}"
@@ -110,7 +113,7 @@ def test_the_check_runs_one_pod_per_node_with_all_its_gpus_and_efa_devices(rende
     ]
     (c,) = pod["containers"]
     assert c["image"] == versions.NCCL_TESTS_IMAGE and not c["image"].endswith(":latest")
-    assert c["resources"]["limits"] == {"nvidia.com/gpu": "8", "vpc.amazonaws.com/efa": "16"}
+    assert c["resources"]["limits"] == {"nvidia.com/gpu": "8", "vpc.amazonaws.com/efa": "16", **HOST}
     env = {e["name"]: e["value"] for e in c["env"]}
     assert env["NCCL_DEBUG"] == "INFO" and env["FI_PROVIDER"] == "efa" and env["FLOOR_GBPS"] == "100.0"
 
@@ -123,6 +126,7 @@ def test_the_verdict_shipped_to_the_pod_is_the_tested_parser(rendered: Callable[
     assert fabric_job(rendered("gb200"))["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] == {
         "nvidia.com/gpu": "4",
         "vpc.amazonaws.com/efa": "4",
+        **HOST,
     }
 
 
@@ -145,7 +149,7 @@ def infiniband_dev(**check: Any) -> str:
 def test_an_existing_infiniband_cluster_checks_with_its_rdma_resource() -> None:
     run = render("dev", infiniband_dev(minBusBandwidthGbps=20))
     c = fabric_job(run)["spec"]["template"]["spec"]["containers"][0]
-    assert c["resources"]["limits"] == {"nvidia.com/gpu": "1", "rdma/ib": "1"}
+    assert c["resources"]["limits"] == {"nvidia.com/gpu": "1", "rdma/ib": "1", **HOST}
     env = {e["name"]: e["value"] for e in c["env"]}
     assert env["NCCL_NET"] == "IB" and "FI_PROVIDER" not in env and env["FLOOR_GBPS"] == "20.0"
     releases = [inputs(r)["name"] for r in run.registrations if r.type == "kubernetes:helm.sh/v3:Release"]

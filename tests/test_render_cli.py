@@ -35,7 +35,11 @@ def test_render_writes_manifests_resources_and_a_summary(
 ) -> None:
     out, result = rendered
     docs = list(yaml.safe_load_all((out / "manifests.yaml").read_text()))
-    assert [d["kind"] for d in docs][-1] == "DynamoGraphDeployment"  # dependency order: the graph comes last
+    kinds = [d["kind"] for d in docs]
+    # dependency order: the graph comes after the download, and the smoke test after the graph
+    assert kinds[-2:] == ["DynamoGraphDeployment", "Job"] and docs[-1]["metadata"]["name"].startswith(
+        "sgl-dsr1-8gpu-smoke"
+    )
     assert docs[0]["kind"] == "Namespace"
     resources = json.loads((out / "resources.json").read_text())
     assert {tuple(sorted(r)) for r in resources} == {("dependsOn", "inputs", "name", "parent", "type", "urn")}

@@ -14,6 +14,7 @@ COMPONENTS = {
     "dsr1:index:ModelDownloadJob",
     "dsr1:index:DisaggInferenceGraph",
     "dsr1:index:FabricCheck",
+    "dsr1:index:EndpointChecks",
 }
 
 

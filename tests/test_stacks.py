@@ -90,7 +90,11 @@ def test_gb200_refuses_a_partial_ultraserver() -> None:
 @pytest.mark.parametrize("stack", stacks())
 def test_upstream_flaws_are_absent(stack: str, rendered: Callable[[str], Run]) -> None:
     docs = manifests(rendered(stack))
-    jobs = [m for m in docs if m["kind"] == "Job" and m["metadata"]["name"] != "fabric-check"]
+    jobs = [
+        m
+        for m in docs
+        if m["kind"] == "Job" and m["metadata"]["labels"].get("app.kubernetes.io/name") == "model-download"
+    ]
     assert all(j["metadata"]["name"] != "model-download" for j in jobs)
     for job in jobs:
         pod = job["spec"]["template"]["spec"]

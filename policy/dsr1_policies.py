@@ -1,0 +1,242 @@
+"""The project's promises as Pulumi policies: plain objects whose validate(args, report_violation) the tests call.
+
+The policy engine hands validations resource inputs with secrets already decrypted and without retainOnDelete,
+so "the token is only ever a secret" is checked here as "the token appears nowhere but in a Secret, and never as
+an env value" (that the Secret's value is marked secret is tested on the mocked run, tests/test_stack_graph.py), and
+"the cache is retained" as "its StorageClass keeps the volume" (the claim's retainOnDelete is tested likewise).
+"""
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from components import catalog
+
+ENFORCEMENT = EnforcementLevel.MANDATORY
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+K8S_SECRET = "kubernetes:core/v1:Secret"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+HF_TOKEN = re.compile(r"hf_[A-Za-z0-9]{30,}")
+PLACEHOLDERS = ("my-registry", "my-tag", "placeholder", "changeme", "<", "your-")
+
+
+def _walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    yield path, value
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _walk(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk(v, f"{path}[{i}]")
+
+
+def _truthy(v: Any) -> bool:
+    return v is True or v == "true"
+
+
+# GPU pools: one EFA interface per network card, as the catalog lays them out, and the self-referencing group.
+
+
+def _efa_layout(args: StackValidationArgs, report: ReportViolation) -> None:
+    for ng in args.resources:
+        if ng.resource_type != NODE_GROUP:
+            continue
+        types = ng.props.get("instanceTypes") or []
+        itype = catalog.INSTANCE_TYPES.get(types[0]) if types else None
+        if itype is None or not itype.efa_devices:
+            continue
+        lts = [d for d in ng.dependencies if d.resource_type == LAUNCH_TEMPLATE]
+        if not lts:
+            report(f"GPU node group {ng.name} ({itype.name}) has no launch template: EFA needs one.", ng.urn)
+            continue
+        for lt in lts:
+            nics = lt.props.get("networkInterfaces") or []
+            layout = sorted((int(n.get("networkCardIndex", 0)), str(n.get("interfaceType"))) for n in nics)
+            if layout != sorted(itype.network_interfaces):
+                report(
+                    f"launch template {lt.name}: interfaces {layout} are not {itype.name}'s EFA layout "
+                    f"{list(itype.network_interfaces)} (one per network card).",
+                    lt.urn,
+                )
+            if any(not n.get("securityGroups") for n in nics):
+                report(f"launch template {lt.name}: an EFA interface has no security group.", lt.urn)
+            groups = [d for d in lt.dependencies if d.resource_type == SECURITY_GROUP]
+            if not any(_self_referencing(g.props) for g in groups):
+                report(
+                    f"launch template {lt.name}: no security group allowing all traffic to and from itself "
+                    "(EFA's OS-bypass traffic is dropped otherwise).",
+                    lt.urn,
+                )
+
+
+def _self_referencing(sg: Mapping[str, Any]) -> bool:
+    def all_self(rules: Any) -> bool:
+        return any(r.get("protocol") == "-1" and _truthy(r.get("self")) for r in rules or [])
+
+    return all_self(sg.get("ingress")) and all_self(sg.get("egress"))
+
+
+efa_layout = StackValidationPolicy(
+    name="gpu-pool-efa-layout",
+    description="GPU launch templates have one EFA interface per EFA network card of the instance type (per the "
+    "catalog) and the self-referencing security group.",
+    validate=_efa_layout,
+)
+
+
+# Launch templates: IMDSv2 only, encrypted volumes.
+
+
+def _launch_template(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != LAUNCH_TEMPLATE:
+        return
+    if (args.props.get("metadataOptions") or {}).get("httpTokens") != "required":
+        report("metadataOptions.httpTokens must be 'required' (IMDSv2 only).", None)
+    for m in args.props.get("blockDeviceMappings") or []:
+        if not _truthy((m.get("ebs") or {}).get("encrypted")):
+            report(f"volume {m.get('deviceName')} must be encrypted.", None)
+
+
+launch_template_hardened = ResourceValidationPolicy(
+    name="launch-template-imdsv2-encrypted",
+    description="Launch templates require IMDSv2 and encrypt their volumes.",
+    validate=_launch_template,
+)
+
+
+# Images and charts pinned.
+
+
+def _image_problem(image: str) -> str | None:
+    lowered = image.lower()
+    if any(p in lowered for p in PLACEHOLDERS):
+        return "is a placeholder"
+    if "@sha256:" in image:
+        return None
+    name = image.rsplit("/", 1)[-1]
+    if ":" not in name:
+        return "has no tag"
+    if name.rsplit(":", 1)[1] in ("latest", "main", "nightly", ""):
+        return "is not pinned to a release"
+    return None
+
+
+def _images_pinned(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if not args.resource_type.startswith("kubernetes:"):
+        return
+    for path, value in _walk(args.props):
+        if path.endswith("image") and isinstance(value, str):
+            problem = _image_problem(value)
+            if problem:
+                report(f"{path}: image {value!r} {problem}.", None)
+    if args.resource_type == HELM_RELEASE and not args.props.get("version"):
+        report(f"Helm release {args.props.get('chart')!r} has no chart version.", None)
+
+
+images_pinned = ResourceValidationPolicy(
+    name="images-pinned",
+    description="Container images carry a release tag or digest (no latest, no placeholders); charts a version.",
+    validate=_images_pinned,
+)
+
+
+# The Hugging Face token.
+
+
+def _hf_token(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    in_secret = args.resource_type == K8S_SECRET
+    for path, value in _walk(args.props):
+        if isinstance(value, str) and HF_TOKEN.search(value) and not in_secret:
+            report(f"{path}: a Hugging Face token outside a Kubernetes Secret.", None)
+        named_token = isinstance(value, Mapping) and value.get("name") in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+        if named_token and "value" in value:
+            report(f"{path}: the token as a plain env value; mount the Secret as a file instead.", None)
+
+
+hf_token_only_in_secrets = ResourceValidationPolicy(
+    name="hf-token-only-in-secrets",
+    description="The Hugging Face token appears only in a Kubernetes Secret, never as an env value or elsewhere.",
+    validate=_hf_token,
+)
+
+
+# The frontend stays private unless the policy's config allows public exposure.
+
+
+def _frontend(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.get_config().get("allowPublicFrontend"):
+        return
+    t = args.resource_type
+    if t == "kubernetes:core/v1:Service" and (args.props.get("spec") or {}).get("type") in ("LoadBalancer", "NodePort"):
+        report(f"Service {args.name} is exposed outside the cluster ({args.props['spec']['type']}).", None)
+    if t.startswith("kubernetes:networking.k8s.io/") and t.endswith(":Ingress"):
+        report(f"Ingress {args.name} exposes the cluster.", None)
+    if t.endswith(":DynamoGraphDeployment"):
+        for name, service in ((args.props.get("spec") or {}).get("services") or {}).items():
+            if _truthy((service.get("ingress") or {}).get("enabled")):
+                report(f"graph service {name} has its ingress enabled.", None)
+
+
+frontend_private = ResourceValidationPolicy(
+    name="frontend-not-public",
+    description="No LoadBalancer/NodePort Service, Ingress or graph ingress unless allowPublicFrontend is set.",
+    validate=_frontend,
+    config_schema=PolicyConfigSchema(
+        properties={"allowPublicFrontend": {"type": "boolean", "default": False}},
+    ),
+)
+
+
+# The model cache outlives the stack.
+
+
+def _by_name(args: StackValidationArgs, resource_type: str) -> dict[Any, Any]:
+    return {(r.props.get("metadata") or {}).get("name"): r for r in args.resources if r.resource_type == resource_type}
+
+
+def _cache_retained(args: StackValidationArgs, report: ReportViolation) -> None:
+    classes = _by_name(args, "kubernetes:storage.k8s.io/v1:StorageClass")
+    volumes = _by_name(args, "kubernetes:core/v1:PersistentVolume")
+    claims = [r for r in args.resources if r.resource_type == "kubernetes:core/v1:PersistentVolumeClaim"]
+    if not claims:
+        report("the stack has no model cache claim.", None)
+    for claim in claims:
+        spec = claim.props.get("spec") or {}
+        pv = volumes.get(spec.get("volumeName"))
+        if pv is not None and (pv.props.get("spec") or {}).get("persistentVolumeReclaimPolicy") != "Retain":
+            report(f"claim {claim.name} is bound to volume {pv.name}, which is deleted with the claim.", pv.urn)
+        sc = classes.get(spec.get("storageClassName"))
+        if sc is not None and sc.props.get("reclaimPolicy") != "Retain":
+            report(f"claim {claim.name} uses StorageClass {sc.name}, whose volumes are deleted with the claim.", sc.urn)
+        modes = (claim.props.get("spec") or {}).get("accessModes") or []
+        if "ReadWriteMany" not in modes:
+            report(f"claim {claim.name} is not ReadWriteMany: every worker node reads the weights.", claim.urn)
+
+
+cache_retained = StackValidationPolicy(
+    name="model-cache-retained",
+    description="The model cache claim is ReadWriteMany, and the volume or StorageClass the stack creates for it "
+    "retains the data when the claim goes.",
+    validate=_cache_retained,
+)
+
+POLICIES = [
+    efa_layout,
+    launch_template_hardened,
+    images_pinned,
+    hf_token_only_in_secrets,
+    frontend_private,
+    cache_retained,
+]

@@ -1,0 +1,118 @@
+"""Check a running endpoint by hand, after a port-forward (the stack exports both commands as `smokeCommands`):
+
+    kubectl -n dynamo port-forward svc/<graph>-frontend 8000:8000 &
+    python smoke.py --url http://localhost:8000 [--model deepseek-ai/DeepSeek-R1]
+
+Lists the models, sends one short chat completion, and reports model, latency and tokens. Retries connection
+errors and 5xx answers with a growing backoff. Exit status 0 when the endpoint answered correctly, 1 otherwise.
+The checks are the smoke-test Job's (components/smoke_client.py); this adds `requests`, retries and a report.
+"""
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from components.smoke_client import EndpointError, chat_request, check_chat, check_models
+
+
+@dataclass(frozen=True)
+class Report:
+    model: str
+    served: list[str]
+    answer: str
+    models_latency_s: float
+    chat_latency_s: float
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+    def lines(self) -> list[str]:
+        rate = (
+            f"{self.completion_tokens / self.chat_latency_s:.1f} tokens/s"
+            if self.completion_tokens and self.chat_latency_s > 0
+            else "n/a"
+        )
+        return [
+            f"model:       {self.model} (served: {', '.join(self.served)})",
+            f"/v1/models:  {self.models_latency_s * 1000:.0f} ms",
+            f"chat:        {self.chat_latency_s * 1000:.0f} ms, {self.prompt_tokens} prompt + "
+            f"{self.completion_tokens} completion tokens ({rate})",
+            f"answer:      {self.answer[:200]!r}",
+        ]
+
+
+def _request(session: requests.Session, method: str, url: str, timeout: float, **kw: Any) -> tuple[Any, float]:
+    start = time.perf_counter()
+    response = session.request(method, url, timeout=timeout, **kw)
+    elapsed = time.perf_counter() - start
+    if response.status_code >= 500:
+        raise requests.ConnectionError(f"{url}: HTTP {response.status_code}")  # retried: the server may recover
+    if response.status_code >= 400:
+        raise EndpointError(f"{url}: HTTP {response.status_code}: {response.text[:200]}")
+    return response.json(), elapsed
+
+
+def _retrying(call: Any, attempts: int, backoff: float) -> Any:
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except requests.RequestException as e:
+            if attempt == attempts:
+                raise EndpointError(f"{e} (after {attempts} attempts)") from e
+            wait = backoff * 2 ** (attempt - 1)
+            print(f"attempt {attempt}/{attempts} failed: {e}; retrying in {wait:.1f}s", file=sys.stderr)
+            time.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def smoke(url: str, model: str | None, *, attempts: int = 4, timeout: float = 120.0, backoff: float = 2.0) -> Report:
+    """Raises EndpointError (wrong model, empty answer, no answer in time) or returns what was seen."""
+    base = url.rstrip("/").removesuffix("/v1")
+    with requests.Session() as session:
+        listing, models_latency = _retrying(
+            lambda: _request(session, "GET", f"{base}/v1/models", timeout), attempts, backoff
+        )
+        if model is None:
+            listed = listing.get("data") if isinstance(listing, dict) else None
+            if not listed:
+                raise EndpointError("/v1/models: no model served")
+            model = str(listed[0].get("id"))
+        served = check_models(listing, model)
+        body, chat_latency = _retrying(
+            lambda: _request(session, "POST", f"{base}/v1/chat/completions", timeout, json=chat_request(model)),
+            attempts,
+            backoff,
+        )
+    answer, usage = check_chat(body, model)
+    return Report(
+        model=model,
+        served=served,
+        answer=answer,
+        models_latency_s=models_latency,
+        chat_latency_s=chat_latency,
+        prompt_tokens=usage.get("prompt_tokens"),
+        completion_tokens=usage.get("completion_tokens"),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True, help="endpoint base URL, e.g. http://localhost:8000")
+    parser.add_argument("--model", help="served model name that must be listed (default: the first one listed)")
+    parser.add_argument("--attempts", type=int, default=4, help="tries per request before failing")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
+    args = parser.parse_args(argv)
+    try:
+        report = smoke(args.url, args.model, attempts=args.attempts, timeout=args.timeout)
+    except EndpointError as e:
+        print(f"FAIL {e}")
+        return 1
+    print("\n".join(["OK", *report.lines()]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
