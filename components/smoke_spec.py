@@ -93,7 +93,7 @@ def smoke_job(
     container = {
         "name": "smoke",
         "image": versions.SMOKE_IMAGE,
-        "imagePullPolicy": "IfNotPresent",
+        "imagePullPolicy": "Always",  # pinned by digest: Always only re-checks the manifest
         "command": ["python", f"{CLIENT_DIR}/{CLIENT_FILE}", "--url", url, "--model", served_model_name],
         "env": [{"name": "PYTHONDONTWRITEBYTECODE", "value": "1"}, {"name": "PYTHONUNBUFFERED", "value": "1"}],
         "resources": {
@@ -185,7 +185,7 @@ def benchmark_job(
     container = {
         "name": "aiperf",
         "image": versions.BENCHMARK_IMAGE,
-        "imagePullPolicy": "IfNotPresent",
+        "imagePullPolicy": "Always",  # pinned by digest: Always only re-checks the manifest
         "command": ["sh", "-c", script],
         "env": [
             {"name": "HOME", "value": "/tmp"},
