@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import smoke_spec
+from components import jobs, smoke_spec
 from components.config import Benchmark
 
 
@@ -54,18 +54,9 @@ class EndpointChecks(pulumi.ComponentResource):
             served_model_name=args.served_model_name,
             node_selector=args.node_selector,
         )
-        smoke_job = k8s.batch.v1.Job(
-            f"{name}-smoke",
-            metadata=smoke["metadata"],
-            spec=smoke["spec"],
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                # The graph is awaited until Ready; only then does a request mean anything. Pulumi waits for the
-                # Job to succeed, so a wrong or silent endpoint fails `pulumi up`.
-                depends_on=[args.graph],
-                custom_timeouts=pulumi.CustomTimeouts(create=f"{smoke_spec.SMOKE_DEADLINE_S // 60}m"),
-            ),
-        )
+        # The graph is awaited until Ready; only then does a request mean anything. Pulumi waits for the Job to
+        # succeed, so a wrong or silent endpoint fails `pulumi up`.
+        smoke_job = jobs.awaited_job(f"{name}-smoke", smoke, smoke_spec.SMOKE_DEADLINE_S, self, [args.graph])
         self.benchmark_job_name = None
         self.results_dir = None
         if args.benchmark.enabled:
