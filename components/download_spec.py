@@ -12,7 +12,7 @@ import pulumi
 
 from components import versions
 from components.catalog import Model
-from components.model_layout import model_dir
+from components.model_layout import CACHE_OWNER_UID, WRITABLE_DIRS, model_dir
 from components.security_skips import DOWNLOAD_JOB_SKIPS, checkov_annotations
 
 CACHE_ROOT = "/cache"
@@ -21,7 +21,7 @@ TOKEN_KEY = "token"
 SCRIPT_DIR = "/opt/dsr1"
 SCRIPT = Path(__file__).resolve().parent.parent / "downloader" / "fetch_weights.py"
 DEPS_DIR = "/deps"
-USER_ID = 10001
+USER_ID = CACHE_OWNER_UID
 """Non-root, high UID: the download needs no privileges, only the cache directory it owns."""
 DEADLINE_S = 6 * 3600
 """~690 GB at a sustained 50-200 MB/s from the Hub takes 1-4 h; six leave room for retries after rate limits."""
@@ -88,10 +88,11 @@ def download_job(
     target = f"{CACHE_ROOT}/{model_dir(model, revision)}"
     cache = {"name": "model-cache", "mountPath": CACHE_ROOT}
     deps = {"name": "deps", "mountPath": DEPS_DIR}
+    dirs = " ".join(WRITABLE_DIRS)
     prepare = {
         **_container(
             "prepare-cache",
-            ["sh", "-c", f"mkdir -p {CACHE_ROOT}/models && chown {USER_ID}:{USER_ID} {CACHE_ROOT}/models"],
+            ["sh", "-c", f"cd {CACHE_ROOT} && mkdir -p {dirs} && chown {USER_ID}:{USER_ID} {dirs}"],
             [cache],
             resources={"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "128Mi"}},
         ),

@@ -2,10 +2,10 @@
 
 from components.catalog import Model
 
-CACHE_MOUNT = "/opt/model"
-"""Mount point of the cache in serving pods (the recipes' HF_HOME)."""
-COMPLETE_MARKER = ".dsr1-complete"
-"""Written by the download Job after the last file, so a rerun knows the directory is whole."""
+CACHE_OWNER_UID = 10001
+"""Non-root owner of the cache's writable directories: the downloader writes models/, the benchmark results/."""
+WRITABLE_DIRS = ("models", "results")
+"""Created and handed to CACHE_OWNER_UID by the download Job's prepare-cache step (the file system's root is root's)."""
 
 
 def model_dir(model: Model, revision: str) -> str:

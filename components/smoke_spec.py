@@ -13,6 +13,7 @@ import pulumi
 
 from components import versions
 from components.config import Benchmark
+from components.model_layout import CACHE_OWNER_UID
 from components.security_skips import ENDPOINT_CHECK_SKIPS, checkov_annotations
 
 CLIENT_FILE = "smoke_client.py"
@@ -194,7 +195,8 @@ def benchmark_job(
             {"name": "JOB_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['job-name']"}}},
         ],
         "resources": {"requests": {"cpu": "4", "memory": "8Gi"}, "limits": {"cpu": "8", "memory": "16Gi"}},
-        "securityContext": HARDENED_CONTAINER,
+        # It writes into results/, which the download Job's prepare-cache step hands to this UID.
+        "securityContext": {**HARDENED_CONTAINER, "runAsUser": CACHE_OWNER_UID, "runAsGroup": CACHE_OWNER_UID},
         "volumeMounts": [{"name": "model-cache", "mountPath": CACHE_ROOT}, {"name": "tmp", "mountPath": "/tmp"}],
     }
     volumes = [{"name": "model-cache", "persistentVolumeClaim": {"claimName": pvc_name}}]

@@ -95,6 +95,9 @@ def test_benchmark_job_when_enabled() -> None:
     assert "/cache/results/benchmarks/sgl-dsr1-8gpu" in script
     assert run.outputs["benchmarkResultsDir"] == "results/benchmarks/sgl-dsr1-8gpu"
     assert closure(run, bench) >= {dgd(run).urn}
+    # It writes results/, which the download Job's prepare-cache step hands to the cache's owner.
+    security = job["spec"]["template"]["spec"]["containers"][0]["securityContext"]
+    assert (security["runAsUser"], security["runAsNonRoot"]) == (10001, True)
 
 
 def test_benchmark_longer_than_the_trtllm_engines_allow_is_refused() -> None:
