@@ -43,10 +43,10 @@ pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed node_modules/.installed
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -q
 
 preview-diff: $(VENV)/.installed  ## render every stack on $(BASE) and here; diffs in $(OUT)/preview-diff/
-	$(PY) preview_diff.py --base $(BASE) --out $(OUT)/preview-diff
+	$(PY) -m tools.preview_diff --base $(BASE) --out $(OUT)/preview-diff
 
 bench: $(VENV)/.installed  ## time render per stack against the bare cost of importing the SDK
-	$(PY) bench.py
+	$(PY) -m tools.bench
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -2,8 +2,8 @@
 
 import pulumi
 
-from components.config_source import read_stack_config
-from components.stack import build_stack
+from program.config_source import read_stack_config
+from program.stack import build_stack
 
 config, region, hf_token = read_stack_config()
 for name, value in build_stack(config, region, hf_token).items():

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-    from components.errors import ConfigError
+    from config.errors import ConfigError
     from offline import report
     from offline.run import run_program
     from offline.stack_files import read_stack

@@ -5,7 +5,7 @@
 
 Lists the models, sends one short chat completion, and reports model, latency and tokens. Retries connection
 errors and 5xx answers with a growing backoff. Exit status 0 when the endpoint answered correctly, 1 otherwise.
-The checks are the smoke-test Job's (components/smoke_client.py); this adds `requests`, retries and a report.
+The checks are the smoke-test Job's (in_pod/smoke_client.py); this adds `requests`, retries and a report.
 """
 
 import argparse
@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from components.smoke_client import EndpointError, chat_request, check_chat, check_models
+from in_pod.smoke_client import EndpointError, chat_request, check_chat, check_models
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""DeepSeek-R1 on NVIDIA Dynamo: the stack's components, its typed configuration and the pure builders behind them."""
+"""The Pulumi components: one `ComponentResource` each with its typed args, and the helpers that register resources."""

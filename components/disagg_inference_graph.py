@@ -6,9 +6,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import graph_spec, helm
-from components.graph_spec import GraphSpec
-from components.versions import Chart
+from components import helm
+from config.versions import Chart
+from specs import graph_spec
+from specs.graph_spec import GraphSpec
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import aws_specs, helm, versions
-from components.config import EksTarget
-from components.scheduling import GPU_NODE_LABELS, GPU_TAINT, SYSTEM_LABELS
+from components import helm
+from config import versions
+from config.schema import EksTarget
+from specs import aws_specs
+from specs.scheduling import GPU_NODE_LABELS, GPU_TAINT, SYSTEM_LABELS
 
 CSI_ADDONS = {
     "fsx-lustre": ("aws-fsx-csi-driver", "FSX_CSI_ADDON_VERSION"),

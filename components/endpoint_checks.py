@@ -5,8 +5,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import jobs, smoke_spec
-from components.config import Benchmark
+from components import jobs
+from config.schema import Benchmark
+from specs import smoke_spec
 
 
 @dataclass(frozen=True)

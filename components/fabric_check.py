@@ -5,8 +5,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import fabric_check_spec, jobs
-from components.fabric_check_spec import FabricCheckSpec
+from components import jobs
+from specs import fabric_check_spec
+from specs.fabric_check_spec import FabricCheckSpec
 
 
 @dataclass(frozen=True)

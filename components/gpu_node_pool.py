@@ -5,9 +5,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import aws_specs, catalog, versions
-from components.config import GpuPool
-from components.scheduling import GPU_NODE_LABELS, PoolScheduling
+from config import catalog, versions
+from config.schema import GpuPool
+from specs import aws_specs
+from specs.scheduling import GPU_NODE_LABELS, PoolScheduling
 
 
 @dataclass(frozen=True)

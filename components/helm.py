@@ -5,7 +5,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.versions import Chart
+from config.versions import Chart
 
 
 def pinned_release(

@@ -12,9 +12,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import cache_spec
-from components.cache_sizing import CachePlan
-from components.config import S3Staging
+from config.schema import S3Staging
+from specs import cache_spec
+from specs.cache_sizing import CachePlan
 
 
 @dataclass(frozen=True)

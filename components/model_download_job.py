@@ -5,8 +5,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import download_spec, jobs
-from components.catalog import Model
+from components import jobs
+from config.catalog import Model
+from specs import download_spec
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ def summary(run: Run) -> str:
     lines += [f"  {n:3d} {t}" for t, n in sorted(counts.items())]
     lines.append(
         f"GPUs: {out.get('gpus')} on {out.get('gpuNodes')} nodes; "
-        f"estimated GPU cost ${out.get('gpuCostPerHourUsd')}/h (list price, see components/catalog.py)"
+        f"estimated GPU cost ${out.get('gpuCostPerHourUsd')}/h (list price, see config/catalog.py)"
     )
     if "modelCache" in out:
         lines.append(f"model cache: {out['modelCache']}")

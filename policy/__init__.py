@@ -1,0 +1,1 @@
+"""The Pulumi policy pack: what every stack guarantees, checked on the resources a preview would create."""

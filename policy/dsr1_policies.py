@@ -20,7 +20,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from components import catalog
+from config import catalog
 
 ENFORCEMENT = EnforcementLevel.MANDATORY
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"

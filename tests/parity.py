@@ -4,7 +4,7 @@ import fnmatch
 import shlex
 from typing import Any
 
-from components.deviations import Deviation
+from config.deviations import Deviation
 
 
 def flags(args: list[str]) -> dict[str, Any]:

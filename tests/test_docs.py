@@ -1,6 +1,6 @@
 """The README stays true to the code it describes."""
 
-from components.deviations import DEVIATIONS
+from config.deviations import DEVIATIONS
 from tests.support import ROOT, stacks
 
 README = (ROOT / "README.md").read_text()

@@ -1,0 +1,292 @@
+"""The stack's configuration as one typed tree: what `Pulumi.<stack>.yaml` may say, and nothing else.
+
+Keys are camelCase in YAML (as `pulumi config` shows them) and snake_case in Python. Structure and single-field
+limits live here; the arithmetic across fields (GPUs, memory, node counts) lives in `rules.py`.
+"""
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+from config import catalog, versions
+
+DnsLabel = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+Revision = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{40}|[A-Za-z0-9][A-Za-z0-9._/-]{0,99})$")]
+COMMIT_SHA = r"^[0-9a-f]{40}$"
+Quantity = Annotated[str, StringConstraints(pattern=r"^[0-9]+(Ki|Mi|Gi|Ti)$")]
+Fabric = Literal["efa", "infiniband", "roce", "none"]
+
+
+def _in_catalog(kind: str, known: dict[str, object]) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in known:
+            raise ValueError(f"unknown {kind} {value!r}; the catalog has {', '.join(sorted(known))}")
+        return value
+
+    return AfterValidator(check)
+
+
+ModelKey = Annotated[str, _in_catalog("model", dict(catalog.MODELS))]
+InstanceTypeName = Annotated[str, _in_catalog("instance type", dict(catalog.INSTANCE_TYPES))]
+
+
+class Section(BaseModel):
+    """Every section refuses unknown keys, so a typo fails instead of being ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
+class SystemNodes(Section):
+    instance_type: str = Field(
+        "m7i.4xlarge", description="CPU instance type for the Dynamo control plane and the download Job."
+    )
+    count: int = Field(2, ge=1, le=10, description="Number of CPU system nodes (in the GPU pool's zone).")
+
+
+class ExistingNetwork(Section):
+    vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]{8,17}$", description="The VPC to use instead of creating one.")
+    private_subnet_ids: list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
+        min_length=2,
+        description="Private subnets with a NAT route, in two zones at least; the first holds the GPU nodes and cache.",
+    )
+
+
+class EksTarget(Section):
+    kind: Literal["eks"] = Field(description="Create a VPC and an EKS cluster in `aws:region`.")
+    cluster_name: DnsLabel = Field(description="Name of the EKS cluster to create.")
+    kubernetes_version: str = Field(versions.EKS_KUBERNETES_VERSION, description="EKS Kubernetes version.")
+    availability_zones: list[str] | None = Field(
+        None,
+        min_length=2,
+        description="Zones of the VPC the program creates (EKS needs two); GPU nodes and the cache use the first.",
+    )
+    vpc_cidr: str = Field("10.40.0.0/16", description="IPv4 CIDR of the VPC the program creates.")
+    network: ExistingNetwork | None = Field(
+        None, description="Use these VPC and subnets instead of creating a VPC (then leave out availabilityZones)."
+    )
+    system_nodes: SystemNodes = Field(default_factory=SystemNodes, description="The CPU node group.")
+
+
+class ExistingTarget(Section):
+    kind: Literal["existing"] = Field(description="Use a cluster that already exists; create no cloud resources.")
+    kubeconfig: str = Field(description="Path to the kubeconfig file of the cluster.")
+    context: str | None = Field(None, description="Kubeconfig context to use (default: the current one).")
+
+
+class Capacity(Section):
+    type: Literal["on-demand", "reservation", "capacity-block"] = Field(
+        "on-demand", description="How the GPU instances are bought."
+    )
+    id: str | None = Field(
+        None, pattern=r"^cr-[0-9a-f]{8,17}$", description="Capacity Reservation or Capacity Block id (cr-...)."
+    )
+    instance_count: int | None = Field(None, ge=1, description="Instances the reservation or block holds.")
+    availability_zone: str | None = Field(
+        None,
+        pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$",
+        description="Zone the GPU nodes run in: required for a reservation or block (the zone it lives in; one of the"
+        " target's zones); for on-demand, optional (default: the target's first zone or subnet).",
+    )
+    end_time: AwareDatetime | None = Field(
+        None,
+        description="When the reservation or block ends (ISO 8601 with a zone, e.g. 2026-07-01T11:30:00Z): required"
+        " for a Capacity Block, whose instances EC2 terminates before it; optional for a reservation.",
+    )
+
+
+class FabricCheck(Section):
+    enabled: bool | None = Field(
+        None,
+        description="Run an NCCL all-reduce across the pool's nodes before the graph starts (default: on when the"
+        " pool has more than one node or a worker spans nodes).",
+    )
+    min_bus_bandwidth_gbps: float | None = Field(
+        None,
+        gt=0,
+        description="All-reduce bus bandwidth floor in GB/s (nccl-tests busbw); default: the instance type's"
+        " floor from the catalog (required on an existing cluster without instanceType).",
+    )
+
+
+class Taint(Section):
+    key: str = Field(description="Taint key.")
+    value: str = Field("", description="Taint value.")
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = Field(description="Taint effect.")
+
+
+class GpuPool(Section):
+    instance_type: InstanceTypeName | None = Field(
+        None, description="GPU instance type from the catalog (required on EKS)."
+    )
+    node_count: int = Field(ge=1, description="GPU nodes in the pool.")
+    fabric: Fabric = Field(
+        "efa", description="Inter-node fabric: efa on AWS; infiniband or roce on an existing cluster."
+    )
+    capacity: Capacity = Field(default_factory=Capacity, description="Purchase option (AWS only).")
+    gpus_per_node: int | None = Field(None, ge=1, description="Existing cluster without instanceType: GPUs per node.")
+    gpu_memory_gib: float | None = Field(None, gt=0, description="Existing cluster without instanceType: GiB per GPU.")
+    node_labels: dict[str, str] | None = Field(
+        None, description="Labels that select the pool's nodes (default on EKS: dsr1.io/pool=gpu)."
+    )
+    taints: list[Taint] | None = Field(
+        None, description="Taints on the pool's nodes (default: nvidia.com/gpu NoSchedule)."
+    )
+    rdma_resource: str | None = Field(
+        None, description="Existing cluster: extended resource name of the RDMA device (e.g. rdma/ib)."
+    )
+    rdma_per_node: int | None = Field(None, ge=1, description="Existing cluster: RDMA devices per node.")
+    fabric_check: FabricCheck = Field(
+        default_factory=FabricCheck, description="The NCCL proof of the fabric the graph waits for."
+    )
+
+
+class ModelSpec(Section):
+    key: ModelKey = Field(description="Model from the catalog.")
+    revision: Revision = Field(
+        description="Hugging Face commit (40 hex digits) the stack pins; a branch or tag is resolved to its commit at "
+        "preview time, and a render without network keeps the name with a notice."
+    )
+
+    @property
+    def pinned(self) -> bool:
+        return re.fullmatch(COMMIT_SHA, self.revision) is not None
+
+
+class S3Staging(Section):
+    bucket: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="An existing bucket to stage the weights in; unset: the stack creates one (retained, protected).",
+    )
+    prefix: str = Field("models", pattern=r"^[a-z0-9][a-z0-9/._-]*$", description="Key prefix of the weights.")
+
+
+class ModelCacheSpec(Section):
+    storage: Literal["fsx-lustre", "efs", "storage-class"] = Field(
+        description="FSx for Lustre (EKS; fast), EFS (EKS; slow reads, with a warning), or a StorageClass."
+    )
+    size_gib: int | None = Field(
+        None,
+        ge=1,
+        description="Size in GiB. FSx: derived from targetReadMinutes if unset; EFS: elastic (ignored); "
+        "storage-class: required.",
+    )
+    storage_class: str | None = Field(
+        None,
+        description="For storage=storage-class: a ReadWriteMany StorageClass (an existing cluster's default if unset).",
+    )
+    fsx_throughput_per_tib: Literal[125, 250, 500, 1000] | None = Field(
+        None, description="FSx PERSISTENT_2 throughput tier in MB/s per TiB; derived from targetReadMinutes if unset."
+    )
+    target_read_minutes: float = Field(
+        15.0,
+        gt=0,
+        description="FSx: the longest acceptable time to read the whole checkpoint once; size and tier follow.",
+    )
+    s3_staging: S3Staging | None = Field(
+        None,
+        description="FSx only: link the file system to S3 (auto import and export), so a new cluster or region "
+        "fills its cache from S3 instead of the Hub.",
+    )
+
+
+class TrtllmEngine(Section):
+    """A TensorRT-LLM engine config (`--extra-engine-args`), generated into a ConfigMap; keys as TRT-LLM spells them."""
+
+    max_batch_size: int = Field(ge=1, description="max_batch_size.")
+    max_num_tokens: int = Field(ge=1, description="max_num_tokens: tokens per forward pass.")
+    max_seq_len: int = Field(
+        ge=1,
+        description="max_seq_len: the longest prompt plus output a request may have. The recipe's values (1227 "
+        "prefill, 2251 decode) are limits users hit: longer requests are rejected.",
+    )
+    free_gpu_memory_fraction: float = Field(gt=0, lt=1, description="kv_cache_config.free_gpu_memory_fraction.")
+    kv_cache_dtype: Literal["fp8", "auto"] = Field("fp8", description="kv_cache_config.dtype.")
+    enable_block_reuse: bool = Field(False, description="kv_cache_config.enable_block_reuse.")
+    cuda_graph_batch_sizes: list[int] | None = Field(
+        None, description="cuda_graph_config.batch_sizes (with padding); absent: cuda_graph_config null."
+    )
+    disable_overlap_scheduler: bool = Field(False, description="disable_overlap_scheduler.")
+    moe_backend: str | None = Field(None, description="moe_config.backend (e.g. WIDEEP).")
+    transceiver_max_tokens: int = Field(
+        4608, ge=1, description="cache_transceiver_config.max_tokens_in_buffer: the KV of one prompt must fit."
+    )
+    transceiver_backend: str = Field("DEFAULT", description="cache_transceiver_config.backend.")
+    stream_interval: int | None = Field(None, ge=1, description="stream_interval.")
+    print_iter_log: bool = Field(True, description="print_iter_log.")
+
+
+class Worker(Section):
+    replicas: int = Field(1, ge=1, description="Copies of this worker.")
+    nodes: int = Field(1, ge=1, description="Nodes one copy spans (more than one makes it multi-node).")
+    gpus_per_node: int | None = Field(
+        None, ge=1, description="GPUs the worker uses on each node (default: all of the pool's)."
+    )
+    tp: int = Field(ge=1, description="Tensor-parallel size (SGLang --tp, vLLM --tensor-parallel-size, TRT-LLM).")
+    dp: int = Field(1, ge=1, description="Data-parallel size (SGLang --dp, vLLM --data-parallel-size).")
+    ep: int = Field(1, ge=1, description="Expert-parallel size (SGLang --ep-size; vLLM: tp x dp with EP on; TRT-LLM).")
+    enable_dp_attention: bool = Field(False, description="Attention data parallelism (SGLang, TRT-LLM).")
+    mem_fraction_static: float | None = Field(
+        None, gt=0, le=0.95, description="SGLang --mem-fraction-static: GPU memory for weights and KV cache."
+    )
+    gpu_memory_utilization: float | None = Field(
+        None, gt=0, le=0.98, description="vLLM --gpu-memory-utilization (vLLM's default 0.9 when unset)."
+    )
+    all2all_backend: str | None = Field(
+        None, alias="all2allBackend", description="vLLM --all2all-backend for expert parallelism."
+    )
+    max_model_len: int | None = Field(None, ge=1, description="vLLM --max-model-len.")
+    engine: TrtllmEngine | None = Field(None, description="TRT-LLM engine config (required for trtllm).")
+    cpu: str | None = Field(None, description="CPU request and limit of each worker pod (e.g. '130').")
+    memory: Quantity | None = Field(None, description="Memory request and limit of each worker pod.")
+    shared_memory: Quantity = Field("80Gi", description="Size of /dev/shm in each worker pod.")
+    working_dir: str | None = Field(None, description="Working directory of the container (default: the backend's).")
+    env: dict[str, str] = Field(default_factory=dict, description="Extra environment of the worker container.")
+    extra_args: list[str] = Field(default_factory=list, description="Backend flags passed through unchanged.")
+
+
+class Benchmark(Section):
+    """aiperf against the frontend after the smoke test, as the upstream perf.yaml does; results go to the cache."""
+
+    enabled: bool = Field(False, description="Run the benchmark Job (off by default: it loads the GPUs for a while).")
+    input_length: int = Field(1024, ge=1, le=131072, description="Synthetic prompt length in tokens (aiperf ISL).")
+    output_length: int = Field(1024, ge=1, le=32768, description="Output tokens per request, EOS ignored (OSL).")
+    concurrency: int = Field(
+        64, ge=1, le=4096, description="Requests in flight; the run sends 10 x concurrency after a warm-up."
+    )
+
+
+class Serving(Section):
+    backend: Literal["sglang", "vllm", "trtllm"] = Field(description="Inference engine of the workers.")
+    graph_name: DnsLabel = Field(description="Name of the DynamoGraphDeployment.")
+    namespace: DnsLabel = Field("dynamo", description="Namespace of the graph, the cache and the download Job.")
+    image_tag: str = Field(
+        versions.DYNAMO_RUNTIME_TAG, pattern=r"^\d+\.\d+\.\d+$", description="Dynamo runtime image tag (a release)."
+    )
+    frontend_replicas: int = Field(1, ge=1, description="Replicas of the OpenAI-compatible frontend.")
+    env: dict[str, str] = Field(default_factory=dict, description="Environment of every service of the graph.")
+    prefill: Worker = Field(description="The prefill worker.")
+    decode: Worker = Field(description="The decode worker.")
+    benchmark: Benchmark = Field(default_factory=Benchmark, description="Optional aiperf benchmark Job.")
+
+
+class Dynamo(Section):
+    platform_version: Literal["1.3.0"] = Field(
+        "1.3.0", description="dynamo-platform chart release; only releases whose CRD the tests check are accepted."
+    )
+    namespace: DnsLabel = Field("dynamo-system", description="Namespace of the Dynamo platform release.")
+
+
+class StackConfig(Section):
+    """Everything under the project's namespace except the `hfToken` secret, which never enters this tree."""
+
+    target: Annotated[EksTarget | ExistingTarget, Field(discriminator="kind")] = Field(
+        description="Where the stack runs."
+    )
+    gpu_pool: GpuPool = Field(description="The GPU nodes the workers run on.")
+    model: ModelSpec = Field(description="The checkpoint to serve.")
+    model_cache: ModelCacheSpec = Field(description="Shared storage for the weights.")
+    serving: Serving = Field(description="The disaggregated serving graph.")
+    dynamo: Dynamo = Field(default_factory=Dynamo, description="The Dynamo platform release.")

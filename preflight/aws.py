@@ -1,0 +1,183 @@
+"""Preflight: ask AWS, through Pulumi invokes, whether the GPU capacity the stack asks for can be had.
+
+The invokes are synchronous (the plain `aws.ec2.get_...` form), so they run during `pulumi preview` and a failure
+raises one ConfigError, naming the config key and the fix, before any resource is registered. Under mocks,
+`offline/mocks.py` answers them.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pulumi_aws as aws
+
+from config import catalog
+from config.errors import ConfigError, Problem
+from config.keys import key
+from config.schema import Capacity, EksTarget, StackConfig
+from specs import capacity
+
+BLOCK_STATES = ("active", "scheduled")
+"""A block that is running, or paid for and waiting for its start; pending payment or ended blocks are refused."""
+RESERVATION_STATES = ("active",)
+ODCR_TYPE = "AWS::EC2::CapacityReservation"
+"""pulumi-aws 7.x has no data source for On-Demand Capacity Reservations; Cloud Control reads them."""
+
+
+@dataclass(frozen=True)
+class CapacityFacts:
+    """What the preflight learnt: where the GPU nodes go."""
+
+    zone: str | None
+    """The GPU pool's zone (None on an existing cluster)."""
+    subnet_index: int
+    """Index of the GPU zone's subnet among the target's private subnets."""
+
+
+def _subnet_zones(target: EksTarget, region: str) -> list[str]:
+    """Zones of an existing network's private subnets, in the order the config lists them."""
+    assert target.network is not None
+    return [aws.ec2.get_subnet(id=s, region=region).availability_zone for s in target.network.private_subnet_ids]
+
+
+def _placement(target: EksTarget, cap: Capacity, region: str, found: list[Problem]) -> CapacityFacts:
+    index = capacity.zone_index(target, cap)
+    if target.availability_zones is not None and index is not None:
+        return CapacityFacts(target.availability_zones[index], index)
+    zones = _subnet_zones(target, region)
+    if cap.availability_zone is None:
+        return CapacityFacts(zones[0], 0)
+    if cap.availability_zone not in zones:
+        found.append(
+            Problem(
+                key("gpuPool.capacity.availabilityZone"),
+                f"{cap.availability_zone} has none of target.network.privateSubnetIds (their zones: {zones}).",
+                f"add a private subnet in {cap.availability_zone} to target.network.privateSubnetIds.",
+            )
+        )
+        return CapacityFacts(cap.availability_zone, 0)
+    return CapacityFacts(cap.availability_zone, zones.index(cap.availability_zone))
+
+
+def _offered(itype: str, zone: str, region: str, zone_key: str) -> list[Problem]:
+    offerings = aws.ec2.get_instance_type_offerings(
+        location_type="availability-zone",
+        filters=[{"name": "instance-type", "values": [itype]}, {"name": "location", "values": [zone]}],
+        region=region,
+    )
+    if itype in (offerings.instance_types or []):
+        return []
+    return [
+        Problem(
+            key(zone_key),
+            f"{itype} is not offered in {zone}.",
+            f"pick a zone that offers it: aws ec2 describe-instance-type-offerings --location-type availability-zone"
+            f" --filters Name=instance-type,Values={itype} --region {region}.",
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """A reservation or block as AWS describes it."""
+
+    state: str | None
+    instance_type: str | None
+    instance_count: int | None
+    zone: str | None
+    end: str | None
+
+
+def _lookup(cap: Capacity, region: str) -> Reserved:
+    assert cap.id is not None
+    if cap.type == "capacity-block":
+        b = aws.ec2.get_capacity_block_reservation(id=cap.id, region=region)
+        return Reserved(b.state, b.instance_type, b.instance_count, b.availability_zone, b.end_date)
+    props: dict[str, Any] = json.loads(
+        aws.cloudcontrol.get_resource(type_name=ODCR_TYPE, identifier=cap.id, region=region).properties or "{}"
+    )
+    return Reserved(
+        props.get("State"),
+        props.get("InstanceType"),
+        props.get("TotalInstanceCount"),
+        props.get("AvailabilityZone"),
+        props.get("EndDate"),
+    )
+
+
+def _same_time(a: datetime, b: str) -> bool:
+    try:
+        return a == datetime.fromisoformat(b.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+
+
+def _reservation(cfg: StackConfig, itype: str, region: str) -> list[Problem]:
+    cap = cfg.gpu_pool.capacity
+    what = "Capacity Block" if cap.type == "capacity-block" else "Capacity Reservation"
+    id_key = key("gpuPool.capacity.id")
+    try:
+        r = _lookup(cap, region)
+    except Exception as e:  # the provider reports a missing or unreadable reservation as a failed invoke
+        return [Problem(id_key, f"{what} {cap.id} cannot be read in {region}: {e}.", "check the id and region.")]
+    found: list[Problem] = []
+    states = BLOCK_STATES if cap.type == "capacity-block" else RESERVATION_STATES
+    # Cloud Control may not report an ODCR's State; the counts below still hold then.
+    if r.state is not None and r.state not in states:
+        found.append(
+            Problem(id_key, f"{what} {cap.id} is {r.state}, not {' or '.join(states)}.", f"use a {what} that is.")
+        )
+    if r.instance_type != itype:
+        found.append(
+            Problem(
+                id_key,
+                f"{what} {cap.id} is for {r.instance_type}, not {itype}.",
+                f"use a {what} for {itype}, or set gpuPool.instanceType to {r.instance_type}.",
+            )
+        )
+    if r.instance_count is None or r.instance_count < cfg.gpu_pool.node_count:
+        found.append(
+            Problem(
+                key("gpuPool.nodeCount"),
+                f"{what} {cap.id} holds {r.instance_count} instances; the pool needs {cfg.gpu_pool.node_count}.",
+                f"lower gpuPool.nodeCount to {r.instance_count} or use a larger {what}.",
+            )
+        )
+    if r.zone != cap.availability_zone:
+        found.append(
+            Problem(
+                key("gpuPool.capacity.availabilityZone"),
+                f"{cap.availability_zone} is not the zone of {what} {cap.id}, {r.zone}.",
+                f"set it to {r.zone}.",
+            )
+        )
+    if cap.end_time is not None and r.end and not _same_time(cap.end_time, r.end):
+        found.append(
+            Problem(
+                key("gpuPool.capacity.endTime"),
+                f"{cap.end_time.isoformat()} is not the end of {what} {cap.id}, {r.end}.",
+                f"set it to {r.end}.",
+            )
+        )
+    return found
+
+
+def check(cfg: StackConfig, region: str | None) -> CapacityFacts:
+    """Run every preflight check of an EKS stack and return where its GPU nodes go, or raise ConfigError."""
+    target = cfg.target
+    if not isinstance(target, EksTarget):
+        return CapacityFacts(None, 0)
+    assert region is not None and cfg.gpu_pool.instance_type is not None, "rules.problems() requires both on EKS"
+    itype = catalog.INSTANCE_TYPES[cfg.gpu_pool.instance_type].name
+    cap = cfg.gpu_pool.capacity
+    found: list[Problem] = []
+    facts = _placement(target, cap, region, found)
+    if facts.zone is not None and not found:
+        zone_key = "gpuPool.capacity.availabilityZone" if cap.availability_zone else "target.availabilityZones"
+        found += _offered(itype, facts.zone, region, zone_key)
+    if cap.type != "on-demand":
+        found += _reservation(cfg, itype, region)
+    if found:
+        raise ConfigError(found)
+    return facts

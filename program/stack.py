@@ -1,0 +1,209 @@
+"""The whole stack as one dependency graph: cluster, GPU pool, cache, download and serving graph."""
+
+import dataclasses
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.disagg_inference_graph import DisaggInferenceGraph, DisaggInferenceGraphArgs
+from components.eks_cluster import EksCluster, EksClusterArgs
+from components.endpoint_checks import EndpointChecks, EndpointChecksArgs
+from components.fabric_check import FabricCheck, FabricCheckArgs
+from components.gpu_node_pool import AwsPlacement, GpuNodePool, GpuNodePoolArgs
+from components.model_cache import AwsStorage, ModelCache, ModelCacheArgs
+from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
+from config import catalog, versions
+from config.schema import EksTarget, StackConfig
+from preflight import aws as aws_preflight
+from specs import cache_sizing, capacity, fabric_defaults, graph_spec
+from specs.fabric_check_spec import FabricCheckSpec
+from specs.graph_spec import GraphSpec
+from specs.model_layout import cache_pvc_name, model_dir
+from specs.scheduling import SYSTEM_LABELS, pool_scheduling
+
+POOL_NAME = "gpu"
+
+
+def _cluster(
+    cfg: StackConfig, region: str | None, facts: aws_preflight.CapacityFacts
+) -> tuple[k8s.Provider, EksCluster | None]:
+    if isinstance(cfg.target, EksTarget):
+        assert region is not None, "rules.problems() requires aws:region on EKS"
+        cluster = EksCluster(
+            "cluster",
+            EksClusterArgs(
+                cfg.target,
+                region,
+                cache_storage=cfg.model_cache.storage,
+                dra_driver=_imex(cfg),
+                gpu_subnet_index=facts.subnet_index,
+            ),
+        )
+        return cluster.provider, cluster
+    provider = k8s.Provider("cluster-k8s", kubeconfig=cfg.target.kubeconfig, context=cfg.target.context)
+    return provider, None
+
+
+def _imex(cfg: StackConfig) -> bool:
+    """GB200 pools are one NVLink domain: the workers need the DRA driver's ComputeDomain channels."""
+    itype = catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or "")
+    return bool(itype and itype.imex)
+
+
+def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str]) -> dict[str, object]:
+    """Register every resource of the stack and return the stack's outputs."""
+    # Invokes that ask AWS whether the capacity can be had: a failure raises before anything is registered.
+    facts = aws_preflight.check(cfg, region)
+    model = catalog.MODELS[cfg.model.key]
+    provider, cluster = _cluster(cfg, region, facts)
+    on_cluster = pulumi.ResourceOptions(providers=[provider])
+    system_selector = SYSTEM_LABELS if cluster else {}
+
+    scheduling = pool_scheduling(cfg.gpu_pool, POOL_NAME)
+    placement = (
+        AwsPlacement(
+            cluster.cluster_name,
+            cluster.node_role_arn,
+            cluster.gpu_subnet_id,
+            cluster.vpc_id,
+            cluster.cluster_security_group_id,
+        )
+        if cluster
+        else None
+    )
+    pool = GpuNodePool(POOL_NAME, GpuNodePoolArgs(cfg.gpu_pool, scheduling, placement))
+
+    namespace = k8s.core.v1.Namespace(
+        "namespace",
+        metadata={"name": cfg.serving.namespace},
+        # Deleting a namespace deletes the cache's claim in it: the weights must outlive the serving stack.
+        opts=pulumi.ResourceOptions(provider=provider, retain_on_delete=True),
+    )
+    cache_plan = cache_sizing.plan(cfg.model_cache, model.weight_bytes)
+    if cache_plan.storage == "efs":
+        pulumi.log.warn(f"model cache on EFS: {cache_plan.describe(model.weight_bytes)}; FSx for Lustre is faster")
+    cache = ModelCache(
+        "model-cache",
+        ModelCacheArgs(
+            plan=cache_plan,
+            claim_name=cache_pvc_name(model),
+            namespace=namespace.metadata.name,
+            storage_class=cfg.model_cache.storage_class,
+            aws=AwsStorage(
+                cluster.name_prefix,
+                cluster.vpc_id,
+                cluster.gpu_subnet_id,
+                cluster.private_subnet_ids,
+                cluster.cluster_security_group_id,
+            )
+            if cluster
+            else None,
+            s3_staging=cfg.model_cache.s3_staging,
+        ),
+        opts=on_cluster,
+    )
+    # The download needs only the cache: it runs on CPU nodes while the GPU pool is still being provisioned.
+    download = ModelDownloadJob(
+        "model-download",
+        ModelDownloadJobArgs(
+            model=model,
+            revision=cfg.model.revision,
+            namespace=namespace.metadata.name,
+            claim_name=cache.claim_name,
+            hf_token=hf_token,
+            node_selector=system_selector,
+        ),
+        opts=on_cluster,
+    )
+    gpu_ready: list[pulumi.Resource] = [pool, *([cluster] if cluster else [])]
+    fabric_check = None
+    floor = fabric_defaults.floor_gbps(cfg.gpu_pool)
+    if fabric_defaults.enabled(cfg.gpu_pool, cfg.serving) and floor is not None:
+        fabric_check = FabricCheck(
+            "fabric-check",
+            FabricCheckArgs(
+                FabricCheckSpec("fabric-check", cfg.gpu_pool.node_count, scheduling, floor),
+                namespace=namespace.metadata.name,
+                after=gpu_ready,
+            ),
+            opts=on_cluster,
+        )
+    spec = GraphSpec(
+        serving=cfg.serving,
+        model_dir=model_dir(model, cfg.model.revision),
+        served_model_name=model.served_model_name,
+        pvc_name=cache_pvc_name(model),
+        pool=scheduling,
+        system_selector=system_selector,
+        compute_domain=_imex(cfg),
+    )
+    graph = DisaggInferenceGraph(
+        "inference",
+        DisaggInferenceGraphArgs(
+            spec=spec,
+            namespace=namespace.metadata.name,
+            platform=dataclasses.replace(versions.DYNAMO_PLATFORM, version=cfg.dynamo.platform_version),
+            platform_namespace=cfg.dynamo.namespace,
+            pin_control_plane=bool(cluster),
+            # A failed fabric check stops here: workers on a socket fallback hang or crawl (aws-samples/aws-do-eks#54).
+            after=[download, *gpu_ready, *([fabric_check] if fabric_check else [])],
+        ),
+        opts=on_cluster,
+    )
+    checks = EndpointChecks(
+        "endpoint-checks",
+        EndpointChecksArgs(
+            graph_name=graph.graph_name,
+            graph_spec=graph.graph_spec,
+            namespace=namespace.metadata.name,
+            url=graph.base_url,
+            served_model_name=model.served_model_name,
+            model_dir=spec.model_dir,
+            pvc_name=cache.claim_name,
+            node_selector=system_selector,
+            benchmark=cfg.serving.benchmark,
+            graph=graph.graph,
+        ),
+        opts=on_cluster,
+    )
+    outputs: dict[str, object] = {
+        "modelCache": cache_plan.describe(model.weight_bytes),
+        "frontendUrl": graph.frontend_url,
+        "portForwardCommand": graph.port_forward_command,
+        "graphName": graph.graph_name,
+        "downloadJob": download.job_name,
+        "downloadLogsCommand": download.logs_command,
+        "modelCacheClaim": cache.claim_name,
+        "gpus": pool.gpus,
+        "gpuNodes": cfg.gpu_pool.node_count,
+        "gpuCostPerHourUsd": round(pool.price_per_hour_usd, 2),
+        # Multi-node workers start all-or-nothing only with a gang scheduler (ai-dynamo/dynamo#14278).
+        "fabricCheck": f"job/{fabric_check.job_name}" if fabric_check else "off",
+        "smokeJob": checks.smoke_job_name,
+        "smokeLogsCommand": f"kubectl -n {cfg.serving.namespace} logs job/{checks.smoke_job_name}",
+        # The same checks by hand, from a laptop: forward the frontend's port, then run the client.
+        "smokeCommands": [
+            f"{graph.port_forward_command} &",
+            f"python smoke.py --url http://localhost:{graph_spec.FRONTEND_PORT} --model {model.served_model_name}",
+        ],
+        "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
+    }
+    if checks.benchmark_job_name:
+        outputs["benchmarkJob"] = checks.benchmark_job_name
+        outputs["benchmarkResultsDir"] = checks.results_dir
+        outputs["benchmarkLogsCommand"] = f"kubectl -n {cfg.serving.namespace} logs -f job/{checks.benchmark_job_name}"
+    if cluster:
+        outputs["clusterName"] = cluster.cluster_name
+        outputs["modelCacheFileSystem"] = cache.file_system_id
+        if cache.staging_bucket is not None:
+            outputs["modelStagingBucket"] = cache.staging_bucket
+        outputs["kubeconfig"] = cluster.kubeconfig
+        outputs["gpuNodeGroup"] = pool.node_group_name
+        outputs["gpuZone"] = facts.zone
+        cap = cfg.gpu_pool.capacity
+        itype = catalog.INSTANCE_TYPES[cfg.gpu_pool.instance_type or ""]
+        notice = capacity.end_notice(cap, itype)
+        if cap.end_time is not None and notice is not None:
+            outputs["capacityEndTime"] = cap.end_time.isoformat()
+            outputs["capacityWarning"] = notice
+    return outputs

@@ -1,0 +1,197 @@
+"""The download Job's manifests: fills one model revision into the cache, once, as a hardened pod.
+
+The logic that runs in the pod is `in_pod/fetch_weights.py`, shipped as a ConfigMap; this module only builds
+the Kubernetes objects around it.
+"""
+
+import re
+from typing import Any
+
+import pulumi
+
+from config import versions
+from config.catalog import Model
+from specs.in_pod_files import in_pod_file
+from specs.model_layout import CACHE_OWNER_UID, WRITABLE_DIRS, model_dir
+from specs.security_skips import DOWNLOAD_JOB_SKIPS, checkov_annotations
+
+CACHE_ROOT = "/cache"
+TOKEN_DIR = "/var/run/secrets/huggingface"
+TOKEN_KEY = "token"
+SCRIPT_DIR = "/opt/dsr1"
+SCRIPT = in_pod_file("fetch_weights.py")
+DEPS_DIR = "/deps"
+USER_ID = CACHE_OWNER_UID
+"""Non-root, high UID: the download needs no privileges, only the cache directory it owns."""
+DEADLINE_S = 6 * 3600
+"""~690 GB at a sustained 50-200 MB/s from the Hub takes 1-4 h; six leave room for retries after rate limits."""
+PROGRESS_SECONDS = 30
+
+
+def job_name(model: Model, revision: str) -> str:
+    """Unique per model and revision, so two checkpoints' Jobs coexist (the recipes' Jobs clash); a DNS label."""
+    short = re.sub(r"[^a-z0-9-]", "-", revision.lower())[:10].strip("-")
+    return f"download-{model.key}-{short}"
+
+
+def script_config_map(name: str, namespace: pulumi.Input[str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/name": "model-download"}},
+        "data": {SCRIPT.name: SCRIPT.read_text()},
+    }
+
+
+def _restricted(user: int = USER_ID) -> dict[str, Any]:
+    """The container security context every non-root step gets."""
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": user,
+        "runAsGroup": user,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def _container(name: str, command: list[str], mounts: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "image": versions.DOWNLOADER_IMAGE,
+        "imagePullPolicy": "Always",  # a digest: Always costs one manifest check and never pulls another image
+        "command": command,
+        "securityContext": _restricted(),
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, *mounts],
+        **extra,
+    }
+
+
+def download_job(
+    *,
+    name: str,
+    namespace: pulumi.Input[str],
+    model: Model,
+    revision: str,
+    pvc_name: pulumi.Input[str],
+    token_secret: pulumi.Input[str],
+    script_config_map: pulumi.Input[str],
+    node_selector: dict[str, str],
+    verify_hashes: bool = True,
+) -> dict[str, Any]:
+    """A batch/v1 Job (namespace, claim, secret and script may be Outputs).
+
+    The token reaches it as a mounted file (HF_TOKEN_PATH), never as an env value or an argument.
+    """
+    labels = {"app.kubernetes.io/name": "model-download", "dsr1.io/model": model.key}
+    target = f"{CACHE_ROOT}/{model_dir(model, revision)}"
+    cache = {"name": "model-cache", "mountPath": CACHE_ROOT}
+    deps = {"name": "deps", "mountPath": DEPS_DIR}
+    dirs = " ".join(WRITABLE_DIRS)
+    prepare = {
+        **_container(
+            "prepare-cache",
+            ["sh", "-c", f"cd {CACHE_ROOT} && mkdir -p {dirs} && chown {USER_ID}:{USER_ID} {dirs}"],
+            [cache],
+            resources={"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "128Mi"}},
+        ),
+        "securityContext": {
+            **_restricted(0),
+            "runAsNonRoot": False,
+            "capabilities": {"drop": ["ALL"], "add": ["CHOWN"]},
+        },
+    }
+    install = _container(
+        "install-client",
+        [
+            "python",
+            "-m",
+            "pip",
+            "install",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "--target",
+            DEPS_DIR,
+            f"huggingface_hub=={versions.HUGGINGFACE_HUB_VERSION}",
+        ],
+        [deps],
+        env=[{"name": "HOME", "value": "/tmp"}],
+        resources={"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}},
+    )
+    download = _container(
+        "download",
+        ["python", f"{SCRIPT_DIR}/{SCRIPT.name}"],
+        [
+            cache,
+            deps,
+            {"name": "script", "mountPath": SCRIPT_DIR, "readOnly": True},
+            {"name": "hf-token", "mountPath": TOKEN_DIR, "readOnly": True},
+        ],
+        env=[
+            {"name": "DSR1_REPO", "value": model.hf_id},
+            {"name": "DSR1_REVISION", "value": revision},
+            {"name": "DSR1_TARGET", "value": target},
+            {"name": "DSR1_VERIFY_HASHES", "value": "1" if verify_hashes else "0"},
+            {"name": "DSR1_PROGRESS_SECONDS", "value": str(PROGRESS_SECONDS)},
+            {"name": "PYTHONPATH", "value": DEPS_DIR},
+            {"name": "HOME", "value": "/tmp"},
+            {"name": "HF_HOME", "value": "/tmp/hf"},
+            {"name": "HF_TOKEN_PATH", "value": f"{TOKEN_DIR}/{TOKEN_KEY}"},
+            {"name": "HF_HUB_DISABLE_TELEMETRY", "value": "1"},
+            # High-performance Xet buffers take up to 64 GB; the 8 GB mode fits the CPU system nodes.
+            {"name": "HF_XET_HIGH_PERFORMANCE", "value": "0"},
+        ],
+        # Xet's buffers (8 GB cap) plus hashing threads; eight CPUs hash ~690 GB in minutes.
+        resources={"requests": {"cpu": "2", "memory": "8Gi"}, "limits": {"cpu": "8", "memory": "12Gi"}},
+    )
+    pod_spec: dict[str, Any] = {
+        "restartPolicy": "Never",
+        "automountServiceAccountToken": False,
+        # fsGroup makes the token file (0440) readable by the non-root user; the cache's ownership comes from
+        # prepare-cache, since CSI drivers skip fsGroup on ReadWriteMany volumes.
+        "securityContext": {
+            "seccompProfile": {"type": "RuntimeDefault"},
+            "fsGroup": USER_ID,
+            "fsGroupChangePolicy": "OnRootMismatch",
+        },
+        "initContainers": [prepare, install],
+        "containers": [download],
+        "volumes": [
+            {"name": "model-cache", "persistentVolumeClaim": {"claimName": pvc_name}},
+            {"name": "hf-token", "secret": {"secretName": token_secret, "defaultMode": 0o440}},
+            {"name": "script", "configMap": {"name": script_config_map, "defaultMode": 0o444}},
+            {"name": "deps", "emptyDir": {"sizeLimit": "1Gi"}},
+            {"name": "tmp", "emptyDir": {"sizeLimit": "20Gi"}},
+        ],
+    }
+    if node_selector:
+        pod_spec["nodeSelector"] = node_selector
+    annotations = checkov_annotations(DOWNLOAD_JOB_SKIPS)
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels, "annotations": annotations},
+        "spec": {
+            "backoffLimit": 6,
+            "activeDeadlineSeconds": DEADLINE_S,
+            "template": {"metadata": {"labels": labels}, "spec": pod_spec},
+        },
+    }
+
+
+def network_policy(name: str, namespace: pulumi.Input[str], model: Model) -> dict[str, Any]:
+    """No ingress at all; egress only to DNS and HTTPS (the Hub, its CDN and PyPI), where the CNI enforces it."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "model-download", "dsr1.io/model": model.key}},
+            "policyTypes": ["Ingress", "Egress"],
+            "egress": [
+                {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+                {"ports": [{"protocol": "TCP", "port": 443}]},
+            ],
+        },
+    }

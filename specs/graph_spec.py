@@ -1,0 +1,212 @@
+"""The DynamoGraphDeployment (Frontend, prefill and decode), its ComputeDomain, and the platform release's values.
+
+What differs between engines comes from `specs/backends/`; what this module adds is the same for all:
+the cache, the pool's placement and fabric devices, and the graph-wide environment.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from config import versions
+from config.schema import Serving, Worker
+from specs.backends import BACKENDS, Backend
+from specs.backends.base import ROLES, Role, WorkerContext
+from specs.scheduling import EFA_RESOURCE, POOL_LABEL, SYSTEM_LABELS, PoolScheduling
+
+FRONTEND_PORT = 8000
+DGD_API_VERSION = "nvidia.com/v1alpha1"
+COMPUTE_DOMAIN_API_VERSION = "resource.nvidia.com/v1beta1"
+EFA_ENV = {"FI_PROVIDER": "efa", "FI_EFA_USE_DEVICE_RDMA": "1"}
+"""libfabric on EFA with GPUDirect RDMA: without them NCCL and NIXL may pick TCP sockets and crawl."""
+READY_TIMEOUT_S = 2 * 3600
+"""How long `pulumi up` waits for the graph's Ready condition. A multi-node R1 start is: pulling the ~20 GB runtime
+image on every node (~5-10 min), gang scheduling, loading ~690 GB of weights from the cache into every worker (up
+to ~1 h on multi-node graphs; ~43 min from slow shared storage was reported, modelplaneai/modelplane#204), then
+CUDA-graph capture and warm-up (~5-15 min). Two hours covers that with margin; a graph stuck longer is broken."""
+READINESS_ANNOTATIONS = {
+    # The operator sets condition Ready=True once status.state is successful (every service's pods ready).
+    "pulumi.com/waitFor": "condition=Ready",
+    "pulumi.com/timeoutSeconds": str(READY_TIMEOUT_S),
+}
+"""pulumi-kubernetes await annotations: `pulumi up` returns only once the graph serves."""
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    """Plain values the graph needs: the serving config plus where the model is and where pods may run."""
+
+    serving: Serving
+    model_dir: str
+    """The checkpoint's directory relative to the cache root."""
+    served_model_name: str
+    pvc_name: str
+    pool: PoolScheduling
+    system_selector: dict[str, str]
+    """Labels of the CPU nodes for the Frontend; empty on an existing cluster without system nodes."""
+    compute_domain: bool = False
+    """The pool is one NVLink domain across nodes (GB200): workers claim a ComputeDomain's IMEX channel."""
+
+    @property
+    def backend(self) -> Backend:
+        return BACKENDS[self.serving.backend]
+
+    @property
+    def image(self) -> str:
+        return f"{versions.DYNAMO_RUNTIME_IMAGES[self.serving.backend]}:{self.serving.image_tag}"
+
+    @property
+    def compute_domain_name(self) -> str:
+        return f"{self.serving.graph_name}-compute-domain"
+
+    @property
+    def compute_domain_channel(self) -> str | None:
+        return f"{self.compute_domain_name}-channel" if self.compute_domain else None
+
+
+def frontend_service_name(graph_name: str) -> str:
+    """The Service the operator creates for the Frontend (`<graph>-frontend`)."""
+    return f"{graph_name}-frontend"
+
+
+def worker_gpus_per_node(w: Worker, pool: PoolScheduling) -> int:
+    return w.gpus_per_node or pool.gpus_per_node
+
+
+def graph_nodes(serving: Serving) -> int:
+    """Nodes the workers span in all: a ComputeDomain's numNodes."""
+    return sum(w.replicas * w.nodes for w in (serving.prefill, serving.decode))
+
+
+def _context(spec: GraphSpec, role: Role) -> WorkerContext:
+    w: Worker = getattr(spec.serving, role)
+    return WorkerContext(
+        role=role,
+        worker=w,
+        model_path=f"{spec.backend.cache_mount}/{spec.model_dir}",
+        served_model_name=spec.served_model_name,
+        fabric=spec.pool.fabric,
+        gpus_per_node=worker_gpus_per_node(w, spec.pool),
+        graph_name=spec.serving.graph_name,
+        compute_domain_channel=spec.compute_domain_channel,
+    )
+
+
+def _cache_mount(spec: GraphSpec) -> list[dict[str, Any]]:
+    return [{"name": spec.pvc_name, "mountPoint": spec.backend.cache_mount}]
+
+
+def _frontend(spec: GraphSpec) -> dict[str, Any]:
+    pod: dict[str, Any] = {"mainContainer": {"image": spec.image, **spec.backend.frontend_container()}}
+    if spec.system_selector:
+        pod["nodeSelector"] = dict(spec.system_selector)
+    return {
+        "componentType": "frontend",
+        "replicas": spec.serving.frontend_replicas,
+        "volumeMounts": _cache_mount(spec),
+        "extraPodSpec": pod,
+    }
+
+
+def _fabric_limits(spec: GraphSpec, ctx: WorkerContext) -> dict[str, str]:
+    """Fabric devices in proportion to the node's GPUs the worker takes (all of them, for the recipes)."""
+    return {
+        name: str(max(1, count * ctx.gpus_per_node // spec.pool.gpus_per_node))
+        for name, count in spec.pool.fabric_resources.items()
+    }
+
+
+def _worker(spec: GraphSpec, role: Role) -> dict[str, Any]:
+    ctx = _context(spec, role)
+    w = ctx.worker
+    extras = spec.backend.service_extras(ctx)
+    resources: dict[str, Any] = dict(extras.get("resources", {}))
+    limits: dict[str, Any] = {**resources.get("limits", {}), "gpu": str(ctx.gpus_per_node)}
+    fabric = _fabric_limits(spec, ctx)
+    if fabric:
+        limits["custom"] = fabric
+    resources["limits"] = limits
+    service: dict[str, Any] = {
+        "componentType": "worker",
+        "subComponentType": role,
+        "replicas": w.replicas,
+        "resources": resources,
+        "volumeMounts": _cache_mount(spec),
+        "sharedMemory": {"size": w.shared_memory},
+        "extraPodSpec": {
+            "nodeSelector": spec.pool.node_selector(),
+            "tolerations": spec.pool.tolerations(),
+            "mainContainer": {"image": spec.image, **spec.backend.container(ctx)},
+            **extras.get("extraPodSpec", {}),
+        },
+    }
+    if w.nodes > 1:
+        service["multinode"] = {"nodeCount": w.nodes}
+    if EFA_RESOURCE in fabric:
+        service["envs"] = [{"name": k, "value": v} for k, v in EFA_ENV.items()]  # deviation efa-devices
+    return service
+
+
+def graph_manifest(spec: GraphSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:
+    s = spec.serving
+    env = {**spec.backend.graph_env(), **s.env, "HF_HUB_OFFLINE": "1"}  # deviation model-path-in-cache
+    body: dict[str, Any] = {}
+    if spec.backend.backend_framework:
+        body["backendFramework"] = s.backend
+    body["envs"] = [{"name": k, "value": v} for k, v in env.items()]
+    body["pvcs"] = [{"name": spec.pvc_name, "create": False}]
+    body["services"] = {"Frontend": _frontend(spec), **{role: _worker(spec, role) for role in ROLES}}
+    return {
+        "apiVersion": DGD_API_VERSION,
+        "kind": "DynamoGraphDeployment",
+        "metadata": {"name": s.graph_name, "namespace": namespace, "annotations": dict(READINESS_ANNOTATIONS)},
+        "spec": body,
+    }
+
+
+def compute_domain_manifest(spec: GraphSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:
+    """The IMEX domain of a GB200 graph: numNodes is every node its workers span (prefill + decode)."""
+    return {
+        "apiVersion": COMPUTE_DOMAIN_API_VERSION,
+        "kind": "ComputeDomain",
+        "metadata": {"name": spec.compute_domain_name, "namespace": namespace},
+        "spec": {
+            "numNodes": graph_nodes(spec.serving),
+            "channel": {"resourceClaimTemplate": {"name": spec.compute_domain_channel}},
+        },
+    }
+
+
+def multinode(serving: Serving) -> bool:
+    return any(w.nodes > 1 for w in (serving.prefill, serving.decode))
+
+
+def _system_affinity() -> dict[str, Any]:
+    term = {"matchExpressions": [{"key": POOL_LABEL, "operator": "In", "values": [SYSTEM_LABELS[POOL_LABEL]]}]}
+    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}}}
+
+
+def platform_values(serving: Serving, pin_to_system_nodes: bool) -> dict[str, Any]:
+    """dynamo-platform values: Grove and KAI only for multi-node workers; control plane on the CPU nodes."""
+    gang = multinode(serving)
+    values: dict[str, Any] = {
+        "global": {
+            "grove": {"install": gang, "enabled": gang},
+            "kai-scheduler": {"install": gang, "enabled": gang},
+        },
+    }
+    if pin_to_system_nodes:
+        # Required affinity to the CPU system nodes and no tolerations (so never the GPU taint): the control plane
+        # stays off rented GPUs and in the GPU pool's zone (NVIDIA/aicr#255). etcd is pinned too, for whoever turns
+        # on global.etcd.install. No security-group rules are needed: the system and GPU node groups share the EKS
+        # cluster security group, which allows all traffic between its members.
+        affinity = _system_affinity()
+        placed = {"affinity": affinity, "tolerations": []}
+        values["dynamo-operator"] = {"controllerManager": dict(placed)}
+        values["nats"] = {"podTemplate": {"merge": {"spec": dict(placed)}}}
+        values["etcd"] = dict(placed)
+        if gang:
+            values["grove"] = dict(placed)
+            values["kai-scheduler"] = {"global": dict(placed)}
+    return values

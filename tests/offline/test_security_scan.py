@@ -1,0 +1,89 @@
+"""checkov over every stack's rendered manifests: zero failed checks, and every skipped check has its reason.
+
+checkov runs once per session, as one subprocess over all stacks (its pins conflict with the Pulumi SDK's, so
+`make test` installs it into .venv-checkov and passes its path in CHECKOV).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from offline.report import manifests
+from offline.run import Run
+from specs.security_skips import DOWNLOAD_JOB_SKIPS, checkov_annotations
+from tests.support import ROOT, stacks
+
+CANARY = "canary.yaml"
+CANARY_JOB = {
+    "apiVersion": "batch/v1",
+    "kind": "Job",
+    "metadata": {"name": "bare", "namespace": "x", "annotations": checkov_annotations(DOWNLOAD_JOB_SKIPS)},
+    "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "python"}]}}},
+}
+CHECKOV = os.environ.get("CHECKOV") or str(ROOT / ".venv-checkov" / "bin" / "checkov")
+
+
+def _checkov() -> str:
+    found = shutil.which(CHECKOV)
+    if found is None:
+        pytest.skip(f"checkov not found at {CHECKOV}: `make test` installs it into .venv-checkov")
+    return str(Path(found).resolve())  # the scan runs in the manifests' directory
+
+
+def scan(directory: Path) -> list[dict[str, Any]]:
+    result = subprocess.run(
+        [_checkov(), "-d", str(directory), "--framework", "kubernetes", "-o", "json", "--compact", "--skip-download"],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        check=False,
+        cwd=directory,
+    )
+    assert result.returncode in (0, 1), result.stderr[-2000:]  # 1: some check failed
+    reports = json.loads(result.stdout)
+    return reports if isinstance(reports, list) else [reports]
+
+
+@pytest.fixture(scope="session")
+def scanned(rendered: Callable[[str], Run], tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
+    directory = tmp_path_factory.mktemp("checkov")
+    for stack in stacks():
+        (directory / f"{stack}.yaml").write_text(yaml.safe_dump_all(manifests(rendered(stack)), sort_keys=False))
+    (directory / CANARY).write_text(yaml.safe_dump(CANARY_JOB))
+    results: dict[str, list[Any]] = {"passed_checks": [], "failed_checks": [], "skipped_checks": []}
+    for report in scan(directory):
+        for k, found in results.items():
+            found += report["results"].get(k, [])
+    canary = [c for c in results["failed_checks"] if c["file_path"].endswith(CANARY)]
+    results["failed_checks"] = [c for c in results["failed_checks"] if c not in canary]
+    results["canary_failed"] = canary
+    return results
+
+
+def test_checkov_finds_no_unexplained_failure(scanned: dict[str, list[Any]]) -> None:
+    failed = sorted(
+        f"{c['file_path']}: {c['check_id']} {c['resource']} ({c['check_name']})" for c in scanned["failed_checks"]
+    )
+    assert failed == []
+    assert len(scanned["passed_checks"]) > 100  # it did scan every stack's objects
+
+
+def test_every_skipped_check_has_a_reason(scanned: dict[str, list[Any]]) -> None:
+    assert scanned["skipped_checks"]
+    for c in scanned["skipped_checks"]:
+        assert len((c.get("check_result") or {}).get("suppress_comment") or "") > 20, c["check_id"]
+
+
+def test_the_scan_fails_an_unexplained_finding(scanned: dict[str, list[Any]]) -> None:
+    """The canary (a bare Job with the download Job's skips) is reported for what it does not skip, and not for
+    what it does: a clean scan of the stacks is not an accident."""
+    failed = {c["check_id"] for c in scanned["canary_failed"]}
+    assert "CKV_K8S_14" in failed  # image without a tag
+    assert not failed & set(DOWNLOAD_JOB_SKIPS)
