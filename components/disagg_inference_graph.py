@@ -26,6 +26,8 @@ class DisaggInferenceGraphArgs:
     """What the graph itself must wait for: the download Job (weights complete), the GPU pool (nodes joined) and,
     on EKS, the cluster (its device plugins advertise the GPUs and EFA devices; its DRA driver serves
     ComputeDomains)."""
+    platform_storage_class: str | None = None
+    """The StorageClass of the platform's own claims (NATS, etcd); None: the cluster's default (an existing one)."""
 
 
 def _custom_resource(name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions) -> pulumi.Resource:
@@ -60,7 +62,7 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
             f"{name}-platform",
             args.platform,
             args.platform_namespace,
-            graph_spec.platform_values(spec.serving, args.pin_control_plane),
+            graph_spec.platform_values(spec.serving, args.pin_control_plane, args.platform_storage_class),
             pulumi.ResourceOptions(parent=self),
             create_namespace=True,
         )

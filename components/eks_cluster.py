@@ -7,18 +7,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import helm
+from components import eks_addons, helm
 from config import versions
 from config.schema import EksTarget
 from specs import aws_specs
 from specs.scheduling import GPU_NODE_LABELS, GPU_TAINT, SYSTEM_LABELS
-
-CSI_ADDONS = {
-    "fsx-lustre": ("aws-fsx-csi-driver", "FSX_CSI_ADDON_VERSION"),
-    "efs": ("aws-efs-csi-driver", "EFS_CSI_ADDON_VERSION"),
-}
-"""The CSI driver that mounts each file system the stack can own."""
-
 
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
 
@@ -104,6 +97,9 @@ class EksCluster(pulumi.ComponentResource):
         )
 
         node_role, node_policies = _service_role(f"{name}-node", "ec2.amazonaws.com", NODE_POLICIES, child)
+        # The CNI (network policy on) and the Pod Identity Agent are DaemonSets the nodes need as they join.
+        node_addons = eks_addons.before_nodes(name, cluster, self)
+        self.node_prerequisites: list[pulumi.Resource] = [*node_policies, *node_addons.before_nodes]
         system_nodes = aws.eks.NodeGroup(
             f"{name}-system-nodes",
             cluster_name=cluster.name,
@@ -117,10 +113,8 @@ class EksCluster(pulumi.ComponentResource):
             ),
             labels=SYSTEM_LABELS,
             # Nodes cannot join before their role can pull images and run the CNI.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=node_policies),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.node_prerequisites),
         )
-        if args.cache_storage in CSI_ADDONS:
-            self._csi_driver(name, cluster, args.cache_storage)
 
         self.name_prefix = t.cluster_name
         self.cluster_name = cluster.name
@@ -139,6 +133,10 @@ class EksCluster(pulumi.ComponentResource):
             kubeconfig=self.kubeconfig,
             # Helm releases and Jobs wait for running pods, which need schedulable nodes.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[system_nodes]),
+        )
+        # Add-ons with controllers become ACTIVE only once the system nodes run them; the agent must be there first.
+        eks_addons.after_nodes(
+            name, cluster, args.cache_storage, [system_nodes, *node_addons.before_nodes], self.provider, self
         )
         self._device_plugins(name, args.dra_driver)
         self.register_outputs(
@@ -212,18 +210,6 @@ class EksCluster(pulumi.ComponentResource):
                 f"{name}-private-{plan.zone}", subnet_id=sub.id, route_table_id=private_rt.id, opts=child
             )
         return vpc.id, [s.id for s in private]
-
-    def _csi_driver(self, name: str, cluster: aws.eks.Cluster, storage: str) -> None:
-        """The CSI driver as an EKS add-on, for its node plugin only: the stack creates the file system itself
-        (statically provisioned), so the controller needs no IAM role and no AWS permissions at all."""
-        addon, version = CSI_ADDONS[storage]
-        aws.eks.Addon(
-            f"{name}-{addon}",
-            cluster_name=cluster.name,
-            addon_name=addon,
-            addon_version=getattr(versions, version),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
 
     def _device_plugins(self, name: str, dra_driver: bool) -> None:
         """NVIDIA and EFA device plugins: the EKS GPU AMIs carry drivers, not the plugins that advertise devices.

@@ -7,7 +7,7 @@ import pulumi_kubernetes as k8s
 
 from components import jobs
 from config.schema import Benchmark
-from specs import smoke_spec
+from specs import k8s_names, smoke_spec
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,9 @@ class EndpointChecks(pulumi.ComponentResource):
         self.results_dir = None
         if args.benchmark.enabled:
             b = args.benchmark
-            self.benchmark_job_name = f"{args.graph_name}-bench-{b.input_length}-{b.output_length}-{b.concurrency}"
+            self.benchmark_job_name = k8s_names.benchmark_job_name(
+                args.graph_name, b.input_length, b.output_length, b.concurrency
+            )
             self.results_dir = f"{smoke_spec.RESULTS_DIR}/{args.graph_name}"
             bench = smoke_spec.benchmark_job(
                 name=self.benchmark_job_name,

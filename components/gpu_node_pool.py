@@ -20,6 +20,8 @@ class AwsPlacement:
     subnet_id: pulumi.Input[str]
     vpc_id: pulumi.Input[str]
     cluster_security_group_id: pulumi.Input[str]
+    node_prerequisites: list[pulumi.Resource] | None = None
+    """What every node group waits for: its role's policies, the CNI and the Pod Identity Agent add-ons."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,9 @@ class GpuNodePool(pulumi.ComponentResource):
                 if reserved
                 else None
             ),
+            # EKS "Create a managed node group with Capacity Blocks": the launch template names the instance type
+            # (with market type capacity-block and the reservation), and the node group then names none.
+            instance_type=itype.name if cap.type == "capacity-block" else None,
             instance_market_options=(
                 aws.ec2.LaunchTemplateInstanceMarketOptionsArgs(market_type="capacity-block")
                 if cap.type == "capacity-block"
@@ -118,13 +123,11 @@ class GpuNodePool(pulumi.ComponentResource):
             cluster_name=where.cluster_name,
             node_role_arn=where.node_role_arn,
             subnet_ids=[where.subnet_id],
-            instance_types=[itype.name],
+            instance_types=None if cap.type == "capacity-block" else [itype.name],
             ami_type=itype.eks_ami_type,
             release_version=versions.EKS_NODE_RELEASE_VERSION,
             capacity_type="CAPACITY_BLOCK" if cap.type == "capacity-block" else "ON_DEMAND",
-            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                desired_size=pool.node_count, min_size=pool.node_count, max_size=pool.node_count
-            ),
+            scaling_config=aws_specs.gpu_scaling(pool.node_count, pool.scale_to_zero),
             # nvidia.com/gpu.present is what the NVIDIA device plugin's default affinity selects.
             labels={**self.scheduling.labels, **GPU_NODE_LABELS},
             taints=aws_specs.eks_taints(self.scheduling.taints),
@@ -132,7 +135,12 @@ class GpuNodePool(pulumi.ComponentResource):
                 id=template.id, version=template.latest_version.apply(str)
             ),
             # p5en nodes take 15-30 minutes to boot, run their health checks and join.
-            opts=pulumi.ResourceOptions(parent=self, custom_timeouts=pulumi.CustomTimeouts(create="60m", update="60m")),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=where.node_prerequisites or [],
+                custom_timeouts=pulumi.CustomTimeouts(create="60m", update="60m"),
+                ignore_changes=aws_specs.held_node_group_fields(reserved, pool.scale_to_zero),
+            ),
         )
         name_out: pulumi.Output[str] = node_group.node_group_name
         return name_out

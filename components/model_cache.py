@@ -103,7 +103,8 @@ class ModelCache(pulumi.ComponentResource):
         return aws.ec2.SecurityGroup(
             f"{name}-sg",
             vpc_id=where.vpc_id,
-            description=f"{what}: traffic from the cluster's nodes and between the file system's servers",
+            # EC2 CreateSecurityGroup: up to 255 of a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$* (no apostrophes).
+            description=f"{what}: traffic from the cluster nodes and between the file system servers",
             ingress=[
                 aws.ec2.SecurityGroupIngressArgs(
                     protocol="tcp", from_port=lo, to_port=hi, security_groups=[where.client_security_group_id]

@@ -140,6 +140,12 @@ class GpuPool(Section):
     fabric_check: FabricCheck = Field(
         default_factory=FabricCheck, description="The NCCL proof of the fabric the graph waits for."
     )
+    scale_to_zero: bool = Field(
+        False,
+        description="EKS: run the GPU node group at zero nodes. Reserved capacity sized to nodeCount has no room for"
+        " the surge a rolling update needs, so a change of launch template or AMI applies only while this is true:"
+        " set it, `pulumi up`, make the change, `pulumi up`, unset it, `pulumi up` (README: updating reserved GPUs).",
+    )
 
 
 class ModelSpec(Section):

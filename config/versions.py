@@ -26,10 +26,16 @@ DYNAMO_RUNTIME_IMAGES: Final = {
 }
 DYNAMO_RUNTIME_TAG: Final = "1.3.0"
 
-EKS_KUBERNETES_VERSION: Final = "1.33"
-"""1.33 is the oldest EKS version with the DRA that GB200 needs; every EKS stack uses the same one."""
-EKS_NODE_RELEASE_VERSION: Final = "1.33.5-20251120"  # (check) seen for AL2023 standard; NVIDIA AMIs share dates
-"""The EKS-optimized AL2023 NVIDIA AMI release for the GPU node groups: pinned so a new AMI is a reviewed change."""
+EKS_KUBERNETES_VERSION: Final = "1.35"
+"""In EKS standard support until 2027-03-27 (released 2026-01-28; EKS "Kubernetes version lifecycle", endoflife.date/
+amazon-eks): 1.33 left standard support on 2026-07-29 and 1.34 leaves it on 2026-12-02, after which a cluster pays
+for extended support. DRA (GB200's ComputeDomains) is GA since 1.34. Every EKS stack uses the same version."""
+EKS_STANDARD_SUPPORT_END: Final = {"1.33": "2026-07-29", "1.34": "2026-12-02", "1.35": "2027-03-27"}
+"""End of EKS standard support per minor version (EKS release calendar); offline/checks refuses a version past it."""
+EKS_NODE_RELEASE_VERSION: Final = "1.35.3-20260415"
+"""The EKS-optimized AL2023 AMI release of the GPU node groups, pinned so a new AMI is a reviewed change: seen as a
+managed node group releaseVersion of EKS 1.35 in public configs (AL2023_x86_64_STANDARD); amazon-eks-ami publishes
+every variant, NVIDIA x86_64 and arm64 (GB200) included, under one release date (check: the NVIDIA variants)."""
 
 # (check) the three chart versions below were read from public configs and docs, not from the charts' repos.
 NVIDIA_DEVICE_PLUGIN = Chart("nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.17.1")
@@ -40,6 +46,14 @@ EFA_DEVICE_PLUGIN = Chart("aws-efa-k8s-device-plugin", "https://aws.github.io/ek
 FSX_CSI_ADDON_VERSION: Final = "v1.7.0-eksbuild.1"  # (check) cited by the EKS user guide; 1.33 support came late
 EFS_CSI_ADDON_VERSION: Final = "v2.1.10-eksbuild.1"
 """(check) The driver release 2.1.10 is public; the add-on build suffix was not verified offline."""
+# (check) the three add-on builds below were read from a public 2026 config pinning them beside kube-proxy
+# v1.36.0-eksbuild.7; compatibility with 1.35 is what `aws eks describe-addon-versions --kubernetes-version 1.35` shows.
+VPC_CNI_ADDON_VERSION: Final = "v1.21.2-eksbuild.2"
+"""Amazon VPC CNI with its network policy agent (NetworkPolicies are enforced only with enableNetworkPolicy)."""
+POD_IDENTITY_AGENT_ADDON_VERSION: Final = "v1.3.10-eksbuild.3"
+"""EKS Pod Identity Agent: the FSx and EBS CSI add-ons authenticate through it."""
+EBS_CSI_ADDON_VERSION: Final = "v1.62.0-eksbuild.1"
+"""Amazon EBS CSI driver: provisions the dynamo-platform's NATS (and etcd) volumes."""
 
 # (check) the digest was read from public Dockerfiles pinning python:3.12-slim-bookworm, not from the registry.
 DOWNLOADER_IMAGE: Final = (

@@ -82,6 +82,7 @@ class RecordingMonitor(mocks.MockMonitor):
                         "retainOnDelete": bool(request.retainOnDelete),
                         "protect": bool(request.protect),
                         "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+                        "ignoreChanges": list(request.ignoreChanges),
                         "customTimeouts": json_format.MessageToDict(request.customTimeouts)
                         if request.HasField("customTimeouts")
                         else {},

@@ -77,6 +77,7 @@ def manifests(run: Run) -> list[dict[str, Any]]:
 
 
 def resource_entries(run: Run) -> list[dict[str, Any]]:
+    """One record per resource; `ignoreChanges` only where set (what a later `pulumi up` leaves alone)."""
     return [
         {
             "urn": r.urn,
@@ -85,6 +86,7 @@ def resource_entries(run: Run) -> list[dict[str, Any]]:
             "parent": r.parent,
             "dependsOn": sorted(set(r.dependencies)),
             "inputs": inputs(r),
+            **({"ignoreChanges": r.options["ignoreChanges"]} if r.options.get("ignoreChanges") else {}),
         }
         for r in dependency_order(run.registrations)
     ]

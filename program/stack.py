@@ -15,7 +15,7 @@ from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
 from config import catalog, versions
 from config.schema import EksTarget, StackConfig
 from preflight import aws as aws_preflight
-from specs import cache_sizing, capacity, fabric_defaults, graph_spec
+from specs import aws_specs, cache_sizing, capacity, eks_addon_spec, fabric_defaults, graph_spec
 from specs.fabric_check_spec import FabricCheckSpec
 from specs.graph_spec import GraphSpec
 from specs.model_layout import cache_pvc_name, model_dir
@@ -67,6 +67,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             cluster.gpu_subnet_id,
             cluster.vpc_id,
             cluster.cluster_security_group_id,
+            cluster.node_prerequisites,
         )
         if cluster
         else None
@@ -145,6 +146,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             platform=dataclasses.replace(versions.DYNAMO_PLATFORM, version=cfg.dynamo.platform_version),
             platform_namespace=cfg.dynamo.namespace,
             pin_control_plane=bool(cluster),
+            platform_storage_class=eks_addon_spec.STORAGE_CLASS if cluster else None,
             # A failed fabric check stops here: workers on a socket fallback hang or crawl (aws-samples/aws-do-eks#54).
             after=[download, *gpu_ready, *([fabric_check] if fabric_check else [])],
         ),
@@ -201,6 +203,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         outputs["gpuNodeGroup"] = pool.node_group_name
         outputs["gpuZone"] = facts.zone
         cap = cfg.gpu_pool.capacity
+        if cap.type != "on-demand":
+            outputs["gpuNodeUpdates"] = aws_specs.UPDATE_PATH
         itype = catalog.INSTANCE_TYPES[cfg.gpu_pool.instance_type or ""]
         notice = capacity.end_notice(cap, itype)
         if cap.end_time is not None and notice is not None:

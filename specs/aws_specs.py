@@ -76,3 +76,32 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> s
             "current-context": cluster_name,
         }
     )
+
+
+ROLLING_FIELDS = ["launchTemplate", "releaseVersion", "version", "amiType"]
+"""Node group fields whose change replaces every node (EKS managed node group update behavior)."""
+
+
+def held_node_group_fields(reserved: bool, scale_to_zero: bool) -> list[str]:
+    """On reserved capacity, changes that roll the nodes wait until the pool is at zero.
+
+    EKS updates a managed node group by launching new nodes before draining old ones (EKS user guide, "Managed
+    node update behavior", scale-up phase), and a Capacity Block or reservation sized to nodeCount has no spare
+    instance: the update would wait for capacity that never comes and fail after its timeout, leaving the stack
+    stuck on every later `pulumi up`. EKS's Capacity Blocks guide says to scale the node group to zero before an
+    update. So while the pool runs, Pulumi ignores those fields (the launch template still gets its new version);
+    with gpuPool.scaleToZero they apply, with no node to replace."""
+    return ROLLING_FIELDS if reserved and not scale_to_zero else []
+
+
+def gpu_scaling(node_count: int, scale_to_zero: bool) -> dict[str, int]:
+    """EKS scaling config (maxSize stays at least 1: EKS refuses 0)."""
+    size = 0 if scale_to_zero else node_count
+    return {"desired_size": size, "min_size": size, "max_size": node_count}
+
+
+UPDATE_PATH = (
+    "reserved GPU capacity has no room for a rolling update: launch template, AMI and Kubernetes version changes"
+    " wait (ignoreChanges) until gpuPool.scaleToZero is true; set it and `pulumi up` (nodes drain), change and"
+    " `pulumi up`, unset it and `pulumi up` (README: updating reserved GPUs)"
+)

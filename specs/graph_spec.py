@@ -11,6 +11,7 @@ import pulumi
 
 from config import versions
 from config.schema import Serving, Worker
+from specs import eks_addon_spec, k8s_names
 from specs.backends import BACKENDS, Backend
 from specs.backends.base import ROLES, Role, WorkerContext
 from specs.scheduling import EFA_RESOURCE, POOL_LABEL, SYSTEM_LABELS, PoolScheduling
@@ -65,9 +66,7 @@ class GraphSpec:
         return f"{self.compute_domain_name}-channel" if self.compute_domain else None
 
 
-def frontend_service_name(graph_name: str) -> str:
-    """The Service the operator creates for the Frontend (`<graph>-frontend`)."""
-    return f"{graph_name}-frontend"
+frontend_service_name = k8s_names.frontend_service_name
 
 
 def worker_gpus_per_node(w: Worker, pool: PoolScheduling) -> int:
@@ -187,8 +186,16 @@ def _system_affinity() -> dict[str, Any]:
     return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}}}
 
 
-def platform_values(serving: Serving, pin_to_system_nodes: bool) -> dict[str, Any]:
-    """dynamo-platform values: Grove and KAI only for multi-node workers; control plane on the CPU nodes."""
+def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def platform_values(serving: Serving, pin_to_system_nodes: bool, storage_class: str | None = None) -> dict[str, Any]:
+    """dynamo-platform values: Grove and KAI only for multi-node workers; control plane on the CPU nodes; NATS and
+    etcd claims on `storage_class` (None: the cluster's default, as the chart does)."""
     gang = multinode(serving)
     values: dict[str, Any] = {
         "global": {
@@ -209,4 +216,6 @@ def platform_values(serving: Serving, pin_to_system_nodes: bool) -> dict[str, An
         if gang:
             values["grove"] = dict(placed)
             values["kai-scheduler"] = {"global": dict(placed)}
+    if storage_class is not None:
+        values = _merged(values, eks_addon_spec.platform_storage_values(storage_class))
     return values

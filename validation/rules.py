@@ -11,7 +11,7 @@ from config.errors import Problem
 from config.keys import key
 from config.schema import EksTarget, GpuPool, StackConfig, Worker
 from config.shape import CACHE_HEADROOM, GpuShape, gib, gpu_shape
-from specs import aws_specs, fabric_defaults
+from specs import aws_specs, fabric_defaults, k8s_names
 from specs.backends import BACKENDS
 
 FSX_PERSISTENT_2_SIZES = "1200 GiB or a multiple of 2400 GiB"
@@ -40,6 +40,8 @@ def _target(cfg: StackConfig, aws_region: str | None) -> Iterator[Problem]:
             yield Problem(
                 key("gpuPool.capacity.type"), "is AWS-only.", "remove gpuPool.capacity on an existing cluster."
             )
+        if pool.scale_to_zero:
+            yield Problem(key("gpuPool.scaleToZero"), "scales an EKS node group; there is none here.", "remove it.")
         if pool.fabric in ("infiniband", "roce") and not (pool.rdma_resource and pool.rdma_per_node):
             yield Problem(
                 key("gpuPool.rdmaResource"),
@@ -267,6 +269,37 @@ def _benchmark(cfg: StackConfig) -> Iterator[Problem]:
         )
 
 
+S3_BUCKET_PREFIX_MAX = 37
+"""pulumi-aws (Terraform) s3 Bucket: bucket_prefix is at most 37 characters (a 63-character name with its suffix)."""
+
+
+def _derived_names(cfg: StackConfig) -> Iterator[Problem]:
+    """Every name made from a configured one must be valid for its kind, for every accepted config: one message
+    per configured name, naming the longest it may be."""
+    bad = [(d, why) for d in k8s_names.graph_derived_names(cfg.serving) if (why := k8s_names.problem(d.name, d.rule))]
+    if bad:
+        g = cfg.serving.graph_name
+        d, why = bad[0]
+        longest = max(
+            len(x.name) - len(g) for x in k8s_names.graph_derived_names(cfg.serving) if x.rule != "dns1123-subdomain"
+        )
+        yield Problem(
+            key("serving.graphName"),
+            f"{g!r} makes the {d.kind} name invalid: {why}.",
+            f"use a name that starts with a letter and has at most {63 - longest} characters.",
+        )
+    staging = cfg.model_cache.s3_staging
+    if isinstance(cfg.target, EksTarget) and staging is not None and staging.bucket is None:
+        prefix = f"{cfg.target.cluster_name}-weights-"
+        if len(prefix) > S3_BUCKET_PREFIX_MAX:
+            yield Problem(
+                key("target.clusterName"),
+                f"makes the staging bucket prefix {prefix!r}: {len(prefix)} characters, over {S3_BUCKET_PREFIX_MAX}.",
+                f"use a cluster name of at most {S3_BUCKET_PREFIX_MAX - len('-weights-')} characters, or set"
+                " modelCache.s3Staging.bucket.",
+            )
+
+
 def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     """All cross-field problems of a structurally valid config, in the order a user should fix them."""
     found = [*_target(cfg, aws_region), *_capacity(cfg), *_ultraserver(cfg.gpu_pool)]
@@ -280,4 +313,5 @@ def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     found += _cache(cfg, model)
     found += _fabric_check(cfg)
     found += _benchmark(cfg)
+    found += _derived_names(cfg)
     return found

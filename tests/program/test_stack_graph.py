@@ -132,12 +132,16 @@ def test_cache_is_a_protected_fsx_file_system_bound_through_a_static_volume(sgla
     assert spec["accessModes"] == ["ReadWriteMany"] and spec["storageClassName"] == ""
     assert spec["volumeName"] == "model-cache-deepseek-r1-volume"
     assert claim.options["retainOnDelete"] is True
-    assert not any(r.type.endswith(":StorageClass") for r in sglang8.registrations)
+    classes = [inputs(r) for r in sglang8.registrations if r.type.endswith(":StorageClass")]
+    assert [c["provisioner"] for c in classes] == ["ebs.csi.aws.com"]  # the platform's, not the cache's
 
 
 def test_the_csi_driver_mounts_only_and_needs_no_aws_permissions(sglang8: Run) -> None:
     addons = {inputs(r)["addonName"]: inputs(r) for r in all_of(sglang8, "aws:eks/addon:Addon")}
-    assert set(addons) == {"aws-fsx-csi-driver"} and addons["aws-fsx-csi-driver"]["addonVersion"]
+    assert set(addons) == {"aws-fsx-csi-driver", "aws-ebs-csi-driver", "vpc-cni", "eks-pod-identity-agent"}
+    assert (
+        addons["aws-fsx-csi-driver"]["addonVersion"] and "podIdentityAssociations" not in addons["aws-fsx-csi-driver"]
+    )
     assert not all_of(sglang8, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
     assert not any(
         "FSx" in str(inputs(r)) for r in all_of(sglang8, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")

@@ -56,8 +56,11 @@ def test_dev_installs_nothing_cluster_wide_but_the_platform(rendered: Callable[[
 def test_gb200_nodes_are_arm64_in_a_capacity_block(rendered: Callable[[str], Run]) -> None:
     run = rendered("gb200")
     (ng,) = [inputs(r) for r in run.registrations if r.type == "aws:eks/nodeGroup:NodeGroup" and r.name == "gpu-nodes"]
-    assert ng["amiType"] == "AL2023_ARM_64_NVIDIA" and ng["instanceTypes"] == ["p6e-gb200.36xlarge"]
+    assert ng["amiType"] == "AL2023_ARM_64_NVIDIA" and "instanceTypes" not in ng
     assert ng["capacityType"] == "CAPACITY_BLOCK"
+    # EKS "Create a managed node group with Capacity Blocks": the instance type is in the launch template.
+    (lt,) = [inputs(r) for r in run.registrations if r.type == "aws:ec2/launchTemplate:LaunchTemplate"]
+    assert lt["instanceType"] == "p6e-gb200.36xlarge" and lt["instanceMarketOptions"]["marketType"] == "capacity-block"
     assert not any(r.type == "aws:ec2/placementGroup:PlacementGroup" for r in run.registrations)
 
 
