@@ -48,7 +48,11 @@ class EksClusterArgs:
     dra_driver: bool = False
     """Install NVIDIA's DRA driver for ComputeDomains (GB200's IMEX channels)."""
     gpu_subnet_index: int = 0
-    """Which private subnet (zone) holds the GPU nodes, the system nodes and the cache: the reserved capacity's."""
+    """Which private subnet (zone) holds the system nodes and the cache, and the GPU nodes unless `local_zone`."""
+    local_zone: str | None = None
+    """A Local Zone for the GPU nodes (GB200 UltraServer blocks live in us-east-1-dfw-2a): it gets its own private
+    subnet, kept out of the control plane's subnets (EKS "Local Zones": EKS cannot place its network interfaces in
+    Local Zone subnets), routed through the Region's NAT gateway."""
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -69,7 +73,10 @@ class EksCluster(pulumi.ComponentResource):
     private_subnet_ids: list[pulumi.Output[str]]
     """Private subnets, one per zone (EFS mount targets go in each)."""
     gpu_subnet_id: pulumi.Output[str]
-    """Private subnet in the GPU zone: GPU nodes, system nodes and the cache share it."""
+    """Private subnet of the GPU nodes: the home subnet, or the Local Zone's."""
+    home_subnet_id: pulumi.Output[str]
+    """Private subnet in a Region zone for the system nodes and the cache (FSx lives in Region zones); the GPU
+    zone's unless the GPUs are in a Local Zone, so control plane, NATS, cache and GPUs talk without crossing zones."""
     cluster_security_group_id: pulumi.Output[str]
     """The security group EKS attaches to the control plane and managed nodes."""
 
@@ -77,8 +84,9 @@ class EksCluster(pulumi.ComponentResource):
         super().__init__("dsr1:index:EksCluster", name, None, opts)
         t = args.target
         child = pulumi.ResourceOptions(parent=self)
-        vpc_id, private_subnet_ids = self._network(name, t, child)
-        gpu_subnet = private_subnet_ids[args.gpu_subnet_index]
+        vpc_id, private_subnet_ids, local_subnet = self._network(name, t, args.local_zone, child)
+        home_subnet = private_subnet_ids[args.gpu_subnet_index]
+        gpu_subnet = local_subnet if local_subnet is not None else home_subnet
 
         cluster_role, cluster_policies = _service_role(
             f"{name}-cluster", "eks.amazonaws.com", ("AmazonEKSClusterPolicy",), child
@@ -88,6 +96,7 @@ class EksCluster(pulumi.ComponentResource):
             name=t.cluster_name,
             version=t.kubernetes_version,
             role_arn=cluster_role.arn,
+            # Region zones only: a Local Zone subnet here fails the create (EKS "Local Zones").
             vpc_config=aws.eks.ClusterVpcConfigArgs(subnet_ids=private_subnet_ids),
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
@@ -104,8 +113,8 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-system-nodes",
             cluster_name=cluster.name,
             node_role_arn=node_role.arn,
-            # The zone of the GPU pool: the control plane, NATS and the cache talk to GPU nodes without crossing zones.
-            subnet_ids=[gpu_subnet],
+            # The home zone: the GPU pool's, or the Region zone nearest a Local Zone pool.
+            subnet_ids=[home_subnet],
             instance_types=[t.system_nodes.instance_type],
             ami_type="AL2023_x86_64_STANDARD",
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
@@ -121,6 +130,7 @@ class EksCluster(pulumi.ComponentResource):
         self.node_role_arn = node_role.arn
         self.vpc_id = pulumi.Output.from_input(vpc_id)
         self.gpu_subnet_id = pulumi.Output.from_input(gpu_subnet)
+        self.home_subnet_id = pulumi.Output.from_input(home_subnet)
         self.private_subnet_ids = [pulumi.Output.from_input(sid) for sid in private_subnet_ids]
         self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
         self.kubeconfig = pulumi.Output.secret(
@@ -149,12 +159,12 @@ class EksCluster(pulumi.ComponentResource):
         )
 
     def _network(
-        self, name: str, t: EksTarget, child: pulumi.ResourceOptions
-    ) -> tuple[pulumi.Input[str], list[pulumi.Input[str]]]:
+        self, name: str, t: EksTarget, local_zone: str | None, child: pulumi.ResourceOptions
+    ) -> tuple[pulumi.Input[str], list[pulumi.Input[str]], pulumi.Input[str] | None]:
         """The given VPC and subnets, or a new VPC with a public and a private subnet per zone and one NAT gateway
-        (nodes pull images through it)."""
+        (nodes pull images through it), plus a private subnet in the Local Zone if any."""
         if t.network is not None:
-            return t.network.vpc_id, list(t.network.private_subnet_ids)
+            return t.network.vpc_id, list(t.network.private_subnet_ids), None
         assert t.availability_zones is not None, "rules.problems() requires zones or a network"
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -209,7 +219,22 @@ class EksCluster(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(
                 f"{name}-private-{plan.zone}", subnet_id=sub.id, route_table_id=private_rt.id, opts=child
             )
-        return vpc.id, [s.id for s in private]
+        local_subnet = None
+        if local_zone is not None:
+            # Egress from a Local Zone private subnet through the NAT gateway in the Region (the Local Zone's route
+            # table may point at a Region NAT gateway; kubernetes-sigs/cluster-api-provider-aws#4885).
+            local = aws.ec2.Subnet(
+                f"{name}-private-{local_zone}",
+                vpc_id=vpc.id,
+                cidr_block=aws_specs.local_zone_cidr(t.vpc_cidr, t.availability_zones),
+                availability_zone=local_zone,
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{local_zone}", subnet_id=local.id, route_table_id=private_rt.id, opts=child
+            )
+            local_subnet = local.id
+        return vpc.id, [s.id for s in private], local_subnet
 
     def _device_plugins(self, name: str, dra_driver: bool) -> None:
         """NVIDIA and EFA device plugins: the EKS GPU AMIs carry drivers, not the plugins that advertise devices.

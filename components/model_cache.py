@@ -25,7 +25,7 @@ class AwsStorage:
     """Prefix for AWS names (the cluster's)."""
     vpc_id: pulumi.Input[str]
     subnet_id: pulumi.Input[str]
-    """The GPU pool's subnet: FSx lives in one zone, the GPUs' (cross-zone reads cost time and money)."""
+    """The home subnet (the GPU zone's, or the Region zone nearest a Local Zone pool: FSx lives in Region zones)."""
     all_subnet_ids: Sequence[pulumi.Input[str]]
     """EFS mount targets go in every zone."""
     client_security_group_id: pulumi.Input[str]

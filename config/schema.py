@@ -85,9 +85,10 @@ class Capacity(Section):
     instance_count: int | None = Field(None, ge=1, description="Instances the reservation or block holds.")
     availability_zone: str | None = Field(
         None,
-        pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$",
-        description="Zone the GPU nodes run in: required for a reservation or block (the zone it lives in; one of the"
-        " target's zones); for on-demand, optional (default: the target's first zone or subnet).",
+        pattern=r"^[a-z]{2}(-[a-z]+)+-\d([a-z]|-[a-z]+-\d+[a-z])$",
+        description="Zone the GPU nodes run in: required for a reservation or block (the zone it lives in: one of the"
+        " target's zones, or a Local Zone such as us-east-1-dfw-2a, which gets its own subnet outside the control"
+        " plane's); for on-demand, optional (default: the target's first zone or subnet).",
     )
     end_time: AwareDatetime | None = Field(
         None,

@@ -96,6 +96,7 @@ INSTANCE_TYPE_OFFERINGS = "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOffer
 CAPACITY_BLOCK = "aws:ec2/getCapacityBlockReservation:getCapacityBlockReservation"
 CLOUD_CONTROL = "aws:cloudcontrol/getResource:getResource"
 SUBNET = "aws:ec2/getSubnet:getSubnet"
+AVAILABILITY_ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"
 
 
 class StackMocks(pulumi.runtime.Mocks):
@@ -157,6 +158,10 @@ class StackMocks(pulumi.runtime.Mocks):
             if cap.get("endTime"):
                 props["EndDate"] = cap["endTime"]
             return {"id": args.get("identifier"), "typeName": args.get("typeName"), "properties": json.dumps(props)}
+        if token == AVAILABILITY_ZONES:
+            # Every zone asked about is opted in (a test overrides `names` to say otherwise).
+            filters = {f["name"]: f["values"] for f in args.get("filters", [])}
+            return {"id": region, "names": filters.get("zone-name", []), "zoneIds": [], "groupNames": []}
         if token == SUBNET:
             # An existing network's subnets: the first in the capacity's zone (or zone a), the others in the next.
             target = self._value("target")

@@ -16,7 +16,7 @@ from config import catalog
 from config.errors import ConfigError, Problem
 from config.keys import key
 from config.schema import Capacity, EksTarget, StackConfig
-from specs import capacity
+from specs import aws_specs, capacity
 
 BLOCK_STATES = ("active", "scheduled")
 """A block that is running, or paid for and waiting for its start; pending payment or ended blocks are refused."""
@@ -32,7 +32,10 @@ class CapacityFacts:
     zone: str | None
     """The GPU pool's zone (None on an existing cluster)."""
     subnet_index: int
-    """Index of the GPU zone's subnet among the target's private subnets."""
+    """Index of the home zone's subnet among the target's private subnets: the GPU zone's, or for a Local Zone the
+    Region zone of the system nodes and the cache."""
+    local_zone: str | None = None
+    """The Local Zone the GPU nodes run in, outside the control plane's zones (None: a Region zone)."""
 
 
 def _subnet_zones(target: EksTarget, region: str) -> list[str]:
@@ -43,6 +46,8 @@ def _subnet_zones(target: EksTarget, region: str) -> list[str]:
 
 def _placement(target: EksTarget, cap: Capacity, region: str, found: list[Problem]) -> CapacityFacts:
     index = capacity.zone_index(target, cap)
+    if cap.availability_zone and aws_specs.is_local_zone(cap.availability_zone) and index is not None:
+        return CapacityFacts(cap.availability_zone, index, local_zone=cap.availability_zone)
     if target.availability_zones is not None and index is not None:
         return CapacityFacts(target.availability_zones[index], index)
     zones = _subnet_zones(target, region)
@@ -58,6 +63,26 @@ def _placement(target: EksTarget, cap: Capacity, region: str, found: list[Proble
         )
         return CapacityFacts(cap.availability_zone, 0)
     return CapacityFacts(cap.availability_zone, zones.index(cap.availability_zone))
+
+
+def _opted_in(zone: str, region: str) -> list[Problem]:
+    """A Local Zone is usable only once the account opted in to its zone group (EC2 "Launch instances using
+    Capacity Blocks": P6e-GB200 UltraServer blocks need the Dallas Local Zone opt-in)."""
+    found = aws.get_availability_zones(
+        all_availability_zones=True,
+        filters=[{"name": "zone-name", "values": [zone]}, {"name": "opt-in-status", "values": ["opted-in"]}],
+        region=region,
+    )
+    if zone in (found.names or []):
+        return []
+    group = aws_specs.local_zone_group(zone)
+    return [
+        Problem(
+            key("gpuPool.capacity.availabilityZone"),
+            f"the account has not opted in to the Local Zone {zone}.",
+            f"aws ec2 modify-availability-zone-group --group-name {group} --opt-in-status opted-in --region {region}.",
+        )
+    ]
 
 
 def _offered(itype: str, zone: str, region: str, zone_key: str) -> list[Problem]:
@@ -173,6 +198,8 @@ def check(cfg: StackConfig, region: str | None) -> CapacityFacts:
     cap = cfg.gpu_pool.capacity
     found: list[Problem] = []
     facts = _placement(target, cap, region, found)
+    if facts.local_zone is not None:
+        found += _opted_in(facts.local_zone, region)
     if facts.zone is not None and not found:
         zone_key = "gpuPool.capacity.availabilityZone" if cap.availability_zone else "target.availabilityZones"
         found += _offered(itype, facts.zone, region, zone_key)

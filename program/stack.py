@@ -37,6 +37,7 @@ def _cluster(
                 cache_storage=cfg.model_cache.storage,
                 dra_driver=_imex(cfg),
                 gpu_subnet_index=facts.subnet_index,
+                local_zone=facts.local_zone,
             ),
         )
         return cluster.provider, cluster
@@ -93,7 +94,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             aws=AwsStorage(
                 cluster.name_prefix,
                 cluster.vpc_id,
-                cluster.gpu_subnet_id,
+                cluster.home_subnet_id,
                 cluster.private_subnet_ids,
                 cluster.cluster_security_group_id,
             )

@@ -2,6 +2,7 @@
 
 import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,28 @@ class SubnetPlan:
     zone: str
     public_cidr: str
     private_cidr: str
+
+
+LOCAL_ZONE = re.compile(r"^[a-z]{2}-[a-z]+-\d+-[a-z]+-\d+[a-z]$")
+"""Local Zone names extend their Region's with a metro and a number (us-east-1-dfw-2a; EC2 "Local Zones")."""
+
+
+def is_local_zone(zone: str) -> bool:
+    return LOCAL_ZONE.fullmatch(zone) is not None
+
+
+def local_zone_group(zone: str) -> str:
+    """The zone group a Local Zone is opted into by (us-east-1-dfw-2a -> us-east-1-dfw-2)."""
+    return zone[:-1]
+
+
+def local_zone_cidr(vpc_cidr: str, zones: list[str]) -> str:
+    """The /20 after the Region zones' private and public subnets."""
+    network = ipaddress.ip_network(vpc_cidr)
+    blocks = list(network.subnets(new_prefix=20)) if network.prefixlen <= 20 else []
+    if len(blocks) < 2 * len(zones) + 1:
+        raise ValueError(f"{vpc_cidr} is too small for {len(zones)} zones and a Local Zone of /20 subnets")
+    return str(blocks[2 * len(zones)])
 
 
 def subnet_plan(vpc_cidr: str, zones: list[str]) -> list[SubnetPlan]:

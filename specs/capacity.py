@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from config import catalog
 from config.schema import Capacity, EksTarget
+from specs import aws_specs
 
 BLOCK_TERMINATION_LEAD = timedelta(minutes=30)
 ULTRASERVER_TERMINATION_LEAD = timedelta(minutes=60)
@@ -16,8 +17,8 @@ def zone_index(target: EksTarget, capacity: Capacity) -> int | None:
     network, whose subnets' zones only AWS knows (the preflight looks them up)."""
     if target.availability_zones is None:
         return None
-    if capacity.availability_zone is None:
-        return 0
+    if capacity.availability_zone is None or aws_specs.is_local_zone(capacity.availability_zone):
+        return 0  # a Local Zone's GPU nodes keep the system nodes and the cache in the first Region zone
     return target.availability_zones.index(capacity.availability_zone)
 
 

@@ -72,6 +72,13 @@ def _network(t: EksTarget, aws_region: str | None) -> Iterator[Problem]:
         return
     if t.availability_zones is None:
         return
+    if any(aws_specs.is_local_zone(z) for z in t.availability_zones):
+        yield Problem(
+            key("target.availabilityZones"),
+            f"{t.availability_zones} include a Local Zone; EKS puts its control plane only in Region zones.",
+            "list Region zones only, and put the Local Zone in gpuPool.capacity.availabilityZone.",
+        )
+        return
     if aws_region and not all(z.startswith(aws_region) for z in t.availability_zones):
         yield Problem(
             key("target.availabilityZones"),
@@ -120,6 +127,8 @@ def _capacity(cfg: StackConfig) -> Iterator[Problem]:
         return
     if not isinstance(cfg.target, EksTarget):
         yield Problem(key("gpuPool.capacity.availabilityZone"), "is AWS-only.", "remove it on an existing cluster.")
+    elif aws_specs.is_local_zone(zone):
+        yield from _local_zone(cfg.target, zone)
     elif cfg.target.availability_zones is not None and zone not in cfg.target.availability_zones:
         yield Problem(
             key("gpuPool.capacity.availabilityZone"),
@@ -127,6 +136,22 @@ def _capacity(cfg: StackConfig) -> Iterator[Problem]:
             " there.",
             f"add {zone} to target.availabilityZones, or use capacity in one of them.",
         )
+
+
+def _local_zone(target: EksTarget, zone: str) -> Iterator[Problem]:
+    """EKS "Local Zones": a Local Zone subnet cannot be one of the control plane's subnets. The program creates the
+    zone's subnet itself, next to the Region zones it gives the control plane."""
+    if target.availability_zones is None:
+        yield Problem(
+            key("gpuPool.capacity.availabilityZone"),
+            f"{zone} is a Local Zone; its subnet is created by the program, which needs target.availabilityZones.",
+            "set target.availabilityZones (Region zones) instead of target.network.",
+        )
+    else:
+        try:
+            aws_specs.local_zone_cidr(target.vpc_cidr, target.availability_zones)
+        except ValueError as e:
+            yield Problem(key("target.vpcCidr"), f"{e}.", "use a /16 such as 10.40.0.0/16.")
 
 
 def _ultraserver(pool: GpuPool) -> Iterator[Problem]:
