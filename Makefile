@@ -9,7 +9,7 @@ CHECKOV_VENV := .venv-checkov
 
 BASE ?= origin/main
 
-.PHONY: render test lint typecheck pytest bench clean preview-diff
+.PHONY: render test lint typecheck pytest bench clean preview-diff check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 render: $(VENV)/.installed  ## render $(STACK) offline into $(OUT)/
 	$(PY) render.py --stack $(STACK) --out $(OUT)
 
-test: lint typecheck pytest  ## ruff, mypy and pytest
+STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
+
+check: $(VENV)/.installed  ## AWS constraints and cluster consistency of every stack, offline (offline/checks/)
+	@for s in $(STACKS); do $(PY) -m offline.checks --stack $$s || exit 1; done
+
+test: lint typecheck pytest  ## ruff, mypy and pytest (pytest runs the same checks on every stack and variant)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
