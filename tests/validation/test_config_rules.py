@@ -300,3 +300,52 @@ def test_a_reservation_may_leave_out_its_end_time() -> None:
     reservation.pop("endTime")
     cfg = load_stack_config(changed(lambda v: v["gpuPool"].update(capacity=reservation)), REGION)
     assert cfg.gpu_pool.capacity.end_time is None
+
+
+@pytest.mark.parametrize("name", ["a" * 63, "1-sglang", "a" * 49])
+def test_graph_names_whose_derived_names_break_are_refused_once(name: str) -> None:
+    (problem,) = problems_of(changed(lambda v: v["serving"].update(graphName=name)))
+    assert problem[0] == "dsr1:serving.graphName" and "at most 48 characters" in problem[1]
+
+
+def test_a_benchmark_job_name_counts_too() -> None:
+    def edit(v: dict[str, Any]) -> None:
+        v["serving"].update(graphName="a" * 45, benchmark={"enabled": True, "inputLength": 1000, "outputLength": 1000})
+
+    (problem,) = problems_of(changed(edit))
+    assert "-bench-1000-1000-64" in problem[1]
+
+
+def test_a_cluster_name_too_long_for_the_staging_bucket_prefix_is_refused() -> None:
+    def edit(v: dict[str, Any]) -> None:
+        v["target"]["clusterName"] = "c" * 30
+        v["modelCache"]["s3Staging"] = {}
+
+    (problem,) = problems_of(changed(edit))
+    assert problem[0] == "dsr1:target.clusterName" and "at most 28" in problem[1]
+
+
+def test_a_local_zone_belongs_to_the_capacity_not_the_control_plane() -> None:
+    def in_zones(v: dict[str, Any]) -> None:
+        v["target"]["availabilityZones"] = ["us-east-1a", "us-east-1-dfw-2a"]
+
+    (problem,) = problems_of(changed(in_zones))
+    assert problem[0] == "dsr1:target.availabilityZones" and "Local Zone" in problem[1]
+
+    def with_network(v: dict[str, Any]) -> None:
+        del v["target"]["availabilityZones"]
+        v["target"]["network"] = {
+            "vpcId": "vpc-0123456789abcdef0",
+            "privateSubnetIds": ["subnet-01234567", "subnet-89abcdef"],
+        }
+        v["gpuPool"]["capacity"] = {**BLOCK, "availabilityZone": "us-east-1-dfw-2a"}
+
+    (problem,) = problems_of(changed(with_network))
+    assert problem[0] == "dsr1:gpuPool.capacity.availabilityZone" and "target.availabilityZones" in problem[1]
+
+
+def test_scale_to_zero_is_eks_only() -> None:
+    values = stack_values("dev")
+    values["gpuPool"]["scaleToZero"] = True
+    (problem,) = problems_of(values)
+    assert problem[0] == "dsr1:gpuPool.scaleToZero"
