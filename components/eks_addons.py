@@ -39,7 +39,11 @@ class NodeAddons:
 
 
 def before_nodes(name: str, cluster: aws.eks.Cluster, parent: pulumi.Resource) -> NodeAddons:
-    """The CNI with network policy enforcement, and the Pod Identity Agent; node groups depend on both."""
+    """The CNI with network policy enforcement, and the Pod Identity Agent; node groups depend on both.
+
+    Both are DaemonSets that reach ACTIVE with no node yet, and nodes stay NotReady until the CNI runs: created
+    after the nodes they would deadlock the node group's create (terraform-aws-modules/eks `before_compute = true`
+    for exactly these two add-ons)."""
     opts = pulumi.ResourceOptions(parent=parent)
     cni = aws.eks.Addon(
         f"{name}-{spec.VPC_CNI}",

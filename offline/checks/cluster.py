@@ -188,6 +188,12 @@ def _pods(render: Render) -> Iterator[PodShape]:
             yield PodShape(
                 f"Job {m['metadata']['name']}", spec.get("nodeSelector") or {}, spec.get("tolerations") or [], need
             )
+        elif m["kind"] == "Release" and isinstance(_get(m, "values", "nodeSelector"), dict):
+            # A chart's DaemonSet pinned by top-level values (the device plugins): it must land on some node group.
+            values = m["values"]
+            yield PodShape(
+                f"Release {m['metadata']['name']}", values["nodeSelector"], values.get("tolerations") or [], {}
+            )
         elif m["kind"] == "DynamoGraphDeployment":
             for name, svc in (_get(m, "spec", "services", default={}) or {}).items():
                 eps = svc.get("extraPodSpec") or {}

@@ -187,7 +187,14 @@ def test_pods_that_fit_no_node_group_are_found(gb200: Render) -> None:
         graph = manifest(r, "DynamoGraphDeployment")
         graph["spec"]["services"]["decode"]["resources"]["limits"]["gpu"] = "8"
 
+    def plugin_off_the_gpus(r: Render) -> None:
+        plugin = next(
+            m for m in r.manifests if m["kind"] == "Release" and m["metadata"]["name"] == "nvidia-device-plugin"
+        )
+        plugin["values"]["tolerations"] = []
+
     assert broken(gb200, selector) == ["pod-fits"]
+    assert broken(gb200, plugin_off_the_gpus) == ["pod-fits"]
     assert broken(gb200, too_many_gpus) == ["pod-fits"]
 
 
