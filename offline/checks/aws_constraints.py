@@ -33,6 +33,7 @@ SRC_LOCAL_ZONE = 'EKS user guide "Local Zones": do not specify Local Zone subnet
 SRC_TWO_ZONES = 'EKS user guide "VPC and subnet requirements": the cluster subnets span at least two zones'
 SRC_CB_LT = 'EKS user guide "Create a managed node group with Capacity Blocks": launch template with MarketType'
 SRC_CB_LT += " capacity-block, the CapacityReservationId and the InstanceType"
+SRC_GB200_ZONE = 'EC2 "Launch instances using Capacity Blocks": P6e-GB200 UltraServer blocks need the Dallas Local Zone'
 SRC_NG_TYPES = "EKS API CreateNodegroup: an instance type in the launch template and instanceTypes fails the create"
 SRC_NG_ENUMS = "EKS API CreateNodegroup: capacityType, amiType and taint effect enums; scalingConfig maxSize >= 1"
 SRC_CB_UPDATE = 'EKS user guide "Capacity Blocks" managed node groups: set the desired size to 0 before an update'
@@ -137,6 +138,7 @@ def capacity_block_templates(render: Render) -> Iterator[Finding]:
 
 def node_groups(render: Render) -> Iterator[Finding]:
     templates = render.by_id(LAUNCH_TEMPLATE)
+    subnets = render.by_id(SUBNET)
     for r in render.of_type(NODE_GROUP):
         i = r["inputs"]
         lt = templates.get(str((i.get("launchTemplate") or {}).get("id")))
@@ -160,6 +162,12 @@ def node_groups(render: Render) -> Iterator[Finding]:
         if (capacity_type == "CAPACITY_BLOCK") != (market == "capacity-block"):
             yield _f(
                 "capacity-block-template", r, "capacityType CAPACITY_BLOCK needs a capacity-block template", SRC_CB_LT
+            )
+        types = [*(i.get("instanceTypes") or []), lt_inputs.get("instanceType") or ""]
+        zones = {_zone_of(sid, subnets) for sid in i.get("subnetIds") or []}
+        if any(t.startswith("p6e-gb200.") for t in types) and not all(z and aws_specs.is_local_zone(z) for z in zones):
+            yield _f(
+                "gb200-local-zone", r, f"GB200 nodes in {sorted(map(str, zones))}, not the Local Zone", SRC_GB200_ZONE
             )
         reserved = bool((lt_inputs.get("capacityReservationSpecification") or {}).get("capacityReservationTarget"))
         held = set(r.get("ignoreChanges") or [])

@@ -146,7 +146,12 @@ def test_a_local_zone_subnet_in_the_control_plane_is_found(gb200: Render) -> Non
     def fsx_there(r: Render) -> None:
         record(r, aws_constraints.LUSTRE)["inputs"]["subnetIds"] = "cluster-private-us-east-1-dfw-2a-id"
 
+    def gpus_in_the_region(r: Render) -> None:
+        # Where the gb200 stack put its GPU nodes before: a Region zone, where no GB200 block can be.
+        record(r, aws_constraints.NODE_GROUP, "gpu-nodes")["inputs"]["subnetIds"] = ["cluster-private-us-east-1a-id"]
+
     assert broken(gb200, edit) == ["control-plane-local-zone"]
+    assert broken(gb200, gpus_in_the_region) == ["gb200-local-zone"]
     assert broken(gb200, fsx_there) == ["fsx-zone"]
 
 
