@@ -242,3 +242,46 @@ def test_the_cli_checks_a_stack_and_a_render(tmp_path: Any, capsys: pytest.Captu
     assert main(["--render", str(tmp_path)]) == 1
     assert "FINDING sg-text" in capsys.readouterr().out
     assert main(["--stack", "no-such-stack"]) == 2
+
+
+def _set(token: str, name: str | None, path: str, value: Any) -> Callable[[Render], None]:
+    def edit(r: Render) -> None:
+        target = record(r, token, name)["inputs"]
+        *parents, last = path.split(".")
+        for p in parents:
+            target = target[p]
+        target[last] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "rule"),
+    [
+        (_set("aws:eks/cluster:Cluster", None, "name", "-bad"), "eks-name"),
+        (
+            _set("aws:eks/cluster:Cluster", None, "vpcConfig.subnetIds", ["cluster-private-us-east-1a-id"]),
+            "control-plane-zones",
+        ),
+        (_set(aws_constraints.NODE_GROUP, "gpu-nodes", "amiType", "AL2_x86_64_GPU"), "node-group-enum"),
+        (_set(aws_constraints.NODE_GROUP, "gpu-nodes", "scalingConfig.maxSize", 0), "node-group-scaling"),
+        (_set(aws_constraints.PLACEMENT_GROUP, None, "strategy", "clustered"), "placement-group"),
+        (_set(aws_constraints.LAUNCH_TEMPLATE, None, "metadataOptions.httpPutResponseHopLimit", 0), "imds"),
+    ],
+)
+def test_more_aws_rules_fire(edit: Callable[[Render], None], rule: str) -> None:
+    assert broken(Render.from_run(render("h200-sglang-8")), edit) == [rule]
+
+
+def test_addon_configuration_must_be_json(gb200: Render) -> None:
+    def edit(r: Render) -> None:
+        addon(r, "eks-pod-identity-agent")["inputs"]["configurationValues"] = "enable: true"
+
+    assert broken(gb200, edit) == ["addon-config"]
+
+
+def test_a_claim_with_no_class_and_no_volume_is_found(gb200: Render) -> None:
+    def edit(r: Render) -> None:
+        del manifest(r, "PersistentVolumeClaim")["spec"]["volumeName"]
+
+    assert broken(gb200, edit) == ["pvc-binds"]
