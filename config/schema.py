@@ -149,6 +149,12 @@ class ModelSpec(Section):
         "preview time, and a render without network keeps the name with a notice."
     )
 
+    verify: Literal["size", "hashes"] = Field(
+        "size",
+        description="How a rerun checks a cache that already holds the complete revision: size (seconds) or hashes "
+        "(re-reads every byte, for a suspected corruption). A download always checks hashes as the bytes arrive.",
+    )
+
     @property
     def pinned(self) -> bool:
         return re.fullmatch(COMMIT_SHA, self.revision) is not None

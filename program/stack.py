@@ -112,6 +112,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             claim_name=cache.claim_name,
             hf_token=hf_token,
             node_selector=system_selector,
+            verify_hashes=cfg.model.verify == "hashes",
         ),
         opts=on_cluster,
     )

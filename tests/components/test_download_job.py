@@ -76,6 +76,23 @@ def test_limits_deadline_and_retries(job: dict[str, Any]) -> None:
         assert c["resources"]["limits"]["memory"] and c["resources"]["requests"]["cpu"]
 
 
+def test_permanent_download_failures_fail_the_job_without_retries(job: dict[str, Any]) -> None:
+    from in_pod import fetch_weights
+
+    rules = job["spec"]["podFailurePolicy"]["rules"]
+    assert rules[0] == {
+        "action": "FailJob",
+        "onExitCodes": {"containerName": "download", "operator": "In", "values": [fetch_weights.EXIT_PERMANENT]},
+    }
+    assert pod(job)["restartPolicy"] == "Never"  # podFailurePolicy requires it
+    assert rules[1] == {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}
+
+
+def test_the_fast_path_checks_sizes_unless_hashes_are_asked_for(job: dict[str, Any]) -> None:
+    (download,) = pod(job)["containers"]
+    assert {"name": "DSR1_VERIFY", "value": "size"} in download["env"]
+
+
 def test_a_changed_job_is_deleted_before_it_is_replaced(sglang8: Run) -> None:
     (reg,) = [
         r for r in sglang8.registrations if r.type == "kubernetes:batch/v1:Job" and r.name == "model-download-job"
