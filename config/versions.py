@@ -28,6 +28,9 @@ DYNAMO_RUNTIME_TAG: Final = "1.3.0"
 
 EKS_KUBERNETES_VERSION: Final = "1.33"
 """1.33 is the oldest EKS version with the DRA that GB200 needs; every EKS stack uses the same one."""
+EKS_KUBERNETES_VERSIONS: Final = ("1.31", "1.32", "1.33", "1.34", "1.35")
+"""Versions EKS offers (standard or extended support), from the EKS version lifecycle page as of 2026-02
+(docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html; 1.36 may exist since: check)."""
 EKS_NODE_RELEASE_VERSION: Final = "1.33.5-20251120"  # (check) seen for AL2023 standard; NVIDIA AMIs share dates
 """The EKS-optimized AL2023 NVIDIA AMI release for the GPU node groups: pinned so a new AMI is a reviewed change."""
 
