@@ -41,6 +41,8 @@ CHUNK = 8 * 1024 * 1024
 EXIT_OK, EXIT_RETRY, EXIT_PERMANENT = 0, 1, 3
 """3 is matched by the Job's podFailurePolicy (FailJob); 1 lets the Job's backoffLimit start a resuming pod."""
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+MAX_HTTP_FILE = 50 * 1000**3
+"""The Hub serves files up to 50 GB over plain HTTP (huggingface_hub constants.MAX_HTTP_DOWNLOAD_SIZE)."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,11 @@ def check_listing(target: Path, files: list[RemoteFile]) -> None:
             )
         if f.size < 0 or f.path in seen:
             raise PermanentError(f"the listing names {f.path!r} twice or with a negative size; fix: check HF_ENDPOINT")
+        if f.size > MAX_HTTP_FILE:
+            raise PermanentError(
+                f"{f.path} is {f.size / 1000**3:.0f} GB; the Hub serves at most 50 GB per file over HTTP. Fix: a "
+                "checkpoint with smaller shards (this downloader does not speak Xet)"
+            )
         seen.add(f.path)
 
 
@@ -380,7 +387,11 @@ def status_error(status: int, retry_after: float | None, what: str, s: Settings)
 
 
 class HfHub:
-    """The real Hub through huggingface_hub's HTTP session (token from HF_TOKEN_PATH, endpoint from HF_ENDPOINT)."""
+    """The real Hub through huggingface_hub's HTTP session (token from HF_TOKEN_PATH, endpoint from HF_ENDPOINT).
+
+    Plain HTTP on the `resolve` URL, as huggingface_hub itself falls back to when hf_xet is absent (file_download.py
+    `_download_to_tmp_and_move`): every byte passes through this process, so it is hashed as it arrives and resumed
+    with Range. Xet might be faster per file; eight parallel transfers make up for it (check against the Hub)."""
 
     def __init__(self, s: Settings) -> None:
         import httpx

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from config import catalog, versions
 from config.errors import Problem
-from config.k8s_types import check_aws_region
+from config.k8s_types import check_aws_region, quantity_value
 from config.keys import key
 from config.schema import EksTarget, GpuPool, StackConfig, Worker
 from config.shape import CACHE_HEADROOM, GpuShape, gib, gpu_shape
@@ -300,6 +300,25 @@ def _precision(cfg: StackConfig, model: catalog.Model) -> Iterator[Problem]:
         )
 
 
+def _pod_fits(cfg: StackConfig) -> Iterator[Problem]:
+    """A worker pod asking for more CPU or memory than its node has stays Pending forever, after the GPUs are paid."""
+    itype = catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or "")
+    if itype is None:
+        return
+    for role in ("prefill", "decode"):
+        w: Worker = getattr(cfg.serving, role)
+        asks = [("cpu", w.cpu, itype.vcpus, "vCPUs", 1), ("memory", w.memory, itype.memory_gib, "GiB", catalog.GIB)]
+        asks.append(("sharedMemory", w.shared_memory, itype.memory_gib, "GiB of memory", catalog.GIB))
+        for name, value, has, unit, scale in asks:
+            amount = quantity_value(value) if value else None
+            if amount is not None and amount > has * scale:
+                yield Problem(
+                    key(f"serving.{role}.{name}"),
+                    f"{value} exceeds what one {itype.name} has ({has} {unit}): the pod would never be scheduled.",
+                    f"ask for less than {has} {unit.split()[0]} (some of it is reserved for the system).",
+                )
+
+
 def _fabric_ceiling(cfg: StackConfig) -> Iterator[Problem]:
     pool = cfg.gpu_pool
     itype = catalog.INSTANCE_TYPES.get(pool.instance_type or "")
@@ -395,5 +414,6 @@ def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     found += _read_target(cfg, model)
     found += _fabric_check(cfg)
     found += _fabric_ceiling(cfg)
+    found += _pod_fits(cfg)
     found += _benchmark(cfg)
     return found

@@ -176,6 +176,13 @@ def test_a_listing_naming_paths_outside_the_revision_is_refused(rig: Rig, hostil
     assert not any("/resolve/" in path for path, _ in rig.hub.requests)
 
 
+def test_a_file_too_large_for_http_is_refused_before_anything_is_fetched(rig: Rig) -> None:
+    rig.hub.extra_siblings = [{"rfilename": "huge.bin", "size": 60 * 1000**3, "blobId": "0" * 40}]
+    code, out = rig.run()
+    assert code == fw.EXIT_PERMANENT and "at most 50 GB per file" in out
+    assert not any("/resolve/" in path for path, _ in rig.hub.requests)
+
+
 def test_a_full_disk_ends_at_once_and_keeps_the_partial_files(rig: Rig) -> None:
     written: list[int] = []
 

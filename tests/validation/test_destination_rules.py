@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import render as render_cli
 from config import k8s_types as t
 from config.errors import ConfigError
 from offline.report import summary
@@ -54,6 +55,9 @@ CASES: list[tuple[str, str, Any, str, str]] = [
     ("gb200", "serving.prefill.cpu", "0", "serving.prefill.cpu", "positive Kubernetes quantity"),
     ("gb200", "serving.prefill.cpu", "four", "serving.prefill.cpu", "positive Kubernetes quantity"),
     ("gb200", "serving.prefill.memory", "0Gi", "serving.prefill.memory", "positive size"),
+    ("gb200", "serving.prefill.memory", "2Ti", "serving.prefill.memory", "never be scheduled"),
+    ("gb200", "serving.decode.cpu", "145", "serving.decode.cpu", "(144 vCPUs)"),
+    ("h200-sglang-8", "serving.decode.sharedMemory", "3000Gi", "serving.decode.sharedMemory", "never be scheduled"),
     ("h200-sglang-8", "serving.decode.sharedMemory", "0Gi", "serving.decode.sharedMemory", "positive size"),
     ("h200-sglang-8", "serving.decode.sharedMemory", "80GB", "serving.decode.sharedMemory", "positive size"),
     ("h200-sglang-8", "serving.decode.workingDir", "workspace", "serving.decode.workingDir", "absolute path"),
@@ -208,4 +212,36 @@ def test_a_refused_value_fails_the_render_cli_with_exit_2_and_nothing_written(tm
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr + result.stdout
     assert "dsr1:serving.decode.sharedMemory" in result.stderr and "Fix:" in result.stderr
+    assert not out.exists()
+
+
+RENDER_CASES = [
+    ("serving.env", {"MY-VAR": "1"}, "serving.env.MY-VAR"),
+    ("gpuPool.taints", [{"key": "k", "value": "a b", "effect": "NoSchedule"}], "gpuPool.taints.0.value"),
+    ("serving.decode.sharedMemory", "0Gi", "serving.decode.sharedMemory"),
+    ("serving.decode.workingDir", "sgl-workspace", "serving.decode.workingDir"),
+    ("target.kubernetesVersion", "1.3", "target.kubernetesVersion"),
+    ("target.systemNodes.instanceType", "big", "target.systemNodes.instanceType"),
+    ("model.revision", "../../x", "model.revision"),
+    ("model.key", "deepseek-r1-fp4", "model.key"),
+    ("serving.frontendReplicas", 1000, "serving.frontendReplicas"),
+    ("gpuPool.fabricCheck.minBusBandwidthGbps", 1000.0, "gpuPool.fabricCheck.minBusBandwidthGbps"),
+    ("modelCache.targetReadMinutes", 0.01, "modelCache.targetReadMinutes"),
+    ("serving.decode.gpuMemoryUtilization", 0.9, "serving.decode.gpuMemoryUtilization"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "named"), RENDER_CASES, ids=[c[0] for c in RENDER_CASES])
+def test_the_offline_render_refuses_each_category_with_exit_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], path: str, value: Any, named: str
+) -> None:
+    values = stack_values("h200-sglang-8")
+    setter(path, value)(values)
+    top = path.split(".")[0]
+    out = tmp_path / "out"
+    code = render_cli.main(
+        ["--stack", "h200-sglang-8", "--out", str(out), "--config", f"{top}={json.dumps(values[top])}"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and f"dsr1:{named}:" in err and "Fix:" in err and "Traceback" not in err
     assert not out.exists()
