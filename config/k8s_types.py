@@ -143,6 +143,21 @@ def check_aws_region(value: str) -> str | None:
     return None
 
 
+def check_s3_bucket(value: str) -> str | None:
+    """S3 general purpose bucket naming rules (S3 User Guide, "Bucket naming rules"): 3-63 lowercase letters,
+    digits, '.' and '-', alphanumeric at both ends, no '..', not an IP address, no reserved prefix or suffix."""
+    reserved = value.startswith(("xn--", "sthree-", "amzn-s3-demo-")) or value.endswith(
+        ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+    )
+    ip = re.fullmatch(r"[0-9]+(\.[0-9]+){3}", value)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", value) or ".." in value or ip or reserved:
+        return (
+            f"{value!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.' and '-', no '..', not an IP "
+            "address, no reserved prefix such as xn-- or suffix such as -s3alias). Fix: choose another name"
+        )
+    return None
+
+
 def rule(check: Callable[[str], str | None]) -> AfterValidator:
     """A pydantic validator from a check function."""
 
@@ -168,6 +183,7 @@ PositiveQuantity = Annotated[str, rule(check_positive_quantity)]
 BinaryQuantity = Annotated[str, rule(check_binary_quantity)]
 AbsolutePath = Annotated[str, rule(check_absolute_path)]
 InstanceTypeName = Annotated[str, rule(check_instance_type_name)]
+S3BucketName = Annotated[str, rule(check_s3_bucket)]
 ExtendedResourceName = Annotated[
     str,
     rule(

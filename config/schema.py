@@ -22,6 +22,7 @@ from config.k8s_types import (
     LabelKey,
     LabelValue,
     PositiveQuantity,
+    S3BucketName,
     TaintKey,
     TaintValue,
 )
@@ -50,6 +51,8 @@ Revision = Annotated[
 ]
 Quantity = BinaryQuantity
 Fabric = Literal["efa", "infiniband", "roce", "none"]
+MAX_TOKENS = 1_048_576
+"""Upper bound of every token count: far above any context length an engine supports today."""
 EnvVars = dict[EnvName, str]
 
 
@@ -216,9 +219,8 @@ class ModelSpec(Section):
 
 
 class S3Staging(Section):
-    bucket: str | None = Field(
+    bucket: S3BucketName | None = Field(
         None,
-        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
         description="An existing bucket to stage the weights in; unset: the stack creates one (retained, protected).",
     )
     prefix: str = Field("models", pattern=r"^[a-z0-9][a-z0-9/._-]*$", description="Key prefix of the weights.")
@@ -258,26 +260,30 @@ class ModelCacheSpec(Section):
 class TrtllmEngine(Section):
     """A TensorRT-LLM engine config (`--extra-engine-args`), generated into a ConfigMap; keys as TRT-LLM spells them."""
 
-    max_batch_size: int = Field(ge=1, description="max_batch_size.")
-    max_num_tokens: int = Field(ge=1, description="max_num_tokens: tokens per forward pass.")
+    max_batch_size: int = Field(ge=1, le=16384, description="max_batch_size.")
+    max_num_tokens: int = Field(ge=1, le=MAX_TOKENS, description="max_num_tokens: tokens per forward pass.")
     max_seq_len: int = Field(
         ge=1,
+        le=MAX_TOKENS,
         description="max_seq_len: the longest prompt plus output a request may have. The recipe's values (1227 "
         "prefill, 2251 decode) are limits users hit: longer requests are rejected.",
     )
     free_gpu_memory_fraction: float = Field(gt=0, lt=1, description="kv_cache_config.free_gpu_memory_fraction.")
     kv_cache_dtype: Literal["fp8", "auto"] = Field("fp8", description="kv_cache_config.dtype.")
     enable_block_reuse: bool = Field(False, description="kv_cache_config.enable_block_reuse.")
-    cuda_graph_batch_sizes: list[int] | None = Field(
+    cuda_graph_batch_sizes: list[Annotated[int, Field(ge=1, le=16384)]] | None = Field(
         None, description="cuda_graph_config.batch_sizes (with padding); absent: cuda_graph_config null."
     )
     disable_overlap_scheduler: bool = Field(False, description="disable_overlap_scheduler.")
     moe_backend: str | None = Field(None, description="moe_config.backend (e.g. WIDEEP).")
     transceiver_max_tokens: int = Field(
-        4608, ge=1, description="cache_transceiver_config.max_tokens_in_buffer: the KV of one prompt must fit."
+        4608,
+        ge=1,
+        le=MAX_TOKENS,
+        description="cache_transceiver_config.max_tokens_in_buffer: the KV of one prompt must fit.",
     )
     transceiver_backend: str = Field("DEFAULT", description="cache_transceiver_config.backend.")
-    stream_interval: int | None = Field(None, ge=1, description="stream_interval.")
+    stream_interval: int | None = Field(None, ge=1, le=1000, description="stream_interval.")
     print_iter_log: bool = Field(True, description="print_iter_log.")
 
 
@@ -300,7 +306,7 @@ class Worker(Section):
     all2all_backend: str | None = Field(
         None, alias="all2allBackend", description="vLLM --all2all-backend for expert parallelism."
     )
-    max_model_len: int | None = Field(None, ge=1, le=1_048_576, description="vLLM --max-model-len.")
+    max_model_len: int | None = Field(None, ge=1, le=MAX_TOKENS, description="vLLM --max-model-len.")
     engine: TrtllmEngine | None = Field(None, description="TRT-LLM engine config (required for trtllm).")
     cpu: PositiveQuantity | None = Field(None, description="CPU request and limit of each worker pod (e.g. '130').")
     memory: Quantity | None = Field(None, description="Memory request and limit of each worker pod.")

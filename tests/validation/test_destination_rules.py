@@ -99,6 +99,15 @@ CASES: list[tuple[str, str, Any, str, str]] = [
         "modelCache.targetReadMinutes",
         "remove modelCache.sizeGib and modelCache.fsxThroughputPerTib",
     ),
+    ("h200-sglang-8", "modelCache.s3Staging", {"bucket": "my..bucket"}, "modelCache.s3Staging.bucket", "S3 bucket"),
+    (
+        "gb200",
+        "serving.decode.engine.cudaGraphBatchSizes",
+        [1, -2],
+        "serving.decode.engine.cudaGraphBatchSizes.1",
+        "greater than",
+    ),
+    ("gb200", "serving.decode.engine.maxSeqLen", 10**9, "serving.decode.engine.maxSeqLen", "less than or equal"),
     ("dev", "gpuPool.gpuMemoryGib", float("nan"), "gpuPool.gpuMemoryGib", "finite"),
     ("dev", "gpuPool.gpusPerNode", 1000, "gpuPool.gpusPerNode", "less than or equal"),
     ("dev", "gpuPool.rdmaResource", "rdma ib", "gpuPool.rdmaResource", "extended resource name"),
@@ -173,6 +182,7 @@ def test_every_stack_file_passes_the_destination_rules() -> None:
         (t.check_positive_quantity, ["1", "0.5", "500m", "64Gi", "1e3" * 0 + "2k"], ["0", "-1", "1.5.5", "64GB", ""]),
         (t.check_absolute_path, ["/", "/workspace/a"], ["a", "", "/a/../b"]),
         (t.check_instance_type_name, ["m7i.4xlarge", "p5en.48xlarge", "c7g.metal", "t3.micro"], ["m7i", "M7i.large"]),
+        (t.check_s3_bucket, ["my-bucket", "a.b.c"], ["a..b", "192.168.1.1", "xn--abc", "abc-s3alias", "AB", "ab"]),
         (t.check_aws_region, ["us-east-1", "eu-central-2", "us-gov-west-1"], ["us-east", "useast1", "EU-WEST-1"]),
     ],
 )
