@@ -620,6 +620,8 @@ def download(s: Settings, hub: Hub) -> int:
             fetch_file(s, hub, f, run, journal)
         except (PermanentError, ExhaustedError) as e:
             run.fail(e)
+        except OSError as e:  # the journal, a directory or the final rename: the cache volume, not the network
+            run.fail(disk_error(e, s.target))
         except Exception as e:  # an unforeseen fault still ends in one line; the Job retries and resumes
             run.fail(ExhaustedError(f"{f.path}: unexpected {type(e).__name__}: {e}"))
 

@@ -272,3 +272,12 @@ def test_the_tests_use_the_huggingface_hub_the_job_installs() -> None:
     import huggingface_hub
 
     assert huggingface_hub.__version__ == versions.HUGGINGFACE_HUB_VERSION
+
+
+def test_a_full_disk_outside_the_transfer_is_permanent_too(rig: Rig) -> None:
+    def full(self: Any, f: fw.RemoteFile) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    rig.monkeypatch.setattr(fw.Journal, "add", full)
+    code, out = rig.run()
+    assert code == fw.EXIT_PERMANENT and "disk full" in out
