@@ -202,10 +202,15 @@ def test_idle_gpu_nodes_are_a_warning_not_an_error() -> None:
     assert rules.warnings(load_stack_config(stack_values("h200-sglang-8"), "us-east-1")) == []
 
 
-def test_idle_gpu_nodes_show_in_the_render_summary() -> None:
+def test_idle_gpu_nodes_show_in_the_render_summary_and_the_preview(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    logged: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda msg, *a, **kw: logged.append(msg))
     pool = {**stack_values("h200-sglang-8")["gpuPool"], "nodeCount": 3}
     run = render("h200-sglang-8", f"gpuPool={json.dumps(pool)}")
     assert "warning: dsr1:gpuPool.nodeCount: 3 GPU nodes, but the workers use 2" in summary(run)
+    assert any(m.startswith("dsr1:gpuPool.nodeCount: 3 GPU nodes") for m in logged)
 
 
 def test_a_refused_value_fails_the_render_cli_with_exit_2_and_nothing_written(tmp_path: Path) -> None:
