@@ -95,6 +95,20 @@ def _network(t: EksTarget, aws_region: str | None) -> Iterator[Problem]:
         yield Problem(key("target.vpcCidr"), f"{e}.", "use a /16 such as 10.40.0.0/16.")
 
 
+def _eks_node_group(cfg: StackConfig) -> Iterator[Problem]:
+    """The EKS API takes node group labels with keys and values of 1-63 characters (UpdateLabelsPayload), stricter
+    than Kubernetes (a 253-character key prefix, empty values)."""
+    if not isinstance(cfg.target, EksTarget):
+        return
+    for k, v in (cfg.gpu_pool.node_labels or {}).items():
+        if len(k) > 63 or not v:
+            yield Problem(
+                key(f"gpuPool.nodeLabels.{k}"),
+                "EKS node group labels need a key of at most 63 characters and a non-empty value.",
+                "shorten the key's prefix, or give the label a value.",
+            )
+
+
 def _capacity(cfg: StackConfig) -> Iterator[Problem]:
     pool = cfg.gpu_pool
     cap = pool.capacity
@@ -400,7 +414,7 @@ def warnings(cfg: StackConfig) -> list[Problem]:
 
 def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     """All cross-field problems of a structurally valid config, in the order a user should fix them."""
-    found = [*_target(cfg, aws_region), *_capacity(cfg), *_ultraserver(cfg.gpu_pool)]
+    found = [*_target(cfg, aws_region), *_eks_node_group(cfg), *_capacity(cfg), *_ultraserver(cfg.gpu_pool)]
     model = catalog.MODELS[cfg.model.key]
     shape = gpu_shape(cfg.gpu_pool)
     if shape is not None:

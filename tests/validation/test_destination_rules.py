@@ -41,6 +41,14 @@ CASES: list[tuple[str, str, Any, str, str]] = [
     ("dev", "gpuPool.nodeLabels", {"bad key!": "x"}, "gpuPool.nodeLabels.bad key!", "not a valid key"),
     ("dev", "gpuPool.nodeLabels", {"pool": "a" * 64}, "gpuPool.nodeLabels.pool", "not a valid label value"),
     ("dev", "gpuPool.nodeLabels", {"pool": "-x"}, "gpuPool.nodeLabels.pool", "not a valid label value"),
+    ("h200-sglang-8", "gpuPool.nodeLabels", {"pool": ""}, "gpuPool.nodeLabels.pool", "non-empty value"),
+    (
+        "h200-sglang-8",
+        "gpuPool.nodeLabels",
+        {"a" * 60 + ".io/pool": "x"},
+        "gpuPool.nodeLabels." + "a" * 60 + ".io/pool",
+        "63",
+    ),
     ("h200-sglang-8", "gpuPool.taints", [{"key": "a b", "effect": "NoSchedule"}], "gpuPool.taints.0.key", "key"),
     ("h200-sglang-8", "gpuPool.taints", [{"key": "k" * 64, "effect": "NoSchedule"}], "gpuPool.taints.0.key", "63"),
     (
