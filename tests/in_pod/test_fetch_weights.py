@@ -281,3 +281,17 @@ def test_a_full_disk_outside_the_transfer_is_permanent_too(rig: Rig) -> None:
     rig.monkeypatch.setattr(fw.Journal, "add", full)
     code, out = rig.run()
     assert code == fw.EXIT_PERMANENT and "disk full" in out
+
+
+def test_the_script_needs_only_the_standard_library_and_huggingface_hub() -> None:
+    import ast
+    import sys
+
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(Path(fw.__file__).read_text())):
+        if isinstance(node, ast.Import):
+            modules |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module.split(".")[0])
+    third_party = modules - set(sys.stdlib_module_names) - {"__future__"}
+    assert third_party == {"huggingface_hub", "httpx"}  # httpx: huggingface_hub's own HTTP client, its dependency
