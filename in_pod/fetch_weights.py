@@ -109,19 +109,19 @@ class Settings:
             try:
                 value = float(raw)
             except ValueError:
-                raise PermanentError(f"{name}={raw!r} is not a number; fix: set a positive number") from None
+                raise PermanentError(f"{name}={raw!r} is not a number. Fix: set a positive number") from None
             if not math.isfinite(value) or value <= 0:
-                raise PermanentError(f"{name}={raw!r} must be a positive finite number; fix: set one")
+                raise PermanentError(f"{name}={raw!r} must be a positive finite number. Fix: set one")
             return value
 
         missing = [k for k in ("DSR1_REPO", "DSR1_REVISION", "DSR1_TARGET") if not env.get(k)]
         if missing:
             raise PermanentError(
-                f"{', '.join(missing)} not set; fix: the download Job sets them (specs/download_spec.py)"
+                f"{', '.join(missing)} not set. Fix: the download Job sets them (specs/download_spec.py)"
             )
         verify = env.get("DSR1_VERIFY", "size")
         if verify not in ("size", "hashes"):
-            raise PermanentError(f"DSR1_VERIFY={verify!r}; fix: use 'size' or 'hashes'")
+            raise PermanentError(f"DSR1_VERIFY={verify!r}. Fix: use 'size' or 'hashes'")
         return cls(
             repo=env["DSR1_REPO"],
             revision=env["DSR1_REVISION"],
@@ -166,7 +166,7 @@ def check_listing(target: Path, files: list[RemoteFile]) -> None:
                 "(a mirror serving this listing is broken or hostile) and the repository"
             )
         if f.size < 0 or f.path in seen:
-            raise PermanentError(f"the listing names {f.path!r} twice or with a negative size; fix: check HF_ENDPOINT")
+            raise PermanentError(f"the listing names {f.path!r} twice or with a negative size. Fix: check HF_ENDPOINT")
         if f.size > MAX_HTTP_FILE:
             raise PermanentError(
                 f"{f.path} is {f.size / 1000**3:.0f} GB; the Hub serves at most 50 GB per file over HTTP. Fix: a "
@@ -359,9 +359,9 @@ def disk_error(e: OSError, target: Path) -> PermanentError:
     if e.errno in (errno.ENOSPC, errno.EDQUOT):
         return PermanentError(
             f"disk full writing into {target} ({e.strerror}); partial files are kept. Fix: give the cache more "
-            "capacity (cache.sizeGiB or the storage class), then rerun: the download resumes"
+            "capacity (modelCache.sizeGib, or the storage class's volume), then rerun: the download resumes"
         )
-    return PermanentError(f"cannot write into {target}: {e}; fix: check the cache volume's mount and ownership")
+    return PermanentError(f"cannot write into {target}: {e}. Fix: check the cache volume's mount and ownership")
 
 
 def status_error(status: int, retry_after: float | None, what: str, s: Settings) -> Exception:
@@ -382,7 +382,8 @@ def status_error(status: int, retry_after: float | None, what: str, s: Settings)
         ),
     }
     return PermanentError(
-        f"HTTP {status} for {what}: " + fixes.get(status, "the Hub refused the request. Fix: see above")
+        f"HTTP {status} for {what}: "
+        + fixes.get(status, "the Hub refused the request. Fix: check the repository, model.revision and HF_ENDPOINT")
     )
 
 
@@ -660,7 +661,7 @@ def main() -> int:
         log(f"FAILED (permanent, not retried): {e}")
         return EXIT_PERMANENT
     except ImportError as e:
-        log(f"FAILED (permanent, not retried): {e}; fix: the install-client init container installs huggingface_hub")
+        log(f"FAILED (permanent, not retried): {e}. Fix: the install-client init container installs huggingface_hub")
         return EXIT_PERMANENT
     return run_job(s, hub)
 

@@ -196,7 +196,7 @@ def test_a_full_disk_ends_at_once_and_keeps_the_partial_files(rig: Rig) -> None:
     rig.monkeypatch.setenv("DSR1_WORKERS", "1")
     rig.hub.faults[BIG] = ["truncate"]  # the first chunk lands, then the disk is full
     code, out = rig.run()
-    assert code == fw.EXIT_PERMANENT and "disk full" in out and "cache.sizeGiB" in out
+    assert code == fw.EXIT_PERMANENT and "disk full" in out and "modelCache.sizeGib" in out
     assert list((rig.target / fw.PARTIAL_DIR).rglob("*.part"))
 
 
