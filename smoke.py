@@ -4,8 +4,10 @@
     python smoke.py --url http://localhost:8000 [--model deepseek-ai/DeepSeek-R1]
 
 Lists the models, sends one short chat completion, and reports model, latency and tokens. Retries connection
-errors and 5xx answers with a growing backoff. Exit status 0 when the endpoint answered correctly, 1 otherwise.
-The checks are the smoke-test Job's (in_pod/smoke_client.py); this adds `requests`, retries and a report.
+errors and 5xx answers with a growing backoff. Exit status 0 when the endpoint answered correctly; 1 otherwise with
+one FAIL line, whatever the answer's shape; 2 for bad flags. `--timeout` bounds each whole request.
+The checks, the deadline and the flag rules are the smoke-test Job's (in_pod/smoke_client.py); this adds
+`requests`, retries and a report.
 """
 
 import argparse
@@ -16,7 +18,18 @@ from typing import Any
 
 import requests
 
-from in_pod.smoke_client import EndpointError, chat_request, check_chat, check_models
+from in_pod.smoke_client import (
+    DeadlineError,
+    EndpointError,
+    chat_request,
+    check_chat,
+    check_models,
+    parse_json,
+    positive_int,
+    seconds,
+    served_ids,
+    within,
+)
 
 
 @dataclass(frozen=True)
@@ -46,20 +59,25 @@ class Report:
 
 def _request(session: requests.Session, method: str, url: str, timeout: float, **kw: Any) -> tuple[Any, float]:
     start = time.perf_counter()
-    response = session.request(method, url, timeout=timeout, **kw)
+
+    def fetch() -> tuple[int, bytes]:
+        with session.request(method, url, timeout=timeout, **kw) as response:
+            return response.status_code, response.content
+
+    status, content = within(timeout, fetch, url)  # the whole request, not each read
     elapsed = time.perf_counter() - start
-    if response.status_code >= 500:
-        raise requests.ConnectionError(f"{url}: HTTP {response.status_code}")  # retried: the server may recover
-    if response.status_code >= 400:
-        raise EndpointError(f"{url}: HTTP {response.status_code}: {response.text[:200]}")
-    return response.json(), elapsed
+    if status >= 500:
+        raise requests.ConnectionError(f"{url}: HTTP {status}")  # retried: the server may recover
+    if status >= 400:
+        raise EndpointError(f"{url}: HTTP {status}: {content[:200]!r}")
+    return parse_json(content, url), elapsed
 
 
 def _retrying(call: Any, attempts: int, backoff: float) -> Any:
     for attempt in range(1, attempts + 1):
         try:
             return call()
-        except requests.RequestException as e:
+        except (requests.RequestException, DeadlineError) as e:
             if attempt == attempts:
                 raise EndpointError(f"{e} (after {attempts} attempts)") from e
             wait = backoff * 2 ** (attempt - 1)
@@ -76,10 +94,10 @@ def smoke(url: str, model: str | None, *, attempts: int = 4, timeout: float = 12
             lambda: _request(session, "GET", f"{base}/v1/models", timeout), attempts, backoff
         )
         if model is None:
-            listed = listing.get("data") if isinstance(listing, dict) else None
+            listed = served_ids(listing)
             if not listed:
                 raise EndpointError("/v1/models: no model served")
-            model = str(listed[0].get("id"))
+            model = listed[0]
         served = check_models(listing, model)
         body, chat_latency = _retrying(
             lambda: _request(session, "POST", f"{base}/v1/chat/completions", timeout, json=chat_request(model)),
@@ -102,13 +120,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="endpoint base URL, e.g. http://localhost:8000")
     parser.add_argument("--model", help="served model name that must be listed (default: the first one listed)")
-    parser.add_argument("--attempts", type=int, default=4, help="tries per request before failing")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
+    parser.add_argument("--attempts", type=positive_int, default=4, help="tries per request before failing (>= 1)")
+    parser.add_argument("--timeout", type=seconds(0, strict=True), default=120.0, help="seconds per whole request")
     args = parser.parse_args(argv)
     try:
         report = smoke(args.url, args.model, attempts=args.attempts, timeout=args.timeout)
     except EndpointError as e:
         print(f"FAIL {e}")
+        return 1
+    except Exception as e:  # whatever else: still one line, never a traceback
+        print(f"FAIL unexpected {type(e).__name__}: {e}")
         return 1
     print("\n".join(["OK", *report.lines()]))
     return 0

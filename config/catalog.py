@@ -11,6 +11,17 @@ GIB = 1024**3
 MIB = 1024**2
 
 Arch = Literal["x86_64", "arm64"]
+GpuGeneration = Literal["hopper", "blackwell"]
+Precision = Literal["fp8", "fp4", "bf16"]
+
+PRECISIONS: dict[GpuGeneration, tuple[Precision, ...]] = {
+    # Hopper's tensor cores run FP8 and BF16; NVFP4 needs Blackwell's (compute capability 10.0: Hugging Face
+    # Transformers' NVFP4 page, NVIDIA's NVFP4 playbook). Engines that emulate FP4 on Hopper do it as weight-only
+    # dequantization, which the FP4 checkpoint's recipes do not use.
+    "hopper": ("fp8", "bf16"),
+    "blackwell": ("fp4", "fp8", "bf16"),
+}
+"""Checkpoint precisions each GPU generation runs natively."""
 EksAmiType = Literal["AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA"]
 
 
@@ -26,6 +37,7 @@ class InstanceType:
     network_interfaces: tuple[tuple[int, str], ...]
     """(network card, interface type) for the launch template, in AWS's recommended layout for the type."""
     arch: Arch
+    generation: GpuGeneration
     eks_ami_type: EksAmiType
     vcpus: int
     memory_gib: int
@@ -39,6 +51,10 @@ class InstanceType:
     of the EFA line rate (3,200 Gbps = 400 GB/s on P5/P5en, 1,600 Gbps = 200 GB/s on P6e-GB200, EC2 instance type
     specs). Not a benchmark: it separates a working EFA path from socket fallback (single-digit GB/s) or a pod
     with too few EFA devices, with room for the ~40-90% of line rate NCCL reaches depending on message size."""
+    bus_bandwidth_ceiling_gbps: float = 0.0
+    """Highest all-reduce bus bandwidth (GB/s) the pool's fabric can carry: the EFA line rate (3,200 Gbps = 400 GB/s
+    on P5/P5en, EC2 instance type specs); on GB200 the multi-node NVLink domain, 900 GB/s per GPU one way (NVLink 5,
+    check). A fabric check floor above it can never pass."""
     imex: bool = False
     """GPUs share an NVLink domain across instances (IMEX): workers need a ComputeDomain channel."""
 
@@ -63,12 +79,14 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
             gpu_memory_bytes=143_771 * MIB,
             network_interfaces=_efa_on_every_card(16),
             arch="x86_64",
+            generation="hopper",
             eks_ami_type="AL2023_x86_64_NVIDIA",
             vcpus=192,
             memory_gib=2048,
             price_per_hour_usd=63.296,
             price_source="AWS EC2 On-Demand, us-east-1, 2026 (shared/reference/NOTES.md)",
             nccl_busbw_floor_gbps=100.0,
+            bus_bandwidth_ceiling_gbps=400.0,
         ),
         InstanceType(
             name="p5.48xlarge",
@@ -77,12 +95,14 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
             gpu_memory_bytes=81_559 * MIB,
             network_interfaces=_efa_on_every_card(32),
             arch="x86_64",
+            generation="hopper",
             eks_ami_type="AL2023_x86_64_NVIDIA",
             vcpus=192,
             memory_gib=2048,
             price_per_hour_usd=55.04,
             price_source="AWS EC2 On-Demand, us-east-1, after the 2025-06 price cut",
             nccl_busbw_floor_gbps=100.0,
+            bus_bandwidth_ceiling_gbps=400.0,
         ),
         InstanceType(
             name="p6e-gb200.36xlarge",
@@ -93,6 +113,7 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
             # (EC2 User Guide, EFA on P6e-GB200).
             network_interfaces=((0, "interface"), (1, "efa-only"), (5, "efa-only"), (9, "efa-only"), (13, "efa-only")),
             arch="arm64",
+            generation="blackwell",
             eks_ami_type="AL2023_ARM_64_NVIDIA",
             vcpus=144,
             memory_gib=960,
@@ -100,6 +121,7 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
             ultraserver_sizes=(9, 18),
             imex=True,
             nccl_busbw_floor_gbps=50.0,
+            bus_bandwidth_ceiling_gbps=900.0,
             price_source="u-p6e-gb200x36 UltraServer Capacity Block ~$380.95/h over 9 instances, us-east-1, 2026 "
             "(shared/reference/NOTES.md, marked check)",
         ),
@@ -113,7 +135,7 @@ class Model:
 
     key: str
     hf_id: str
-    precision: Literal["fp8", "fp4", "bf16"]
+    precision: Precision
     parameters: int
     weight_bytes: int
     """Bytes of the checkpoint's safetensors shards, what the GPUs must hold."""

@@ -11,12 +11,62 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from config import catalog, versions
+from config.k8s_types import (
+    AbsolutePath,
+    BinaryQuantity,
+    Dns1035Label,
+    Dns1123Label,
+    Dns1123Subdomain,
+    EnvName,
+    ExtendedResourceName,
+    LabelKey,
+    LabelValue,
+    PositiveQuantity,
+    S3BucketName,
+    TaintKey,
+    TaintValue,
+)
+from config.k8s_types import InstanceTypeName as Ec2InstanceType
 
-DnsLabel = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
-Revision = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{40}|[A-Za-z0-9][A-Za-z0-9._/-]{0,99})$")]
+DnsLabel = Dns1123Label
 COMMIT_SHA = r"^[0-9a-f]{40}$"
-Quantity = Annotated[str, StringConstraints(pattern=r"^[0-9]+(Ki|Mi|Gi|Ti)$")]
+
+
+def _ref_path(value: str) -> str:
+    """A revision becomes a directory under the cache (`models/<repo>/<revision>`): no segment may climb out of it.
+    git check-ref-format refuses the same ('..', empty segments, a trailing '/' or '.lock')."""
+    parts = value.split("/")
+    if any(p in ("", ".", "..") or p.endswith(".lock") for p in parts):
+        raise ValueError(
+            f"{value!r} has an empty, '.', '..' or '.lock' segment, which git refuses and which would put the cache "
+            "directory outside the cache. Fix: use the 40-hex commit, or a branch or tag name as git spells it"
+        )
+    return value
+
+
+Revision = Annotated[
+    str,
+    StringConstraints(pattern=r"^([0-9a-f]{40}|[A-Za-z0-9][A-Za-z0-9._/-]{0,99})$"),
+    AfterValidator(_ref_path),
+]
+Quantity = BinaryQuantity
 Fabric = Literal["efa", "infiniband", "roce", "none"]
+MAX_TOKENS = 1_048_576
+"""Upper bound of every token count: far above any context length an engine supports today."""
+EnvVars = dict[EnvName, str]
+
+
+def _kubernetes_version(value: str) -> str:
+    if value not in versions.EKS_KUBERNETES_VERSIONS:
+        raise ValueError(
+            f"{value!r} is not an EKS Kubernetes version ({', '.join(versions.EKS_KUBERNETES_VERSIONS)}). "
+            f"Fix: use {versions.EKS_KUBERNETES_VERSION}"
+        )
+    return value
+
+
+AvailabilityZone = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d(-[a-z]+-\d)?[a-z]$")]
+"""A Region zone (us-east-1a) or a Local Zone (us-east-1-dfw-2a: EC2 "Local Zones" naming)."""
 
 
 def _in_catalog(kind: str, known: dict[str, object]) -> AfterValidator:
@@ -39,7 +89,7 @@ class Section(BaseModel):
 
 
 class SystemNodes(Section):
-    instance_type: str = Field(
+    instance_type: Ec2InstanceType = Field(
         "m7i.4xlarge", description="CPU instance type for the Dynamo control plane and the download Job."
     )
     count: int = Field(2, ge=1, le=10, description="Number of CPU system nodes (in the GPU pool's zone).")
@@ -56,8 +106,11 @@ class ExistingNetwork(Section):
 class EksTarget(Section):
     kind: Literal["eks"] = Field(description="Create a VPC and an EKS cluster in `aws:region`.")
     cluster_name: DnsLabel = Field(description="Name of the EKS cluster to create.")
-    kubernetes_version: str = Field(versions.EKS_KUBERNETES_VERSION, description="EKS Kubernetes version.")
-    availability_zones: list[str] | None = Field(
+    kubernetes_version: Annotated[str, AfterValidator(_kubernetes_version)] = Field(
+        versions.EKS_KUBERNETES_VERSION,
+        description="EKS Kubernetes version (the GPU node AMI release is pinned for it).",
+    )
+    availability_zones: list[AvailabilityZone] | None = Field(
         None,
         min_length=2,
         description="Zones of the VPC the program creates (EKS needs two); GPU nodes and the cache use the first.",
@@ -106,14 +159,16 @@ class FabricCheck(Section):
     min_bus_bandwidth_gbps: float | None = Field(
         None,
         gt=0,
+        le=1800,
+        allow_inf_nan=False,
         description="All-reduce bus bandwidth floor in GB/s (nccl-tests busbw); default: the instance type's"
         " floor from the catalog (required on an existing cluster without instanceType).",
     )
 
 
 class Taint(Section):
-    key: str = Field(description="Taint key.")
-    value: str = Field("", description="Taint value.")
+    key: TaintKey = Field(description="Taint key ([prefix/]name, at most 63 characters: the EKS API's limit).")
+    value: TaintValue = Field("", description="Taint value (a label value).")
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = Field(description="Taint effect.")
 
 
@@ -126,18 +181,22 @@ class GpuPool(Section):
         "efa", description="Inter-node fabric: efa on AWS; infiniband or roce on an existing cluster."
     )
     capacity: Capacity = Field(default_factory=Capacity, description="Purchase option (AWS only).")
-    gpus_per_node: int | None = Field(None, ge=1, description="Existing cluster without instanceType: GPUs per node.")
-    gpu_memory_gib: float | None = Field(None, gt=0, description="Existing cluster without instanceType: GiB per GPU.")
-    node_labels: dict[str, str] | None = Field(
+    gpus_per_node: int | None = Field(
+        None, ge=1, le=72, description="Existing cluster without instanceType: GPUs per node."
+    )
+    gpu_memory_gib: float | None = Field(
+        None, gt=0, le=1024, allow_inf_nan=False, description="Existing cluster without instanceType: GiB per GPU."
+    )
+    node_labels: dict[LabelKey, LabelValue] | None = Field(
         None, description="Labels that select the pool's nodes (default on EKS: dsr1.io/pool=gpu)."
     )
     taints: list[Taint] | None = Field(
         None, description="Taints on the pool's nodes (default: nvidia.com/gpu NoSchedule)."
     )
-    rdma_resource: str | None = Field(
+    rdma_resource: ExtendedResourceName | None = Field(
         None, description="Existing cluster: extended resource name of the RDMA device (e.g. rdma/ib)."
     )
-    rdma_per_node: int | None = Field(None, ge=1, description="Existing cluster: RDMA devices per node.")
+    rdma_per_node: int | None = Field(None, ge=1, le=64, description="Existing cluster: RDMA devices per node.")
     fabric_check: FabricCheck = Field(
         default_factory=FabricCheck, description="The NCCL proof of the fabric the graph waits for."
     )
@@ -156,15 +215,20 @@ class ModelSpec(Section):
         "preview time, and a render without network keeps the name with a notice."
     )
 
+    verify: Literal["size", "hashes"] = Field(
+        "size",
+        description="How a rerun checks a cache that already holds the complete revision: size (seconds) or hashes "
+        "(re-reads every byte, for a suspected corruption). A download always checks hashes as the bytes arrive.",
+    )
+
     @property
     def pinned(self) -> bool:
         return re.fullmatch(COMMIT_SHA, self.revision) is not None
 
 
 class S3Staging(Section):
-    bucket: str | None = Field(
+    bucket: S3BucketName | None = Field(
         None,
-        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
         description="An existing bucket to stage the weights in; unset: the stack creates one (retained, protected).",
     )
     prefix: str = Field("models", pattern=r"^[a-z0-9][a-z0-9/._-]*$", description="Key prefix of the weights.")
@@ -180,7 +244,7 @@ class ModelCacheSpec(Section):
         description="Size in GiB. FSx: derived from targetReadMinutes if unset; EFS: elastic (ignored); "
         "storage-class: required.",
     )
-    storage_class: str | None = Field(
+    storage_class: Dns1123Subdomain | None = Field(
         None,
         description="For storage=storage-class: a ReadWriteMany StorageClass (an existing cluster's default if unset).",
     )
@@ -190,6 +254,8 @@ class ModelCacheSpec(Section):
     target_read_minutes: float = Field(
         15.0,
         gt=0,
+        le=1440,
+        allow_inf_nan=False,
         description="FSx: the longest acceptable time to read the whole checkpoint once; size and tier follow.",
     )
     s3_staging: S3Staging | None = Field(
@@ -202,26 +268,30 @@ class ModelCacheSpec(Section):
 class TrtllmEngine(Section):
     """A TensorRT-LLM engine config (`--extra-engine-args`), generated into a ConfigMap; keys as TRT-LLM spells them."""
 
-    max_batch_size: int = Field(ge=1, description="max_batch_size.")
-    max_num_tokens: int = Field(ge=1, description="max_num_tokens: tokens per forward pass.")
+    max_batch_size: int = Field(ge=1, le=16384, description="max_batch_size.")
+    max_num_tokens: int = Field(ge=1, le=MAX_TOKENS, description="max_num_tokens: tokens per forward pass.")
     max_seq_len: int = Field(
         ge=1,
+        le=MAX_TOKENS,
         description="max_seq_len: the longest prompt plus output a request may have. The recipe's values (1227 "
         "prefill, 2251 decode) are limits users hit: longer requests are rejected.",
     )
     free_gpu_memory_fraction: float = Field(gt=0, lt=1, description="kv_cache_config.free_gpu_memory_fraction.")
     kv_cache_dtype: Literal["fp8", "auto"] = Field("fp8", description="kv_cache_config.dtype.")
     enable_block_reuse: bool = Field(False, description="kv_cache_config.enable_block_reuse.")
-    cuda_graph_batch_sizes: list[int] | None = Field(
+    cuda_graph_batch_sizes: list[Annotated[int, Field(ge=1, le=16384)]] | None = Field(
         None, description="cuda_graph_config.batch_sizes (with padding); absent: cuda_graph_config null."
     )
     disable_overlap_scheduler: bool = Field(False, description="disable_overlap_scheduler.")
     moe_backend: str | None = Field(None, description="moe_config.backend (e.g. WIDEEP).")
     transceiver_max_tokens: int = Field(
-        4608, ge=1, description="cache_transceiver_config.max_tokens_in_buffer: the KV of one prompt must fit."
+        4608,
+        ge=1,
+        le=MAX_TOKENS,
+        description="cache_transceiver_config.max_tokens_in_buffer: the KV of one prompt must fit.",
     )
     transceiver_backend: str = Field("DEFAULT", description="cache_transceiver_config.backend.")
-    stream_interval: int | None = Field(None, ge=1, description="stream_interval.")
+    stream_interval: int | None = Field(None, ge=1, le=1000, description="stream_interval.")
     print_iter_log: bool = Field(True, description="print_iter_log.")
 
 
@@ -244,13 +314,15 @@ class Worker(Section):
     all2all_backend: str | None = Field(
         None, alias="all2allBackend", description="vLLM --all2all-backend for expert parallelism."
     )
-    max_model_len: int | None = Field(None, ge=1, description="vLLM --max-model-len.")
+    max_model_len: int | None = Field(None, ge=1, le=MAX_TOKENS, description="vLLM --max-model-len.")
     engine: TrtllmEngine | None = Field(None, description="TRT-LLM engine config (required for trtllm).")
-    cpu: str | None = Field(None, description="CPU request and limit of each worker pod (e.g. '130').")
+    cpu: PositiveQuantity | None = Field(None, description="CPU request and limit of each worker pod (e.g. '130').")
     memory: Quantity | None = Field(None, description="Memory request and limit of each worker pod.")
     shared_memory: Quantity = Field("80Gi", description="Size of /dev/shm in each worker pod.")
-    working_dir: str | None = Field(None, description="Working directory of the container (default: the backend's).")
-    env: dict[str, str] = Field(default_factory=dict, description="Extra environment of the worker container.")
+    working_dir: AbsolutePath | None = Field(
+        None, description="Working directory of the container, absolute (default: the backend's)."
+    )
+    env: EnvVars = Field(default_factory=dict, description="Extra environment of the worker container.")
     extra_args: list[str] = Field(default_factory=list, description="Backend flags passed through unchanged.")
 
 
@@ -267,13 +339,17 @@ class Benchmark(Section):
 
 class Serving(Section):
     backend: Literal["sglang", "vllm", "trtllm"] = Field(description="Inference engine of the workers.")
-    graph_name: DnsLabel = Field(description="Name of the DynamoGraphDeployment.")
+    graph_name: Dns1035Label = Field(
+        description="Name of the DynamoGraphDeployment (a DNS-1035 label: its Services are named after it)."
+    )
     namespace: DnsLabel = Field("dynamo", description="Namespace of the graph, the cache and the download Job.")
     image_tag: str = Field(
         versions.DYNAMO_RUNTIME_TAG, pattern=r"^\d+\.\d+\.\d+$", description="Dynamo runtime image tag (a release)."
     )
-    frontend_replicas: int = Field(1, ge=1, description="Replicas of the OpenAI-compatible frontend.")
-    env: dict[str, str] = Field(default_factory=dict, description="Environment of every service of the graph.")
+    frontend_replicas: int = Field(
+        1, ge=1, le=32, description="Replicas of the OpenAI-compatible frontend (1-32; they share the system nodes)."
+    )
+    env: EnvVars = Field(default_factory=dict, description="Environment of every service of the graph.")
     prefill: Worker = Field(description="The prefill worker.")
     decode: Worker = Field(description="The decode worker.")
     benchmark: Benchmark = Field(default_factory=Benchmark, description="Optional aiperf benchmark Job.")

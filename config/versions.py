@@ -36,6 +36,9 @@ EKS_NODE_RELEASE_VERSION: Final = "1.35.3-20260415"
 """The EKS-optimized AL2023 AMI release of the GPU node groups, pinned so a new AMI is a reviewed change: seen as a
 managed node group releaseVersion of EKS 1.35 in public configs (AL2023_x86_64_STANDARD); amazon-eks-ami publishes
 every variant, NVIDIA x86_64 and arm64 (GB200) included, under one release date (check: the NVIDIA variants)."""
+EKS_KUBERNETES_VERSIONS: Final = ("1.31", "1.32", "1.33", "1.34", "1.35")
+"""Versions EKS offers (standard or extended support), from the EKS version lifecycle page as of 2026-02
+(docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html; 1.36 may exist since: check)."""
 
 # (check) the three chart versions below were read from public configs and docs, not from the charts' repos.
 NVIDIA_DEVICE_PLUGIN = Chart("nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.17.1")

@@ -107,6 +107,7 @@ def summary(run: Run) -> str:
         lines.append(f"gang scheduling: {out['gangScheduling']}")
     if "frontendUrl" in out:
         lines.append(f"endpoint: {out['frontendUrl']}  (from a laptop: {out.get('portForwardCommand')})")
+    lines += [f"warning: {w}" for w in out.get("configWarnings", [])]
     lines += [f"note: {n}" for n in run.settings.notices]
     return "\n".join(lines)
 

@@ -64,7 +64,8 @@ def _model_in(annotation: Any) -> Any:
 
 def _path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """Drop the discriminator tags pydantic inserts into locations (`target.eks.clusterName`)."""
-    return tuple(p for i, p in enumerate(loc) if not (i == 1 and loc[0] == "target" and p in ("eks", "existing")))
+    tags = ("eks", "existing")
+    return tuple(p for i, p in enumerate(loc) if not (i == 1 and loc[0] == "target" and p in tags) and p != "[key]")
 
 
 def _problem(err: Any, values: Mapping[str, Any]) -> Problem:
@@ -81,6 +82,10 @@ def _problem(err: Any, values: Mapping[str, Any]) -> Problem:
         return Problem(
             name, "is required.", f"pulumi config set --path '{dotted}' <value>, or add it to the stack file."
         )
+    error = str(err.get("ctx", {}).get("error", ""))
+    if err["type"] == "value_error" and ". Fix: " in error:  # the rules of config/k8s_types.py name their fix
+        message, _, fix = error.partition(". Fix: ")
+        return Problem(name, f"{message}.", f"{fix}.")
     return Problem(name, f"{err['msg']} (got {err.get('input')!r}).", "see the key's description in Pulumi.yaml.")
 
 

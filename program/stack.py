@@ -20,6 +20,7 @@ from specs.fabric_check_spec import FabricCheckSpec
 from specs.graph_spec import GraphSpec
 from specs.model_layout import cache_pvc_name, model_dir
 from specs.scheduling import SYSTEM_LABELS, pool_scheduling
+from validation import rules
 
 POOL_NAME = "gpu"
 
@@ -114,6 +115,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             claim_name=cache.claim_name,
             hf_token=hf_token,
             node_selector=system_selector,
+            verify_hashes=cfg.model.verify == "hashes",
         ),
         opts=on_cluster,
     )
@@ -191,6 +193,12 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ],
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
     }
+    # Allowed but costly (idle GPU nodes): pulumi preview shows them; the offline summary prints the output.
+    config_warnings = [str(w) for w in rules.warnings(cfg)]
+    for warning in config_warnings:
+        pulumi.log.warn(warning)
+    if config_warnings:
+        outputs["configWarnings"] = config_warnings
     if checks.benchmark_job_name:
         outputs["benchmarkJob"] = checks.benchmark_job_name
         outputs["benchmarkResultsDir"] = checks.results_dir

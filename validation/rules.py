@@ -6,12 +6,13 @@ wrong number from `pulumi preview`, not from a crash-looping pod.
 
 from collections.abc import Iterator
 
-from config import catalog
+from config import catalog, versions
 from config.errors import Problem
+from config.k8s_types import check_aws_region, quantity_value
 from config.keys import key
 from config.schema import EksTarget, GpuPool, StackConfig, Worker
 from config.shape import CACHE_HEADROOM, GpuShape, gib, gpu_shape
-from specs import aws_specs, fabric_defaults, k8s_names
+from specs import aws_specs, cache_sizing, fabric_defaults, k8s_names
 from specs.backends import BACKENDS
 
 FSX_PERSISTENT_2_SIZES = "1200 GiB or a multiple of 2400 GiB"
@@ -63,6 +64,18 @@ def _network(t: EksTarget, aws_region: str | None) -> Iterator[Problem]:
         yield Problem(
             "aws:region", "is not set; the EKS cluster needs a region.", "pulumi config set aws:region us-east-1"
         )
+    elif bad := check_aws_region(aws_region):
+        message, _, fix = bad.partition(". Fix: ")
+        yield Problem("aws:region", f"{message}.", f"{fix}.")
+        return
+    node_minor = ".".join(versions.EKS_NODE_RELEASE_VERSION.split(".")[:2])
+    if t.kubernetes_version != node_minor:
+        yield Problem(
+            key("target.kubernetesVersion"),
+            f"{t.kubernetes_version} differs from the GPU node AMI release pinned in config/versions.py "
+            f"({versions.EKS_NODE_RELEASE_VERSION}, for {node_minor}); EKS refuses a node group of another version.",
+            f"use {node_minor}, or pin an AMI release of {t.kubernetes_version} in config/versions.py.",
+        )
     if (t.availability_zones is None) == (t.network is None):
         yield Problem(
             key("target.availabilityZones"),
@@ -89,6 +102,20 @@ def _network(t: EksTarget, aws_region: str | None) -> Iterator[Problem]:
         aws_specs.subnet_plan(t.vpc_cidr, t.availability_zones)
     except ValueError as e:
         yield Problem(key("target.vpcCidr"), f"{e}.", "use a /16 such as 10.40.0.0/16.")
+
+
+def _eks_node_group(cfg: StackConfig) -> Iterator[Problem]:
+    """The EKS API takes node group labels with keys and values of 1-63 characters (UpdateLabelsPayload), stricter
+    than Kubernetes (a 253-character key prefix, empty values)."""
+    if not isinstance(cfg.target, EksTarget):
+        return
+    for k, v in (cfg.gpu_pool.node_labels or {}).items():
+        if len(k) > 63 or not v:
+            yield Problem(
+                key(f"gpuPool.nodeLabels.{k}"),
+                "EKS node group labels need a key of at most 63 characters and a non-empty value.",
+                "shorten the key's prefix, or give the label a value.",
+            )
 
 
 def _capacity(cfg: StackConfig) -> Iterator[Problem]:
@@ -209,17 +236,21 @@ def _worker(cfg: StackConfig, role: str, shape: GpuShape, model: catalog.Model) 
         )
 
 
-def _pool_size(cfg: StackConfig, shape: GpuShape) -> Iterator[Problem]:
+def nodes_needed(cfg: StackConfig, shape: GpuShape) -> int:
     """Multi-node and whole-node workers take whole nodes; workers on part of a node may share one."""
-    s = cfg.serving
     whole, partial_gpus = 0, 0
-    for w in (s.prefill, s.decode):
+    for w in (cfg.serving.prefill, cfg.serving.decode):
         per_node = w.gpus_per_node or shape.gpus_per_node
         if per_node >= shape.gpus_per_node or w.nodes > 1:
             whole += w.replicas * w.nodes
         else:
             partial_gpus += w.replicas * per_node
-    needed = whole - (-partial_gpus // shape.gpus_per_node)
+    return whole - (-partial_gpus // shape.gpus_per_node)
+
+
+def _pool_size(cfg: StackConfig, shape: GpuShape) -> Iterator[Problem]:
+    s = cfg.serving
+    needed = nodes_needed(cfg, shape)
     if needed > cfg.gpu_pool.node_count:
         yield Problem(
             key("gpuPool.nodeCount"),
@@ -325,9 +356,123 @@ def _derived_names(cfg: StackConfig) -> Iterator[Problem]:
             )
 
 
+def _precision(cfg: StackConfig, model: catalog.Model) -> Iterator[Problem]:
+    """A checkpoint in a precision the GPUs cannot compute in fails only when the engine loads it."""
+    itype = catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or "")
+    if itype is None:
+        return
+    runs = catalog.PRECISIONS[itype.generation]
+    if model.precision not in runs:
+        fits = [m.key for m in catalog.MODELS.values() if m.precision in runs]
+        yield Problem(
+            key("model.key"),
+            f"{model.key} is a {model.precision} checkpoint; {itype.name}'s {itype.gpu} GPUs ({itype.generation}) "
+            f"run {', '.join(runs)} only.",
+            f"use {' or '.join(fits)}, or a GPU that runs {model.precision}.",
+        )
+
+
+def _pod_fits(cfg: StackConfig) -> Iterator[Problem]:
+    """A worker pod asking for more CPU or memory than its node has stays Pending forever, after the GPUs are paid."""
+    itype = catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or "")
+    if itype is None:
+        return
+    for role in ("prefill", "decode"):
+        w: Worker = getattr(cfg.serving, role)
+        asks = [("cpu", w.cpu, itype.vcpus, "vCPUs", 1), ("memory", w.memory, itype.memory_gib, "GiB", catalog.GIB)]
+        asks.append(("sharedMemory", w.shared_memory, itype.memory_gib, "GiB of memory", catalog.GIB))
+        for name, value, has, unit, scale in asks:
+            amount = quantity_value(value) if value else None
+            if amount is not None and amount > has * scale:
+                yield Problem(
+                    key(f"serving.{role}.{name}"),
+                    f"{value} exceeds what one {itype.name} has ({has} {unit}): the pod would never be scheduled.",
+                    f"ask for less than {has} {unit.split()[0]} (some of it is reserved for the system).",
+                )
+
+
+def _fabric_ceiling(cfg: StackConfig) -> Iterator[Problem]:
+    pool = cfg.gpu_pool
+    itype = catalog.INSTANCE_TYPES.get(pool.instance_type or "")
+    floor = pool.fabric_check.min_bus_bandwidth_gbps
+    if itype is not None and floor is not None and floor > itype.bus_bandwidth_ceiling_gbps:
+        yield Problem(
+            key("gpuPool.fabricCheck.minBusBandwidthGbps"),
+            f"{floor} GB/s exceeds what {itype.name}'s fabric can carry ({itype.bus_bandwidth_ceiling_gbps:.0f} GB/s):"
+            " the check could never pass.",
+            f"use at most {itype.bus_bandwidth_ceiling_gbps:.0f}, or leave it out for the catalog's floor "
+            f"({itype.nccl_busbw_floor_gbps:.0f}).",
+        )
+
+
+BACKEND_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "mem_fraction_static": ("memFractionStatic", ("sglang",)),
+    "gpu_memory_utilization": ("gpuMemoryUtilization", ("vllm",)),
+    "all2all_backend": ("all2allBackend", ("vllm",)),
+    "max_model_len": ("maxModelLen", ("vllm",)),
+    "engine": ("engine", ("trtllm",)),
+    "enable_dp_attention": ("enableDpAttention", ("sglang", "trtllm")),
+}
+"""Worker keys only some backends read (specs/backends/*.py): set for another backend, they would be ignored."""
+
+
+def _backend_keys(cfg: StackConfig) -> Iterator[Problem]:
+    backend = cfg.serving.backend
+    for role in ("prefill", "decode"):
+        w: Worker = getattr(cfg.serving, role)
+        for field, (name, owners) in BACKEND_KEYS.items():
+            if backend not in owners and field in w.model_fields_set and getattr(w, field) not in (None, False):
+                yield Problem(
+                    key(f"serving.{role}.{name}"),
+                    f"is a {' and '.join(owners)} key; the {backend} backend would ignore it.",
+                    f"remove it, or set serving.backend to {owners[0]}.",
+                )
+
+
+def _read_target(cfg: StackConfig, model: catalog.Model) -> Iterator[Problem]:
+    """FSx sizing picks the cheapest file system that meets targetReadMinutes; none meeting it is an error, not the
+    largest bought silently."""
+    c = cfg.model_cache
+    if c.storage != "fsx-lustre":
+        return
+    plan = cache_sizing.plan(c, model.weight_bytes)
+    minutes = plan.read_minutes(model.weight_bytes)
+    if minutes is not None and minutes > c.target_read_minutes * 1.0001:
+        limits = [k for k, v in (("sizeGib", c.size_gib), ("fsxThroughputPerTib", c.fsx_throughput_per_tib)) if v]
+        unset = f", or remove modelCache.{' and modelCache.'.join(limits)}, which limit the choice" if limits else ""
+        yield Problem(
+            key("modelCache.targetReadMinutes"),
+            f"{c.target_read_minutes:g} min cannot be met: the fastest FSx for Lustre file system allowed "
+            f"({plan.size_gib} GiB at {plan.throughput_per_tib} MB/s/TiB) reads {gib(model.weight_bytes)} in "
+            f"~{minutes:.1f} min.",
+            f"set it to at least {minutes:.1f}{unset}.",
+        )
+
+
+def warnings(cfg: StackConfig) -> list[Problem]:
+    """What is allowed but probably a mistake that costs money: shown in the render summary and by pulumi preview."""
+    found: list[Problem] = []
+    shape = gpu_shape(cfg.gpu_pool)
+    if shape is None:
+        return found
+    needed = nodes_needed(cfg, shape)
+    idle = cfg.gpu_pool.node_count - needed
+    if idle > 0 and cfg.gpu_pool.capacity.type == "on-demand":
+        itype = catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or "")
+        cost = f" (~${idle * itype.price_per_hour_usd:,.0f}/h at list price)" if itype else ""
+        found.append(
+            Problem(
+                key("gpuPool.nodeCount"),
+                f"{cfg.gpu_pool.node_count} GPU nodes, but the workers use {needed}: {idle} idle{cost}.",
+                f"set gpuPool.nodeCount to {needed}, or add worker replicas.",
+            )
+        )
+    return found
+
+
 def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     """All cross-field problems of a structurally valid config, in the order a user should fix them."""
-    found = [*_target(cfg, aws_region), *_capacity(cfg), *_ultraserver(cfg.gpu_pool)]
+    found = [*_target(cfg, aws_region), *_eks_node_group(cfg), *_capacity(cfg), *_ultraserver(cfg.gpu_pool)]
     model = catalog.MODELS[cfg.model.key]
     shape = gpu_shape(cfg.gpu_pool)
     if shape is not None:
@@ -335,8 +480,13 @@ def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
         for role in ("prefill", "decode"):
             found += _worker(cfg, role, shape, model)
     found += BACKENDS[cfg.serving.backend].graph_problems(cfg.serving)
+    found += _precision(cfg, model)
+    found += _backend_keys(cfg)
     found += _cache(cfg, model)
+    found += _read_target(cfg, model)
     found += _fabric_check(cfg)
+    found += _fabric_ceiling(cfg)
+    found += _pod_fits(cfg)
     found += _benchmark(cfg)
     found += _derived_names(cfg)
     return found

@@ -1,13 +1,16 @@
 """The download Job as rendered: hardened, token as a file, logic shipped as a ConfigMap, waited on."""
 
+import json
 from typing import Any
 
 import pytest
 
 from config import versions
+from in_pod import fetch_weights
 from offline.report import manifests
 from offline.run import Run
 from specs import download_spec
+from tests.support import render, stack_values
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +79,21 @@ def test_limits_deadline_and_retries(job: dict[str, Any]) -> None:
         assert c["resources"]["limits"]["memory"] and c["resources"]["requests"]["cpu"]
 
 
+def test_permanent_download_failures_fail_the_job_without_retries(job: dict[str, Any]) -> None:
+    rules = job["spec"]["podFailurePolicy"]["rules"]
+    assert rules[0] == {
+        "action": "FailJob",
+        "onExitCodes": {"containerName": "download", "operator": "In", "values": [fetch_weights.EXIT_PERMANENT]},
+    }
+    assert pod(job)["restartPolicy"] == "Never"  # podFailurePolicy requires it
+    assert rules[1] == {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}
+
+
+def test_the_fast_path_checks_sizes_unless_hashes_are_asked_for(job: dict[str, Any]) -> None:
+    (download,) = pod(job)["containers"]
+    assert {"name": "DSR1_VERIFY", "value": "size"} in download["env"]
+
+
 def test_a_changed_job_is_deleted_before_it_is_replaced(sglang8: Run) -> None:
     (reg,) = [
         r for r in sglang8.registrations if r.type == "kubernetes:batch/v1:Job" and r.name == "model-download-job"
@@ -90,3 +108,11 @@ def test_no_ingress_and_only_dns_and_https_egress(sglang8: Run) -> None:
     assert np["spec"]["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in np["spec"]
     ports = {p["port"] for rule in np["spec"]["egress"] for p in rule["ports"]}
     assert ports == {53, 443}
+
+
+def test_model_verify_hashes_reaches_the_jobs_fast_path() -> None:
+    model = {**stack_values("h200-sglang-8")["model"], "verify": "hashes"}
+    run = render("h200-sglang-8", f"model={json.dumps(model)}")
+    (j,) = [m for m in manifests(run) if m["kind"] == "Job" and is_download(m)]
+    (download,) = pod(j)["containers"]
+    assert {"name": "DSR1_VERIFY", "value": "hashes"} in download["env"]

@@ -1,149 +1,297 @@
-"""The download Job's logic (in_pod/fetch_weights.py), with the Hub faked: marker, resume, verify, retry."""
+"""The download Job's script (in_pod/fetch_weights.py): its real main() with the pinned huggingface_hub against a
+fake Hub on loopback that resets, truncates, stalls, corrupts, answers 5xx/429/401/403/404, lists hostile paths,
+and a disk that fills up. Backoff and timeouts are shrunk through the script's own environment variables."""
 
-import hashlib
+import errno
 import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from config import versions
 from in_pod import fetch_weights as fw
+from tests.in_pod.fault_hub import CONTENT, REPO, REV, FaultHub, serve
 
-REPO, REV = "deepseek-ai/DeepSeek-R1", "56d4cbbb4d29f4355bab4b9a39ccb717a14ad5ad"
-CONTENT = {
-    "config.json": b'{"model_type": "deepseek_v3"}',
-    "model-00001-of-00002.safetensors": b"A" * 4096,
-    "model-00002-of-00002.safetensors": b"B" * 2048,
-}
+BIG = "model-00001-of-00002.safetensors"
 
 
-def listing() -> list[fw.RemoteFile]:
-    files = []
-    for path, data in CONTENT.items():
-        if path.endswith(".safetensors"):
-            files.append(fw.RemoteFile(path, len(data), sha256=hashlib.sha256(data).hexdigest()))
-        else:
-            blob = hashlib.sha1(f"blob {len(data)}\0".encode() + data, usedforsecurity=False).hexdigest()
-            files.append(fw.RemoteFile(path, len(data), git_sha1=blob))
-    return files
+@dataclass
+class Rig:
+    hub: FaultHub
+    target: Path
+    capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch
 
+    def run(self, **env: str) -> tuple[int, str]:
+        for k, v in env.items():
+            self.monkeypatch.setenv(k, v)
+        code = fw.main()
+        out = self.capsys.readouterr()
+        text = out.out + out.err
+        assert "Traceback" not in text
+        return code, text
 
-class FakeHub:
-    """Writes the files that are missing, as huggingface_hub resumes; counts calls; can fail first."""
+    def file_requests(self, name: str) -> list[str | None]:
+        return [rng for path, rng in self.hub.requests if path.endswith(f"/{name}")]
 
-    def __init__(self, target: Path, failures: list[fw.HubError] | None = None, corrupt_once: str | None = None):
-        self.target, self.failures, self.corrupt_once = target, list(failures or []), corrupt_once
-        self.downloads = self.listings = 0
-        self.written: list[str] = []
-
-    def list_files(self) -> list[fw.RemoteFile]:
-        self.listings += 1
-        return listing()
-
-    def download(self) -> None:
-        self.downloads += 1
-        if self.failures:
-            raise self.failures.pop(0)
+    def assert_complete(self) -> None:
         for path, data in CONTENT.items():
-            local = self.target / path
-            if not local.exists():
-                if path == self.corrupt_once:
-                    data, self.corrupt_once = b"X" * len(data), None
-                local.write_bytes(data)
-                self.written.append(path)
+            assert (self.target / path).read_bytes() == data, path
+        marker = json.loads((self.target / fw.MARKER).read_text())
+        assert (marker["repo"], marker["revision"]) == (REPO, REV)
+        assert {f["path"] for f in marker["files"]} == set(CONTENT)
+        assert all(f["sha256"] or f["git_sha1"] for f in marker["files"])
+        assert not list((self.target / fw.PARTIAL_DIR).rglob("*.part"))
 
 
-def settings(tmp_path: Path, **kw: object) -> fw.Settings:
-    return fw.Settings(REPO, REV, tmp_path / "rev", progress_seconds=3600, **kw)  # type: ignore[arg-type]
+@pytest.fixture
+def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Rig]:
+    hub = FaultHub()
+    target = tmp_path / "cache" / "rev"
+    with serve(hub) as url:
+        env = {
+            "HF_ENDPOINT": url,
+            "HF_TOKEN": "hf_test",
+            "HF_HOME": str(tmp_path / "hf"),
+            "DSR1_REPO": REPO,
+            "DSR1_REVISION": REV,
+            "DSR1_TARGET": str(target),
+            "DSR1_BACKOFF_BASE": "0.01",
+            "DSR1_BACKOFF_CAP": "0.05",
+            "DSR1_READ_TIMEOUT": "0.5",
+            "DSR1_OUTAGE_SECONDS": "30",
+            "DSR1_PROGRESS_SECONDS": "3600",
+        }
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        monkeypatch.delenv("DSR1_VERIFY", raising=False)
+        yield Rig(hub, target, capsys, monkeypatch)
 
 
-def test_empty_cache_is_downloaded_verified_and_marked(tmp_path: Path) -> None:
-    s = settings(tmp_path)
-    hub = FakeHub(s.target)
-    assert fw.run(s, hub.list_files, hub.download, sleep=lambda _: None) == 0
-    marker = json.loads((s.target / fw.MARKER).read_text())
-    assert (marker["repo"], marker["revision"], marker["bytes"]) == (REPO, REV, sum(map(len, CONTENT.values())))
-    assert {f["path"]: f["size"] for f in marker["files"]} == {p: len(d) for p, d in CONTENT.items()}
-    assert fw.marker_status(s.target, REPO, REV) is None
+def test_a_clean_download_is_verified_and_marked(rig: Rig) -> None:
+    code, out = rig.run()
+    assert code == 0, out
+    rig.assert_complete()
+    assert "every file's size and hash verified" in out
 
 
-def test_a_valid_marker_skips_the_download(tmp_path: Path) -> None:
-    s = settings(tmp_path)
-    hub = FakeHub(s.target)
-    fw.run(s, hub.list_files, hub.download, sleep=lambda _: None)
-    again = FakeHub(s.target)
-    assert fw.run(s, again.list_files, again.download, sleep=lambda _: None) == 0
-    assert (again.listings, again.downloads) == (0, 0)
+@pytest.mark.parametrize("fault", ["reset", "truncate", "stall"])
+def test_a_broken_transfer_resumes_from_the_byte_it_reached(rig: Rig, fault: str) -> None:
+    rig.hub.faults[BIG] = [fault]
+    code, out = rig.run()
+    assert code == 0, out
+    rig.assert_complete()
+    first, second = rig.file_requests(BIG)
+    assert first is None
+    if fault != "reset":  # a reset may discard the half body before the client reads it: then it starts over
+        assert second is not None and int(second.removeprefix("bytes=").rstrip("-")) > 0
 
 
-def test_a_partial_cache_is_resumed(tmp_path: Path) -> None:
-    s = settings(tmp_path)
-    s.target.mkdir(parents=True)
-    (s.target / "config.json").write_bytes(CONTENT["config.json"])
-    hub = FakeHub(s.target)
-    assert fw.run(s, hub.list_files, hub.download, sleep=lambda _: None) == 0
-    assert "config.json" not in hub.written and len(hub.written) == 2
+@pytest.mark.parametrize("fault", ["500", "502", "503", "504", "429", "corrupt", "ignore-range"])
+def test_transient_answers_are_retried_until_the_file_is_right(rig: Rig, fault: str) -> None:
+    rig.hub.faults[BIG] = ["truncate", fault] if fault == "ignore-range" else [fault]
+    code, out = rig.run()
+    assert code == 0, out
+    rig.assert_complete()
 
 
-def test_a_marker_for_another_revision_or_a_truncated_file_is_not_valid(tmp_path: Path) -> None:
-    s = settings(tmp_path)
-    hub = FakeHub(s.target)
-    fw.run(s, hub.list_files, hub.download, sleep=lambda _: None)
-    assert "marker is for" in str(fw.marker_status(s.target, REPO, "0" * 40))
-    (s.target / "model-00002-of-00002.safetensors").write_bytes(b"B" * 10)
-    assert "wrong size" in str(fw.marker_status(s.target, REPO, REV))
+@pytest.mark.parametrize("fault", ["503", "429", "reset"])
+def test_a_failing_listing_is_retried(rig: Rig, fault: str) -> None:
+    rig.hub.faults["listing"] = [fault, fault]
+    code, out = rig.run()
+    assert code == 0, out
+    rig.assert_complete()
 
 
-def test_a_corrupt_file_is_removed_and_fetched_again(tmp_path: Path) -> None:
-    s = settings(tmp_path)
-    hub = FakeHub(s.target, corrupt_once="model-00001-of-00002.safetensors")
-    assert fw.run(s, hub.list_files, hub.download, sleep=lambda _: None) == 0
-    assert hub.downloads == 2 and hub.written.count("model-00001-of-00002.safetensors") == 2
-    assert (s.target / "model-00001-of-00002.safetensors").read_bytes() == CONTENT["model-00001-of-00002.safetensors"]
+def test_many_faults_in_a_row_are_ridden_out(rig: Rig) -> None:
+    rig.hub.faults[BIG] = ["reset", "503", "truncate", "429", "stall", "reset", "500", "truncate"] * 2
+    code, out = rig.run()
+    assert code == 0, out
+    rig.assert_complete()
+    assert out.count(f"{BIG}: ") >= 16
 
 
-def test_size_only_verification_misses_what_hashes_catch(tmp_path: Path) -> None:
-    target = tmp_path / "rev"
-    target.mkdir()
-    for path, data in CONTENT.items():
-        (target / path).write_bytes(data)
-    (target / "config.json").write_bytes(b"{" + b" " * (len(CONTENT["config.json"]) - 1))
-    assert fw.verify(target, listing(), hashes=False) == {}
-    assert fw.verify(target, listing(), hashes=True) == {
-        "config.json": "config.json: git blob id differs from the Hub's"
-    }
+def test_retry_after_is_honoured_over_the_backoff(rig: Rig) -> None:
+    rig.hub.faults[BIG] = ["429"]
+    code, out = rig.run(DSR1_BACKOFF_BASE="900", DSR1_BACKOFF_CAP="900")
+    assert code == 0, out
+    assert "HTTP 429" in out and "retry 1 in 0.0s" in out
 
 
-def test_rate_limits_are_retried_with_the_hubs_retry_after(tmp_path: Path) -> None:
-    s = settings(tmp_path)
-    hub = FakeHub(s.target, failures=[fw.HubError("rate limited", 429, retry_after=42), fw.HubError("reset", None)])
-    slept: list[float] = []
-    assert fw.run(s, hub.list_files, hub.download, sleep=slept.append) == 0
-    assert hub.downloads == 3 and slept[0] == 42 and 5 <= slept[1] <= 20
+@pytest.mark.parametrize(
+    ("key", "status", "says"),
+    [
+        (BIG, "401", "token is missing or invalid"),
+        (BIG, "403", "accept the model's terms"),
+        (BIG, "404", "does not exist"),
+        ("listing", "401", "token is missing or invalid"),
+        ("listing", "403", "accept the model's terms"),
+        ("listing", "404", f"revision {REV} not found"),
+    ],
+)
+def test_permanent_answers_end_at_once_with_one_line(rig: Rig, key: str, status: str, says: str) -> None:
+    part = rig.target / fw.PARTIAL_DIR / f"{BIG}.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(CONTENT[BIG][:100])
+    (rig.target / "notes.txt").write_bytes(b"kept")
+    rig.hub.faults[key] = [status] * 50
+    code, out = rig.run(DSR1_BACKOFF_BASE="900", DSR1_BACKOFF_CAP="900")
+    assert code == fw.EXIT_PERMANENT
+    failed = [line for line in out.splitlines() if "FAILED" in line]
+    assert len(failed) == 1 and says in failed[0] and "Fix:" in failed[0]
+    assert len(rig.hub.faults[key]) == 49  # asked once, never retried
+    assert (rig.target / "notes.txt").read_bytes() == b"kept" and part.read_bytes() == CONTENT[BIG][:100]
+    assert not (rig.target / fw.MARKER).exists()
 
 
-def test_unauthorized_is_not_retried(tmp_path: Path) -> None:
-    s = settings(tmp_path)
-    hub = FakeHub(s.target, failures=[fw.HubError("gated", 401)])
-    with pytest.raises(fw.HubError):
-        fw.run(s, hub.list_files, hub.download, sleep=lambda _: pytest.fail("must not wait"))
-    assert hub.downloads == 1
+def test_an_outage_longer_than_the_budget_ends_for_the_job_to_retry(rig: Rig) -> None:
+    rig.hub.faults[BIG] = ["503"] * 10_000
+    code, out = rig.run(DSR1_OUTAGE_SECONDS="0.3")
+    assert code == fw.EXIT_RETRY
+    (failed,) = [line for line in out.splitlines() if "FAILED" in line]
+    assert "nothing received for" in failed
 
 
-@pytest.mark.parametrize(("status", "retry"), [(429, True), (503, True), (None, True), (401, False), (404, False)])
-def test_retry_decisions(status: int | None, retry: bool) -> None:
-    assert fw.is_retryable(fw.HubError("x", status)) is retry
+def test_the_failure_budget_caps_endless_faults(rig: Rig) -> None:
+    rig.hub.faults[BIG] = ["reset"] * 10_000
+    code, out = rig.run(DSR1_MAX_FAILURES="5")
+    assert code == fw.EXIT_RETRY and "transient faults in this run (budget 5)" in out
 
 
-def test_backoff_grows_and_is_capped() -> None:
-    assert 5 <= fw.backoff(1) <= 10 and 20 <= fw.backoff(3) <= 40
-    assert fw.backoff(20) <= 600 and fw.backoff(2, retry_after=7) == 7
+@pytest.mark.parametrize(
+    "hostile", ["../escape.txt", "/etc/passwd", "a/../../escape.txt", "a//b", ".dsr1-complete.json", "a\\b"]
+)
+def test_a_listing_naming_paths_outside_the_revision_is_refused(rig: Rig, hostile: str) -> None:
+    outside = rig.target.parent / "escape.txt"
+    outside.parent.mkdir(parents=True)
+    outside.write_bytes(b"untouched")
+    rig.hub.extra_siblings = [{"rfilename": hostile, "size": 3, "blobId": "0" * 40}]
+    code, out = rig.run()
+    assert code == fw.EXIT_PERMANENT and "HF_ENDPOINT" in out
+    assert outside.read_bytes() == b"untouched"
+    assert sorted(p.name for p in rig.target.parent.rglob("*")) == ["escape.txt", "rev"]
+    assert not any("/resolve/" in path for path, _ in rig.hub.requests)
 
 
-def test_progress_line_reports_bytes_percent_and_rate() -> None:
-    line = fw.progress_line(512 * 1024**3, 1024 * 1024**3, 1024.0)
-    assert line == "progress: 512.0 / 1024.0 GiB (50.0%), 512 MiB/s"
+def test_a_file_too_large_for_http_is_refused_before_anything_is_fetched(rig: Rig) -> None:
+    rig.hub.extra_siblings = [{"rfilename": "huge.bin", "size": 60 * 1000**3, "blobId": "0" * 40}]
+    code, out = rig.run()
+    assert code == fw.EXIT_PERMANENT and "at most 50 GB per file" in out
+    assert not any("/resolve/" in path for path, _ in rig.hub.requests)
 
 
-def test_settings_from_the_jobs_environment() -> None:
-    s = fw.Settings.from_env({"DSR1_REPO": REPO, "DSR1_REVISION": REV, "DSR1_TARGET": "/cache/x"})
-    assert (s.repo, s.target, s.hashes, s.attempts) == (REPO, Path("/cache/x"), True, 8)
+def test_a_full_disk_ends_at_once_and_keeps_the_partial_files(rig: Rig) -> None:
+    written: list[int] = []
+
+    def write(fh: Any, data: bytes) -> None:
+        if written:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(len(data))
+        fh.write(data)
+
+    rig.monkeypatch.setattr(fw, "write_chunk", write)
+    rig.monkeypatch.setenv("DSR1_WORKERS", "1")
+    rig.hub.faults[BIG] = ["truncate"]  # the first chunk lands, then the disk is full
+    code, out = rig.run()
+    assert code == fw.EXIT_PERMANENT and "disk full" in out and "modelCache.sizeGib" in out
+    assert list((rig.target / fw.PARTIAL_DIR).rglob("*.part"))
+
+
+def test_a_partial_file_is_resumed_with_a_range_request(rig: Rig) -> None:
+    part = rig.target / fw.PARTIAL_DIR / f"{BIG}.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(CONTENT[BIG][:1000])
+    code, out = rig.run()
+    assert code == 0, out
+    assert rig.file_requests(BIG) == ["bytes=1000-"]
+    rig.assert_complete()
+
+
+def test_a_valid_marker_skips_the_hub(rig: Rig) -> None:
+    assert rig.run()[0] == 0
+    rig.hub.requests.clear()
+    code, out = rig.run()
+    assert code == 0 and rig.hub.requests == [] and "nothing to do" in out
+
+
+def test_verify_hashes_finds_what_sizes_miss_and_refetches_only_that_file(rig: Rig) -> None:
+    assert rig.run()[0] == 0
+    data = CONTENT["model-00002-of-00002.safetensors"]
+    (rig.target / "model-00002-of-00002.safetensors").write_bytes(b"X" * len(data))
+    rig.hub.requests.clear()
+    assert rig.run(DSR1_VERIFY="size")[0] == 0 and rig.hub.requests == []
+    code, out = rig.run(DSR1_VERIFY="hashes")
+    assert code == 0 and "fail the hashes check" in out
+    assert [p for p, _ in rig.hub.requests if "/resolve/" in p] == [
+        f"/{REPO}/resolve/{REV}/model-00002-of-00002.safetensors"
+    ]
+    rig.assert_complete()
+
+
+def test_files_in_place_from_an_older_run_are_hashed_once_and_kept_or_replaced(rig: Rig) -> None:
+    rig.target.mkdir(parents=True)
+    (rig.target / "config.json").write_bytes(CONTENT["config.json"])
+    (rig.target / BIG).write_bytes(b"\0" * len(CONTENT[BIG]))
+    code, out = rig.run()
+    assert code == 0, out
+    assert rig.file_requests("config.json") == [] and len(rig.file_requests(BIG)) == 1
+    rig.assert_complete()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("DSR1_READ_TIMEOUT", "0"), ("DSR1_WORKERS", "x"), ("DSR1_VERIFY", "sha1"), ("DSR1_REPO", "")]
+)
+def test_bad_settings_end_with_one_line(rig: Rig, name: str, value: str) -> None:
+    code, out = rig.run(**{name: value})
+    assert code == fw.EXIT_PERMANENT and name in out and len(out.splitlines()) == 1
+
+
+def test_progress_reports_bytes_rate_and_eta() -> None:
+    line = fw.progress_line(512 * 1024**3, 1024 * 1024**3, 512 * 1024**2)
+    assert line == "progress: 512.0 / 1024.0 GiB (50.0%), 512 MiB/s, ETA 00:17:04"
+    assert fw.progress_line(0, 10, 0).endswith("ETA unknown")
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"), [("7", 7.0), (None, None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)]
+)
+def test_retry_after_forms(header: str | None, seconds: float | None) -> None:
+    assert fw.parse_retry_after(header) == seconds
+
+
+def test_backoff_grows_is_capped_and_yields_to_retry_after() -> None:
+    delays: Callable[[int], float] = lambda n: fw.backoff(n, 2.0, 120.0)  # noqa: E731
+    assert 1 <= delays(1) <= 2 and 4 <= delays(3) <= 8 and delays(30) <= 120
+    assert fw.backoff(5, 2.0, 120.0, retry_after=3) == 3
+
+
+def test_the_tests_use_the_huggingface_hub_the_job_installs() -> None:
+    import huggingface_hub
+
+    assert huggingface_hub.__version__ == versions.HUGGINGFACE_HUB_VERSION
+
+
+def test_a_full_disk_outside_the_transfer_is_permanent_too(rig: Rig) -> None:
+    def full(self: Any, f: fw.RemoteFile) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    rig.monkeypatch.setattr(fw.Journal, "add", full)
+    code, out = rig.run()
+    assert code == fw.EXIT_PERMANENT and "disk full" in out
+
+
+def test_the_script_needs_only_the_standard_library_and_huggingface_hub() -> None:
+    import ast
+    import sys
+
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(Path(fw.__file__).read_text())):
+        if isinstance(node, ast.Import):
+            modules |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module.split(".")[0])
+    third_party = modules - set(sys.stdlib_module_names) - {"__future__"}
+    assert third_party == {"huggingface_hub", "httpx"}  # httpx: huggingface_hub's own HTTP client, its dependency

@@ -302,10 +302,15 @@ def test_a_reservation_may_leave_out_its_end_time() -> None:
     assert cfg.gpu_pool.capacity.end_time is None
 
 
-@pytest.mark.parametrize("name", ["a" * 63, "1-sglang", "a" * 49])
+@pytest.mark.parametrize("name", ["a" * 63, "a" * 49])
 def test_graph_names_whose_derived_names_break_are_refused_once(name: str) -> None:
     (problem,) = problems_of(changed(lambda v: v["serving"].update(graphName=name)))
     assert problem[0] == "dsr1:serving.graphName" and "at most 48 characters" in problem[1]
+
+
+def test_a_graph_name_starting_with_a_digit_is_refused_as_a_service_name() -> None:
+    (problem,) = problems_of(changed(lambda v: v["serving"].update(graphName="1-sglang")))
+    assert problem[0] == "dsr1:serving.graphName" and "DNS-1035" in problem[1]
 
 
 def test_a_benchmark_job_name_counts_too() -> None:
