@@ -4,15 +4,13 @@ A name that is valid in the config can still make an invalid derived name (a suf
 a Service name starts with a digit); the API server refuses it only after the GPUs and the download are paid for.
 """
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from config.k8s_types import check_dns1035_label, check_dns1123_label, check_dns1123_subdomain
 from config.schema import Serving
 
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 NameRule = Literal["dns1123-label", "dns1123-subdomain", "dns1035-label"]
 """Kubernetes "Object Names and IDs": labels are at most 63 characters, subdomains 253; Service names are DNS-1035
 labels (they start with a letter). A Job's name also becomes its pods' `job-name` label value, so at most 63."""
@@ -27,16 +25,17 @@ RULE_OF_KIND: dict[str, NameRule] = {
 SMOKE_DIGEST_LEN = 8
 
 
+CHECK_OF_RULE: dict[NameRule, Callable[[str], str | None]] = {
+    "dns1123-label": check_dns1123_label,
+    "dns1123-subdomain": check_dns1123_subdomain,
+    "dns1035-label": check_dns1035_label,
+}
+
+
 def problem(name: str, rule: NameRule) -> str | None:
-    """Why `name` is not valid under `rule`, or None."""
-    limit = 253 if rule == "dns1123-subdomain" else 63
-    pattern = {"dns1123-label": DNS1123_LABEL, "dns1123-subdomain": DNS1123_SUBDOMAIN, "dns1035-label": DNS1035_LABEL}
-    if len(name) > limit:
-        return f"{name!r} has {len(name)} characters; a {rule} has at most {limit}"
-    if not pattern[rule].fullmatch(name):
-        start = "a letter" if rule == "dns1035-label" else "a letter or digit"
-        return f"{name!r} is not a {rule} (lowercase letters, digits and '-', starting with {start})"
-    return None
+    """Why `name` is not valid under `rule`, or None (the config's own checks, without their config-key fix)."""
+    why = CHECK_OF_RULE[rule](name)
+    return None if why is None else why.split(". Fix:")[0]
 
 
 def rule_of_kind(kind: str) -> NameRule:
