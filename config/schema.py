@@ -5,6 +5,7 @@ limits live here; the arithmetic across fields (GPUs, memory, node counts) lives
 """
 
 import re
+from ipaddress import IPv4Network
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -73,6 +74,17 @@ class ExistingTarget(Section):
     kind: Literal["existing"] = Field(description="Use a cluster that already exists; create no cloud resources.")
     kubeconfig: str = Field(description="Path to the kubeconfig file of the cluster.")
     context: str | None = Field(None, description="Kubeconfig context to use (default: the current one).")
+    network_policy_enforced: bool = Field(
+        False,
+        description="Whether the cluster's CNI enforces NetworkPolicies (Calico, Cilium, the VPC CNI with its network"
+        " policy agent): the stack creates them either way, the render summary says whether they hold.",
+    )
+    api_server_cidrs: list[IPv4Network] = Field(
+        default_factory=lambda: [IPv4Network("0.0.0.0/0")],
+        min_length=1,
+        description="Where the cluster's API server is, as the pods reach it (CIDRs): the graph's pods may open"
+        " :443 there (Kubernetes discovery). Default anywhere, since the address cannot be known offline.",
+    )
 
 
 class Capacity(Section):
@@ -258,12 +270,37 @@ class Benchmark(Section):
     )
 
 
+class ServingSecurity(Section):
+    """Switches for what an engine may turn out to need on a given fabric; the defaults are the hardened ones."""
+
+    read_only_root_filesystem: bool = Field(
+        True,
+        description="Read-only root file system for the frontend and workers (HOME and /tmp are writable emptyDirs"
+        " for JIT and compile caches); turn off only if an engine writes elsewhere.",
+    )
+    privileged_workers: bool = Field(
+        False,
+        description="Run the workers privileged, as Dynamo's own EFA deploy test does, if the fabric's RDMA memory"
+        " registration fails without it (NIXL_ERR_BACKEND); the checkov skips then say so.",
+    )
+
+
 class Serving(Section):
     backend: Literal["sglang", "vllm", "trtllm"] = Field(description="Inference engine of the workers.")
     graph_name: DnsLabel = Field(description="Name of the DynamoGraphDeployment.")
     namespace: DnsLabel = Field("dynamo", description="Namespace of the graph, the cache and the download Job.")
     image_tag: str = Field(
         versions.DYNAMO_RUNTIME_TAG, pattern=r"^\d+\.\d+\.\d+$", description="Dynamo runtime image tag (a release)."
+    )
+    image_digest: str | None = Field(
+        None,
+        pattern=r"^sha256:[0-9a-f]{64}$",
+        description="Digest (sha256:...) of the runtime image for imageTag: the graph then pulls exactly that image. "
+        "Unset: the release tag alone (a digest cannot be resolved offline; `docker buildx imagetools inspect` "
+        "shows it).",
+    )
+    security: ServingSecurity = Field(
+        default_factory=ServingSecurity, description="Security switches of the graph's pods."
     )
     frontend_replicas: int = Field(1, ge=1, description="Replicas of the OpenAI-compatible frontend.")
     env: dict[str, str] = Field(default_factory=dict, description="Environment of every service of the graph.")

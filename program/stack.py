@@ -12,8 +12,9 @@ from components.fabric_check import FabricCheck, FabricCheckArgs
 from components.gpu_node_pool import AwsPlacement, GpuNodePool, GpuNodePoolArgs
 from components.model_cache import AwsStorage, ModelCache, ModelCacheArgs
 from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
+from components.network_policies import ServingNetworkPolicies, ServingNetworkPoliciesArgs
 from config import catalog, versions
-from config.schema import EksTarget, StackConfig
+from config.schema import EksTarget, ExistingTarget, StackConfig
 from preflight import aws as aws_preflight
 from specs import cache_sizing, capacity, fabric_defaults, graph_spec
 from specs.fabric_check_spec import FabricCheckSpec
@@ -50,6 +51,27 @@ def _imex(cfg: StackConfig) -> bool:
     return bool(itype and itype.imex)
 
 
+def _api_server_cidrs(cfg: StackConfig) -> list[str]:
+    """The EKS API server's endpoints for pods are ENIs in the cluster's subnets: inside the VPC's CIDR when the
+    stack creates the VPC; on an existing cluster, where the user says. In a given VPC the CIDR is not known
+    offline, so any address on port 443 (check: a vpcCidr key on target.network would narrow it)."""
+    t = cfg.target
+    if isinstance(t, ExistingTarget):
+        return [str(c) for c in t.api_server_cidrs]
+    return [t.vpc_cidr] if t.network is None else ["0.0.0.0/0"]
+
+
+def _network_policy_notice(cfg: StackConfig) -> str:
+    if isinstance(cfg.target, ExistingTarget) and not cfg.target.network_policy_enforced:
+        return (
+            "NOT enforced: target.networkPolicyEnforced is false (the cluster's CNI, as stated, ignores them); "
+            "the policies are created but every pod can reach the frontend"
+        )
+    if isinstance(cfg.target, ExistingTarget):
+        return "enforced by the cluster's CNI (target.networkPolicyEnforced); default deny in the serving namespace"
+    return "enforced by the VPC CNI's network policy agent; default deny in the serving namespace"
+
+
 def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str]) -> dict[str, object]:
     """Register every resource of the stack and return the stack's outputs."""
     # Invokes that ask AWS whether the capacity can be had: a failure raises before anything is registered.
@@ -78,6 +100,16 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         metadata={"name": cfg.serving.namespace},
         # Deleting a namespace deletes the cache's claim in it: the weights must outlive the serving stack.
         opts=pulumi.ResourceOptions(provider=provider, retain_on_delete=True),
+    )
+    policies = ServingNetworkPolicies(
+        "network-policies",
+        ServingNetworkPoliciesArgs(
+            namespace=namespace.metadata.name,
+            graph_name=cfg.serving.graph_name,
+            platform_namespace=cfg.dynamo.namespace,
+            api_server_cidrs=_api_server_cidrs(cfg),
+        ),
+        opts=on_cluster,
     )
     cache_plan = cache_sizing.plan(cfg.model_cache, model.weight_bytes)
     if cache_plan.storage == "efs":
@@ -124,7 +156,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             FabricCheckArgs(
                 FabricCheckSpec("fabric-check", cfg.gpu_pool.node_count, scheduling, floor),
                 namespace=namespace.metadata.name,
-                after=gpu_ready,
+                after=[*gpu_ready, policies],
             ),
             opts=on_cluster,
         )
@@ -136,6 +168,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         pool=scheduling,
         system_selector=system_selector,
         compute_domain=_imex(cfg),
+        instance=catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or ""),
     )
     graph = DisaggInferenceGraph(
         "inference",
@@ -146,7 +179,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             platform_namespace=cfg.dynamo.namespace,
             pin_control_plane=bool(cluster),
             # A failed fabric check stops here: workers on a socket fallback hang or crawl (aws-samples/aws-do-eks#54).
-            after=[download, *gpu_ready, *([fabric_check] if fabric_check else [])],
+            after=[download, policies, *gpu_ready, *([fabric_check] if fabric_check else [])],
         ),
         opts=on_cluster,
     )
@@ -186,6 +219,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             f"{graph.port_forward_command} &",
             f"python smoke.py --url http://localhost:{graph_spec.FRONTEND_PORT} --model {model.served_model_name}",
         ],
+        "networkPolicies": _network_policy_notice(cfg),
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
     }
     if checks.benchmark_job_name:

@@ -181,7 +181,7 @@ def download_job(
 
 
 def network_policy(name: str, namespace: pulumi.Input[str], model: Model) -> dict[str, Any]:
-    """No ingress at all; egress only to DNS and HTTPS (the Hub, its CDN and PyPI), where the CNI enforces it."""
+    """No ingress at all; egress only to HTTPS (the Hub, its CDN and PyPI) and DNS (the namespace's allow-dns)."""
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -189,9 +189,6 @@ def network_policy(name: str, namespace: pulumi.Input[str], model: Model) -> dic
         "spec": {
             "podSelector": {"matchLabels": {"app.kubernetes.io/name": "model-download", "dsr1.io/model": model.key}},
             "policyTypes": ["Ingress", "Egress"],
-            "egress": [
-                {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
-                {"ports": [{"protocol": "TCP", "port": 443}]},
-            ],
+            "egress": [{"ports": [{"protocol": "TCP", "port": 443}]}],
         },
     }

@@ -1,0 +1,1 @@
+"""Offline checks over a render: what the program sends, examined as the cluster would see it."""
