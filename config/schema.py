@@ -8,7 +8,7 @@ import re
 from ipaddress import IPv4Network
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
 from config import catalog, versions
@@ -54,6 +54,35 @@ class ExistingNetwork(Section):
     )
 
 
+IamPrincipalArn = Annotated[
+    str, StringConstraints(pattern=r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]{1,512}$")
+]
+
+
+class EndpointAccess(Section):
+    """Who reaches the Kubernetes API. Authentication (IAM, then the access entries) applies on every path."""
+
+    public: bool = Field(
+        True,
+        description="Public endpoint on: `pulumi up` and kubectl from outside the VPC (CI runners, laptops) need it.",
+    )
+    public_cidrs: list[IPv4Network] = Field(
+        default_factory=lambda: [IPv4Network("0.0.0.0/0")],
+        min_length=1,
+        description="Addresses allowed on the public endpoint: your CI's and admins' egress CIDRs. Default anywhere"
+        " (GitHub-hosted runners have no fixed addresses), with a warning in the render summary.",
+    )
+    private: bool = Field(
+        True, description="Private endpoint on: nodes and pods reach the API inside the VPC, not over the internet."
+    )
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "EndpointAccess":
+        if not (self.public or self.private):
+            raise ValueError("public and private are both off: nothing could reach the cluster's API")
+        return self
+
+
 class EksTarget(Section):
     kind: Literal["eks"] = Field(description="Create a VPC and an EKS cluster in `aws:region`.")
     cluster_name: DnsLabel = Field(description="Name of the EKS cluster to create.")
@@ -68,6 +97,14 @@ class EksTarget(Section):
         None, description="Use these VPC and subnets instead of creating a VPC (then leave out availabilityZones)."
     )
     system_nodes: SystemNodes = Field(default_factory=SystemNodes, description="The CPU node group.")
+    endpoint_access: EndpointAccess = Field(
+        default_factory=EndpointAccess, description="Reachability of the cluster's API endpoint."
+    )
+    cluster_admins: list[IamPrincipalArn] = Field(
+        default_factory=list,
+        description="IAM role or user ARNs that administer the cluster (access entries with the cluster admin"
+        " policy): the CI role and the humans. The identity running `pulumi up` is admin as the cluster's creator.",
+    )
 
 
 class ExistingTarget(Section):

@@ -103,6 +103,8 @@ def summary(run: Run) -> str:
         lines.append(f"model cache: {out['modelCache']}")
     if "gangScheduling" in out:
         lines.append(f"gang scheduling: {out['gangScheduling']}")
+    if "apiEndpoint" in out:
+        lines.append(f"cluster API: {out['apiEndpoint']}")
     if "networkPolicies" in out:
         lines.append(f"network policies: {out['networkPolicies']}")
     if "frontendUrl" in out:

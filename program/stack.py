@@ -72,6 +72,17 @@ def _network_policy_notice(cfg: StackConfig) -> str:
     return "enforced by the VPC CNI's network policy agent; default deny in the serving namespace"
 
 
+def _api_endpoint_notice(t: EksTarget) -> str:
+    a = t.endpoint_access
+    parts = ["private (inside the VPC)"] if a.private else []
+    if a.public:
+        cidrs = ", ".join(str(c) for c in a.public_cidrs)
+        open_ = "0.0.0.0/0" in cidrs
+        parts.append(f"public from {cidrs}" + (" (anywhere: set target.endpointAccess.publicCidrs)" if open_ else ""))
+    admins = f"{len(t.cluster_admins)} admin(s) from target.clusterAdmins" if t.cluster_admins else "no clusterAdmins"
+    return f"{' and '.join(parts)}; access entries: the creator and {admins}"
+
+
 def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str]) -> dict[str, object]:
     """Register every resource of the stack and return the stack's outputs."""
     # Invokes that ask AWS whether the capacity can be had: a failure raises before anything is registered.
@@ -227,6 +238,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         outputs["benchmarkResultsDir"] = checks.results_dir
         outputs["benchmarkLogsCommand"] = f"kubectl -n {cfg.serving.namespace} logs -f job/{checks.benchmark_job_name}"
     if cluster:
+        assert isinstance(cfg.target, EksTarget)
+        outputs["apiEndpoint"] = _api_endpoint_notice(cfg.target)
         outputs["clusterName"] = cluster.cluster_name
         outputs["modelCacheFileSystem"] = cache.file_system_id
         if cache.staging_bucket is not None:
