@@ -20,6 +20,9 @@ TOKEN_DIR = "/var/run/secrets/huggingface"
 TOKEN_KEY = "token"
 SCRIPT_DIR = "/opt/dsr1"
 SCRIPT = in_pod_file("fetch_weights.py")
+REQUIREMENTS = in_pod_file("requirements/download.txt")
+"""huggingface_hub and every dependency, pinned with their files' hashes: the install runs beside the token."""
+REQUIREMENTS_KEY = "requirements.txt"
 DEPS_DIR = "/deps"
 USER_ID = CACHE_OWNER_UID
 """Non-root, high UID: the download needs no privileges, only the cache directory it owns."""
@@ -39,7 +42,7 @@ def script_config_map(name: str, namespace: pulumi.Input[str]) -> dict[str, Any]
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/name": "model-download"}},
-        "data": {SCRIPT.name: SCRIPT.read_text()},
+        "data": {SCRIPT.name: SCRIPT.read_text(), REQUIREMENTS_KEY: REQUIREMENTS.read_text()},
     }
 
 
@@ -102,6 +105,7 @@ def download_job(
             "capabilities": {"drop": ["ALL"], "add": ["CHOWN"]},
         },
     }
+    script_mount = {"name": "script", "mountPath": SCRIPT_DIR, "readOnly": True}
     install = _container(
         "install-client",
         [
@@ -111,11 +115,16 @@ def download_job(
             "install",
             "--no-cache-dir",
             "--disable-pip-version-check",
+            # Every file checked against the lock's hashes; nothing resolved, nothing built from source.
+            "--require-hashes",
+            "--no-deps",
+            "--only-binary=:all:",
             "--target",
             DEPS_DIR,
-            f"huggingface_hub=={versions.HUGGINGFACE_HUB_VERSION}",
+            "-r",
+            f"{SCRIPT_DIR}/{REQUIREMENTS_KEY}",
         ],
-        [deps],
+        [deps, script_mount],
         env=[{"name": "HOME", "value": "/tmp"}],
         resources={"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}},
     )
@@ -125,7 +134,7 @@ def download_job(
         [
             cache,
             deps,
-            {"name": "script", "mountPath": SCRIPT_DIR, "readOnly": True},
+            script_mount,
             {"name": "hf-token", "mountPath": TOKEN_DIR, "readOnly": True},
         ],
         env=[
