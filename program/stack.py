@@ -1,6 +1,7 @@
 """The whole stack as one dependency graph: cluster, GPU pool, cache, download and serving graph."""
 
 import dataclasses
+import ipaddress
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -58,7 +59,13 @@ def _api_server_cidrs(cfg: StackConfig) -> list[str]:
     t = cfg.target
     if isinstance(t, ExistingTarget):
         return [str(c) for c in t.api_server_cidrs]
-    return [t.vpc_cidr] if t.network is None else ["0.0.0.0/0"]
+    if t.network is not None:
+        return ["0.0.0.0/0"]
+    # Pods dial the `kubernetes` Service (its ClusterIP, the service range's first address) and the VPC CNI's policy
+    # agent sees that address before kube-proxy translates it; EKS picks 172.20.0.0/16 for the service range, or
+    # 10.100.0.0/16 when the VPC overlaps it (EKS API, CreateCluster serviceIpv4Cidr). (check)
+    overlaps = ipaddress.ip_network(t.vpc_cidr).overlaps(ipaddress.ip_network("172.20.0.0/16"))
+    return [t.vpc_cidr, "10.100.0.1/32" if overlaps else "172.20.0.1/32"]
 
 
 def _network_policy_notice(cfg: StackConfig) -> str:

@@ -12,6 +12,8 @@ Flows, from Dynamo 1.3's communication planes (docs.nvidia.com/dynamo, "Service 
 - graph pods -> NATS :4222 in the platform namespace (the event plane; etcd is not installed: discovery is
   Kubernetes-native) and -> the API server :443 (discovery: EndpointSlices, DynamoWorkerMetadata);
 - every pod -> cluster DNS :53.
+The kubelet's probes need no rule: the VPC CNI's policy agent always admits the node's own address
+(aws/aws-network-policy-agent#65), as other CNIs do.
 """
 
 from typing import Any

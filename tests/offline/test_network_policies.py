@@ -44,13 +44,15 @@ def _needed(pods: dict[str, Endpoint], platform_namespace: str) -> list[tuple[En
     graph = [pods[n] for n in ("frontend", "prefill", "decode")]
     nats = Endpoint("nats", platform_namespace, {"app.kubernetes.io/name": "nats"}, ip="10.40.2.5")
     api = Endpoint("kube-apiserver", None, ip=API_SERVER_IP)
+    service = Endpoint("kubernetes-service", None, ip="172.20.0.1")  # the same, before kube-proxy translates it
     dns = Endpoint("coredns", "kube-system", {"k8s-app": "kube-dns"}, ip="10.40.2.53")
     flows = [(pods["smoke-test"], pods["frontend"], 8000, "TCP")]
     if "benchmark" in pods:
         flows += [(pods["benchmark"], pods["frontend"], 8000, "TCP"), (pods["benchmark"], HUB, 443, "TCP")]
     # The request plane, NIXL's KV transfer and side channels, NCCL bootstrap: ports the runtime picks.
     flows += [(a, b, 30001, "TCP") for a in graph for b in graph if a is not b and b.name != "frontend"]
-    flows += [(p, nats, 4222, "TCP") for p in graph] + [(p, api, 443, "TCP") for p in graph]
+    flows += [(p, nats, 4222, "TCP") for p in graph]
+    flows += [(p, api, 443, "TCP") for p in graph] + [(p, service, 443, "TCP") for p in graph]
     flows += [(p, dns, 53, "UDP") for p in pods.values()]
     flows.append((pods["model-download"], HUB, 443, "TCP"))
     if "fabric-check" in pods:
