@@ -14,6 +14,9 @@ What the engines need, as found (each cited where it decides something):
 - With a read-only root, engines write their JIT and compile caches (Triton, FlashInfer, DeepGEMM, torch inductor)
   under HOME and /tmp: both are emptyDirs. (check) not yet proven on a live engine;
   `serving.security.readOnlyRootFilesystem: false` turns it off.
+- Multi-node TRT-LLM (mpirun over SSH): the operator writes keys, host keys and sshd's config under $HOME and runs
+  sshd unprivileged on port 2222 (deploy/operator/internal/dynamo/backend_trtllm.go in ai-dynamo/dynamo): it works
+  as UID 1000 with the writable HOME, with no capability and no privilege escalation.
 """
 
 from dataclasses import dataclass
