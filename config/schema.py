@@ -288,8 +288,15 @@ class Worker(Section):
     )
     max_model_len: int | None = Field(None, ge=1, description="vLLM --max-model-len.")
     engine: TrtllmEngine | None = Field(None, description="TRT-LLM engine config (required for trtllm).")
-    cpu: str | None = Field(None, description="CPU request and limit of each worker pod (e.g. '130').")
-    memory: Quantity | None = Field(None, description="Memory request and limit of each worker pod.")
+    cpu: str | None = Field(
+        None,
+        pattern=r"^[0-9]+(\.[0-9]+|m)?$",
+        description="CPU request and limit of each worker pod (e.g. '130'); default: its share of the node's vCPUs"
+        " from the catalog (85%).",
+    )
+    memory: Quantity | None = Field(
+        None, description="Memory request and limit of each worker pod; default: its share of the node's memory (85%)."
+    )
     shared_memory: Quantity = Field("80Gi", description="Size of /dev/shm in each worker pod.")
     working_dir: str | None = Field(None, description="Working directory of the container (default: the backend's).")
     env: dict[str, str] = Field(default_factory=dict, description="Extra environment of the worker container.")
