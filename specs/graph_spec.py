@@ -117,7 +117,7 @@ def _hardened(pod: dict[str, Any], h: serving_security.PodHardening) -> dict[str
 
 def _frontend(spec: GraphSpec) -> dict[str, Any]:
     container = {"image": spec.image, **spec.backend.frontend_container()}
-    container["resources"] = serving_security.FRONTEND_RESOURCES
+    container["resources"] = {k: dict(v) for k, v in serving_security.FRONTEND_RESOURCES.items()}
     pod: dict[str, Any] = {"mainContainer": container}
     if spec.system_selector:
         pod["nodeSelector"] = dict(spec.system_selector)
@@ -154,7 +154,7 @@ def _worker(spec: GraphSpec, role: Role) -> dict[str, Any]:
     if requests:
         resources["requests"] = requests
     resources["limits"] = limits
-    unsized = None if {"cpu", "memory"} <= sized.keys() else f"{role}"
+    unsized = None if {"cpu", "memory"} <= sized.keys() else role
     h = serving_security.harden(spec.serving, worker=True, unsized_role=unsized)
     pod = {
         "nodeSelector": spec.pool.node_selector(),
