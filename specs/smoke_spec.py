@@ -166,8 +166,11 @@ def benchmark_script(
         [
             "set -eu",
             'RUN="$(date -u +%Y%m%dT%H%M%SZ)-$JOB_NAME"',
-            # Every file checked against the lock's hashes (aiperf and all it pulls in); nothing resolved.
-            f"pip install --no-cache-dir --user --require-hashes --no-deps -r {REQUIREMENTS_PATH}",
+            # Every file checked against the lock's hashes (aiperf and all it pulls in); nothing resolved, and
+            # nothing built (a source build would fetch its build backend unhashed). Every locked package has a
+            # cp312 x86_64 wheel, what the CPU system nodes run; crick 0.0.8 has none for aarch64. (checked with
+            # `pip download --only-binary=:all: --require-hashes` for both platforms)
+            f"pip install --no-cache-dir --user --require-hashes --no-deps --only-binary=:all: -r {REQUIREMENTS_PATH}",
             f'mkdir -p {q(results_dir)}/"$RUN"',
             f'echo {q(config)} > {q(results_dir)}/"$RUN"/input_config.json',
             " \\\n  ".join(profile),

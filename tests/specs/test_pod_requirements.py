@@ -57,7 +57,7 @@ def test_the_download_job_installs_only_the_lock_it_ships() -> None:
     )
     (install,) = [c for c in job["spec"]["template"]["spec"]["initContainers"] if c["name"] == "install-client"]
     cmd = install["command"]
-    assert "--require-hashes" in cmd and "--no-deps" in cmd
+    assert {"--require-hashes", "--no-deps", "--only-binary=:all:"} <= set(cmd)
     assert cmd[cmd.index("-r") + 1] == f"{download_spec.SCRIPT_DIR}/{download_spec.REQUIREMENTS_KEY}"
     assert not any("==" in a for a in cmd)  # nothing installed beside the lock
     assert {"name": "script", "mountPath": download_spec.SCRIPT_DIR, "readOnly": True} in install["volumeMounts"]
@@ -72,7 +72,8 @@ def test_the_benchmark_installs_only_the_lock_it_ships() -> None:
         results_dir="/cache/r",
     )
     (install,) = [line for line in script.splitlines() if "pip install" in line]
-    assert "--require-hashes" in install and f"-r {smoke_spec.REQUIREMENTS_PATH}" in install
+    assert "--require-hashes" in install and "--only-binary=:all:" in install
+    assert f"-r {smoke_spec.REQUIREMENTS_PATH}" in install
     assert "==" not in install
     cm = smoke_spec.benchmark_config_map(name="b", namespace="ns", graph_name="g")
     assert cm["data"][smoke_spec.REQUIREMENTS_KEY] == smoke_spec.BENCHMARK_REQUIREMENTS.read_text()
