@@ -6,6 +6,7 @@ an env value" (that the Secret's value is marked secret is tested on the mocked 
 "the cache is retained" as "its StorageClass keeps the volume" (the claim's retainOnDelete is tested likewise).
 """
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -169,6 +170,15 @@ control_plane_hardened = ResourceValidationPolicy(
 # Network policies: default deny where the graph runs, and an enforcing CNI.
 
 
+def _network_policy_enabled(values: Any) -> bool:
+    """The add-on's configurationValues (a JSON string) turn on the agent: {"enableNetworkPolicy": "true"}."""
+    try:
+        parsed = json.loads(values) if isinstance(values, str) else values
+    except ValueError:
+        return False
+    return isinstance(parsed, Mapping) and str(parsed.get("enableNetworkPolicy")).lower() == "true"
+
+
 def _network_policies(args: StackValidationArgs, report: ReportViolation) -> None:
     def ns(r: Any) -> Any:
         return (r.props.get("metadata") or {}).get("namespace")
@@ -186,8 +196,7 @@ def _network_policies(args: StackValidationArgs, report: ReportViolation) -> Non
         if r.resource_type.endswith(":DynamoGraphDeployment") and ns(r) not in denied:
             report(f"graph {r.name}: no default-deny NetworkPolicy in namespace {ns(r)}.", r.urn)
         if r.resource_type == EKS_ADDON and r.props.get("addonName") == "vpc-cni":
-            values = str(r.props.get("configurationValues") or "")
-            if '"enableNetworkPolicy": "true"' not in values.replace("'", '"'):
+            if not _network_policy_enabled(r.props.get("configurationValues")):
                 report(f"add-on {r.name}: the VPC CNI's network policy agent is off; NetworkPolicies are inert.", r.urn)
 
 

@@ -152,8 +152,9 @@ def test_network_policy_policy_fires_on_a_cni_without_the_agent(sglang8_resource
         {},
     )
     assert "inert" in violations(p.network_policy_on, [*sglang8_resources, addon])[0]
-    addon.props = {"addonName": "vpc-cni", "configurationValues": '{"enableNetworkPolicy": "true"}'}
-    assert violations(p.network_policy_on, [*sglang8_resources, addon]) == []
+    for enabled in ('{"enableNetworkPolicy": "true"}', '{"enableNetworkPolicy":"true","nodeAgent":{}}'):
+        addon.props = {"addonName": "vpc-cni", "configurationValues": enabled}
+        assert violations(p.network_policy_on, [*sglang8_resources, addon]) == []
 
 
 @pytest.mark.parametrize("image", ["python:latest", "python", "my-registry/sglang-runtime:my-tag"])
