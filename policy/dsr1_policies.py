@@ -195,9 +195,9 @@ def _network_policies(args: StackValidationArgs, report: ReportViolation) -> Non
     for r in args.resources:
         if r.resource_type.endswith(":DynamoGraphDeployment") and ns(r) not in denied:
             report(f"graph {r.name}: no default-deny NetworkPolicy in namespace {ns(r)}.", r.urn)
-        if r.resource_type == EKS_ADDON and r.props.get("addonName") == "vpc-cni":
-            if not _network_policy_enabled(r.props.get("configurationValues")):
-                report(f"add-on {r.name}: the VPC CNI's network policy agent is off; NetworkPolicies are inert.", r.urn)
+        vpc_cni = r.resource_type == EKS_ADDON and r.props.get("addonName") == "vpc-cni"
+        if vpc_cni and not _network_policy_enabled(r.props.get("configurationValues")):
+            report(f"add-on {r.name}: the VPC CNI's network policy agent is off; NetworkPolicies are inert.", r.urn)
 
 
 network_policy_on = StackValidationPolicy(
