@@ -10,8 +10,17 @@ import pulumi_kubernetes as k8s
 from components import eks_addons, helm
 from config import versions
 from config.schema import EksTarget
-from specs import aws_specs
+from specs import aws_specs, node_hardening
 from specs.scheduling import GPU_NODE_LABELS, GPU_TAINT, SYSTEM_LABELS
+
+CONTROL_PLANE_LOGS = ("api", "audit", "authenticator")
+"""Who called the API and what they did, and who authenticated as whom (EKS control plane logging)."""
+LOG_RETENTION_DAYS = 90
+CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+"""EKS access policy for cluster-wide admin (EKS user guide, "Associate access policies with access entries")."""
+KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey")
+"""What the cluster role needs on the secrets key (the actions terraform-aws-modules/eks grants it). (check)"""
+
 
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
 
@@ -91,24 +100,42 @@ class EksCluster(pulumi.ComponentResource):
         cluster_role, cluster_policies = _service_role(
             f"{name}-cluster", "eks.amazonaws.com", ("AmazonEKSClusterPolicy",), child
         )
+        secrets_key, key_grant = self._secrets_key(name, cluster_role)
+        log_group = self._control_plane_log_group(name, t.cluster_name)
+        access = t.endpoint_access
         cluster = aws.eks.Cluster(
             f"{name}-eks",
             name=t.cluster_name,
             version=t.kubernetes_version,
             role_arn=cluster_role.arn,
             # Region zones only: a Local Zone subnet here fails the create (EKS "Local Zones").
-            vpc_config=aws.eks.ClusterVpcConfigArgs(subnet_ids=private_subnet_ids),
+            vpc_config=aws.eks.ClusterVpcConfigArgs(
+                subnet_ids=private_subnet_ids,
+                endpoint_private_access=access.private,
+                endpoint_public_access=access.public,
+                public_access_cidrs=[str(c) for c in access.public_cidrs] if access.public else None,
+            ),
+            # API mode: access entries only (no aws-auth ConfigMap); managed node groups get theirs from EKS.
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
             ),
-            # The role's policy must exist while EKS creates (and deletes) the control plane.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=cluster_policies),
+            enabled_cluster_log_types=list(CONTROL_PLANE_LOGS),
+            # Secrets (the Hugging Face token) envelope-encrypted with the stack's key, on top of EKS's default
+            # encryption with an AWS-owned key (EKS user guide, "Default envelope encryption").
+            encryption_config=aws.eks.ClusterEncryptionConfigArgs(
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=secrets_key.arn), resources=["secrets"]
+            ),
+            # The role's policies (and its use of the key) must exist while EKS creates (and deletes) the control
+            # plane; the log group first, so EKS does not create it without a retention.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*cluster_policies, key_grant, log_group]),
         )
+        self._access_entries(name, cluster, t.cluster_admins)
 
         node_role, node_policies = _service_role(f"{name}-node", "ec2.amazonaws.com", NODE_POLICIES, child)
         # The CNI (network policy on) and the Pod Identity Agent are DaemonSets the nodes need as they join.
         node_addons = eks_addons.before_nodes(name, cluster, self)
         self.node_prerequisites: list[pulumi.Resource] = [*node_policies, *node_addons.before_nodes]
+        system_template = self._system_launch_template(name)
         system_nodes = aws.eks.NodeGroup(
             f"{name}-system-nodes",
             cluster_name=cluster.name,
@@ -121,6 +148,9 @@ class EksCluster(pulumi.ComponentResource):
                 desired_size=t.system_nodes.count, min_size=t.system_nodes.count, max_size=t.system_nodes.count
             ),
             labels=SYSTEM_LABELS,
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=system_template.id, version=system_template.latest_version.apply(str)
+            ),
             # Nodes cannot join before their role can pull images and run the CNI.
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.node_prerequisites),
         )
@@ -156,6 +186,81 @@ class EksCluster(pulumi.ComponentResource):
                 "vpc_id": self.vpc_id,
                 "gpu_subnet_id": self.gpu_subnet_id,
             }
+        )
+
+    def _secrets_key(self, name: str, cluster_role: aws.iam.Role) -> tuple[aws.kms.Key, aws.iam.RolePolicy]:
+        """The stack's own key for Secrets, and the cluster role's right to use it.
+
+        Retained like the cache: a key scheduled for deletion makes whatever it encrypted unreadable, and EKS cannot
+        change a cluster's key; left behind, it costs $1 a month and can be scheduled for deletion deliberately."""
+        key = aws.kms.Key(
+            f"{name}-secrets-key",
+            description=f"{name}: envelope encryption of Kubernetes Secrets",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+        )
+        grant = aws.iam.RolePolicy(
+            f"{name}-cluster-secrets-key",
+            role=cluster_role.id,
+            policy=key.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": list(KEY_ACTIONS), "Resource": arn}],
+                    }
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return key, grant
+
+    def _control_plane_log_group(self, name: str, cluster_name: str) -> aws.cloudwatch.LogGroup:
+        """The group EKS writes control-plane logs to, created first with a retention (EKS's own never expires)."""
+        return aws.cloudwatch.LogGroup(
+            f"{name}-control-plane-logs",
+            name=f"/aws/eks/{cluster_name}/cluster",
+            retention_in_days=LOG_RETENTION_DAYS,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _access_entries(self, name: str, cluster: aws.eks.Cluster, admins: list[str]) -> None:
+        """Cluster admins from config: each principal gets an access entry and the cluster admin policy."""
+        for i, arn in enumerate(admins):
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{i}",
+                cluster_name=cluster.name,
+                principal_arn=arn,
+                type="STANDARD",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{i}",
+                cluster_name=cluster.name,
+                principal_arn=entry.principal_arn,
+                policy_arn=CLUSTER_ADMIN_POLICY,
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    def _system_launch_template(self, name: str) -> aws.ec2.LaunchTemplate:
+        """IMDSv2 for the node only and an encrypted gp3 root: what the node group's defaults leave open."""
+        return aws.ec2.LaunchTemplate(
+            f"{name}-system-lt",
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(**node_hardening.METADATA_OPTIONS),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name=node_hardening.ROOT_DEVICE,
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=node_hardening.SYSTEM_ROOT_VOLUME_GIB,
+                        volume_type="gp3",
+                        encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+            update_default_version=True,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _network(

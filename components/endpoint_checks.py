@@ -66,6 +66,15 @@ class EndpointChecks(pulumi.ComponentResource):
                 args.graph_name, b.input_length, b.output_length, b.concurrency
             )
             self.results_dir = f"{smoke_spec.RESULTS_DIR}/{args.graph_name}"
+            lock = smoke_spec.benchmark_config_map(
+                name=f"{args.graph_name}-benchmark-requirements", namespace=args.namespace, graph_name=args.graph_name
+            )
+            requirements = k8s.core.v1.ConfigMap(
+                f"{name}-benchmark-requirements",
+                metadata=lock["metadata"],
+                data=lock["data"],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
             bench = smoke_spec.benchmark_job(
                 name=self.benchmark_job_name,
                 namespace=args.namespace,
@@ -76,6 +85,7 @@ class EndpointChecks(pulumi.ComponentResource):
                 model_dir=args.model_dir,
                 pvc_name=args.pvc_name,
                 node_selector=args.node_selector,
+                requirements_config_map=requirements.metadata.name,
             )
             k8s.batch.v1.Job(
                 f"{name}-benchmark",

@@ -31,12 +31,14 @@ class FabricCheck(pulumi.ComponentResource):
         svc = fabric_check_spec.service(spec, args.namespace)
         peers = k8s.core.v1.Service(f"{name}-peers", metadata=svc["metadata"], spec=svc["spec"], opts=child)
         policy = fabric_check_spec.network_policy(spec, args.namespace)
-        k8s.networking.v1.NetworkPolicy(
+        allow = k8s.networking.v1.NetworkPolicy(
             f"{name}-network-policy", metadata=policy["metadata"], spec=policy["spec"], opts=child
         )
         manifest = fabric_check_spec.job(spec, args.namespace)
         # Its pods need the GPU nodes and their device plugins (not data the Job reads), the scripts and the peers'
         # DNS names; Pulumi then waits for the Job to succeed, which is the proof.
-        jobs.awaited_job(f"{name}-job", manifest, fabric_check_spec.DEADLINE_S, self, [*args.after, scripts, peers])
+        jobs.awaited_job(
+            f"{name}-job", manifest, fabric_check_spec.DEADLINE_S, self, [*args.after, scripts, peers, allow]
+        )
         self.job_name = spec.name
         self.register_outputs({"job_name": self.job_name})

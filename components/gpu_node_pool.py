@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from config import catalog, versions
 from config.schema import GpuPool
-from specs import aws_specs
+from specs import aws_specs, node_hardening
 from specs.scheduling import GPU_NODE_LABELS, PoolScheduling
 
 
@@ -83,9 +83,7 @@ class GpuNodePool(pulumi.ComponentResource):
             network_interfaces=aws_specs.efa_network_interfaces(
                 itype.network_interfaces, [fabric_sg.id, where.cluster_security_group_id]
             ),
-            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2
-            ),
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(**node_hardening.METADATA_OPTIONS),
             block_device_mappings=[
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                     device_name="/dev/xvda",

@@ -47,7 +47,7 @@ class ModelDownloadJob(pulumi.ComponentResource):
             f"{name}-script", metadata=script["metadata"], data=script["data"], opts=pulumi.ResourceOptions(parent=self)
         )
         policy = download_spec.network_policy(self.job_name, args.namespace, args.model)
-        k8s.networking.v1.NetworkPolicy(
+        allow = k8s.networking.v1.NetworkPolicy(
             f"{name}-network-policy",
             metadata=policy["metadata"],
             spec=policy["spec"],
@@ -65,6 +65,7 @@ class ModelDownloadJob(pulumi.ComponentResource):
             verify_hashes=args.verify_hashes,
         )
         # Pulumi waits for the Job to succeed (~690 GB at Hub speeds); a rerun after a replacement finds the marker.
-        jobs.awaited_job(f"{name}-job", manifest, download_spec.DEADLINE_S, self, [])
+        # Its egress allow exists before its pod: under the namespace's default deny the download would fail.
+        jobs.awaited_job(f"{name}-job", manifest, download_spec.DEADLINE_S, self, [allow])
         self.logs_command = pulumi.Output.concat("kubectl -n ", args.namespace, " logs -f job/", self.job_name)
         self.register_outputs({"job_name": self.job_name})

@@ -94,6 +94,37 @@ DEVIATIONS: tuple[Deviation, ...] = (
         backends=frozenset({"vllm"}),
     ),
     Deviation(
+        id="hardened-pods",
+        what="Every service runs non-root (the image's UID 1000) with no capabilities, no privilege escalation, "
+        "seccomp RuntimeDefault and a read-only root; HOME and /tmp are emptyDirs; images are re-checked at start "
+        "(imagePullPolicy Always); the checkov checks it still does not meet are annotated with their reasons.",
+        why="The recipes leave the long-running, GPU-holding pods with the runtime's defaults (specs/"
+        "serving_security.py says what each engine needs and why the rest is dropped).",
+        paths=(
+            "spec.services.*.annotations.checkov.io/*",
+            "spec.services.*.extraPodSpec.securityContext.*",
+            "spec.services.*.extraPodSpec.mainContainer.securityContext.*",
+            "spec.services.*.extraPodSpec.mainContainer.imagePullPolicy",
+            "spec.services.*.extraPodSpec.mainContainer.volumeMounts.*",
+            "spec.services.*.extraPodSpec.volumes.*.emptyDir.*",
+            "spec.services.*.extraPodSpec.volumes.*.name",
+        ),
+    ),
+    Deviation(
+        id="sized-pods",
+        what="The Frontend gets CPU/memory requests and limits; workers request and are limited to their share of "
+        "the node's vCPUs and memory from the catalog (85%), unless the stack sets cpu and memory.",
+        why="Unbounded pods on shared CPU nodes starve the operator and NATS; Guaranteed QoS keeps the kubelet from "
+        "evicting a worker that holds GPUs.",
+        paths=(
+            "spec.services.*.extraPodSpec.mainContainer.resources.*",
+            "spec.services.*.resources.requests.cpu",
+            "spec.services.*.resources.requests.memory",
+            "spec.services.*.resources.limits.cpu",
+            "spec.services.*.resources.limits.memory",
+        ),
+    ),
+    Deviation(
         id="engine-config-per-graph",
         what="TRT-LLM engine configs are ConfigMaps named after the graph (`<graph>-prefill-engine`), mounted as "
         "`<role>_config.yaml`.",

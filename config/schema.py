@@ -5,9 +5,10 @@ limits live here; the arithmetic across fields (GPUs, memory, node counts) lives
 """
 
 import re
+from ipaddress import IPv4Network
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
 from config import catalog, versions
@@ -103,6 +104,35 @@ class ExistingNetwork(Section):
     )
 
 
+IamPrincipalArn = Annotated[
+    str, StringConstraints(pattern=r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]{1,512}$")
+]
+
+
+class EndpointAccess(Section):
+    """Who reaches the Kubernetes API. Authentication (IAM, then the access entries) applies on every path."""
+
+    public: bool = Field(
+        True,
+        description="Public endpoint on: `pulumi up` and kubectl from outside the VPC (CI runners, laptops) need it.",
+    )
+    public_cidrs: list[IPv4Network] = Field(
+        default_factory=lambda: [IPv4Network("0.0.0.0/0")],
+        min_length=1,
+        description="Addresses allowed on the public endpoint: your CI's and admins' egress CIDRs. Default anywhere"
+        " (GitHub-hosted runners have no fixed addresses), with a warning in the render summary.",
+    )
+    private: bool = Field(
+        True, description="Private endpoint on: nodes and pods reach the API inside the VPC, not over the internet."
+    )
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "EndpointAccess":
+        if not (self.public or self.private):
+            raise ValueError("public and private are both off: nothing could reach the cluster's API")
+        return self
+
+
 class EksTarget(Section):
     kind: Literal["eks"] = Field(description="Create a VPC and an EKS cluster in `aws:region`.")
     cluster_name: DnsLabel = Field(description="Name of the EKS cluster to create.")
@@ -120,12 +150,31 @@ class EksTarget(Section):
         None, description="Use these VPC and subnets instead of creating a VPC (then leave out availabilityZones)."
     )
     system_nodes: SystemNodes = Field(default_factory=SystemNodes, description="The CPU node group.")
+    endpoint_access: EndpointAccess = Field(
+        default_factory=EndpointAccess, description="Reachability of the cluster's API endpoint."
+    )
+    cluster_admins: list[IamPrincipalArn] = Field(
+        default_factory=list,
+        description="IAM role or user ARNs that administer the cluster (access entries with the cluster admin"
+        " policy): the CI role and the humans. The identity running `pulumi up` is admin as the cluster's creator.",
+    )
 
 
 class ExistingTarget(Section):
     kind: Literal["existing"] = Field(description="Use a cluster that already exists; create no cloud resources.")
     kubeconfig: str = Field(description="Path to the kubeconfig file of the cluster.")
     context: str | None = Field(None, description="Kubeconfig context to use (default: the current one).")
+    network_policy_enforced: bool = Field(
+        False,
+        description="Whether the cluster's CNI enforces NetworkPolicies (Calico, Cilium, the VPC CNI with its network"
+        " policy agent): the stack creates them either way, the render summary says whether they hold.",
+    )
+    api_server_cidrs: list[IPv4Network] = Field(
+        default_factory=lambda: [IPv4Network("0.0.0.0/0")],
+        min_length=1,
+        description="Where the cluster's API server is, as the pods reach it (CIDRs): the graph's pods may open"
+        " :443 there (Kubernetes discovery). Default anywhere, since the address cannot be known offline.",
+    )
 
 
 class Capacity(Section):
@@ -316,8 +365,14 @@ class Worker(Section):
     )
     max_model_len: int | None = Field(None, ge=1, le=MAX_TOKENS, description="vLLM --max-model-len.")
     engine: TrtllmEngine | None = Field(None, description="TRT-LLM engine config (required for trtllm).")
-    cpu: PositiveQuantity | None = Field(None, description="CPU request and limit of each worker pod (e.g. '130').")
-    memory: Quantity | None = Field(None, description="Memory request and limit of each worker pod.")
+    cpu: PositiveQuantity | None = Field(
+        None,
+        description="CPU request and limit of each worker pod (e.g. '130'); default: its share of the node's vCPUs"
+        " from the catalog (85%).",
+    )
+    memory: Quantity | None = Field(
+        None, description="Memory request and limit of each worker pod; default: its share of the node's memory (85%)."
+    )
     shared_memory: Quantity = Field("80Gi", description="Size of /dev/shm in each worker pod.")
     working_dir: AbsolutePath | None = Field(
         None, description="Working directory of the container, absolute (default: the backend's)."
@@ -337,6 +392,21 @@ class Benchmark(Section):
     )
 
 
+class ServingSecurity(Section):
+    """Switches for what an engine may turn out to need on a given fabric; the defaults are the hardened ones."""
+
+    read_only_root_filesystem: bool = Field(
+        True,
+        description="Read-only root file system for the frontend and workers (HOME and /tmp are writable emptyDirs"
+        " for JIT and compile caches); turn off only if an engine writes elsewhere.",
+    )
+    privileged_workers: bool = Field(
+        False,
+        description="Run the workers privileged, as Dynamo's own EFA deploy test does, if the fabric's RDMA memory"
+        " registration fails without it (NIXL_ERR_BACKEND); the checkov skips then say so.",
+    )
+
+
 class Serving(Section):
     backend: Literal["sglang", "vllm", "trtllm"] = Field(description="Inference engine of the workers.")
     graph_name: Dns1035Label = Field(
@@ -345,6 +415,16 @@ class Serving(Section):
     namespace: DnsLabel = Field("dynamo", description="Namespace of the graph, the cache and the download Job.")
     image_tag: str = Field(
         versions.DYNAMO_RUNTIME_TAG, pattern=r"^\d+\.\d+\.\d+$", description="Dynamo runtime image tag (a release)."
+    )
+    image_digest: str | None = Field(
+        None,
+        pattern=r"^sha256:[0-9a-f]{64}$",
+        description="Digest (sha256:...) of the runtime image for imageTag: the graph then pulls exactly that image. "
+        "Unset: the release tag alone (a digest cannot be resolved offline; `docker buildx imagetools inspect` "
+        "shows it).",
+    )
+    security: ServingSecurity = Field(
+        default_factory=ServingSecurity, description="Security switches of the graph's pods."
     )
     frontend_replicas: int = Field(
         1, ge=1, le=32, description="Replicas of the OpenAI-compatible frontend (1-32; they share the system nodes)."

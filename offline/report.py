@@ -105,6 +105,10 @@ def summary(run: Run) -> str:
         lines.append(f"model cache: {out['modelCache']}")
     if "gangScheduling" in out:
         lines.append(f"gang scheduling: {out['gangScheduling']}")
+    if "apiEndpoint" in out:
+        lines.append(f"cluster API: {out['apiEndpoint']}")
+    if "networkPolicies" in out:
+        lines.append(f"network policies: {out['networkPolicies']}")
     if "frontendUrl" in out:
         lines.append(f"endpoint: {out['frontendUrl']}  (from a laptop: {out.get('portForwardCommand')})")
     lines += [f"warning: {w}" for w in out.get("configWarnings", [])]

@@ -6,6 +6,7 @@ an env value" (that the Secret's value is marked secret is tested on the mocked 
 "the cache is retained" as "its StorageClass keeps the volume" (the claim's retainOnDelete is tested likewise).
 """
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -27,6 +28,9 @@ LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 K8S_SECRET = "kubernetes:core/v1:Secret"
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+EKS_ADDON = "aws:eks/addon:Addon"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 HF_TOKEN = re.compile(r"hf_[A-Za-z0-9]{30,}")
 PLACEHOLDERS = ("my-registry", "my-tag", "placeholder", "changeme", "<", "your-")
@@ -96,14 +100,21 @@ efa_layout = StackValidationPolicy(
 )
 
 
-# Launch templates: IMDSv2 only, encrypted volumes.
+# Launch templates: IMDSv2 only, for the node only (hop limit 1), encrypted volumes; one on every node group.
 
 
 def _launch_template(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != LAUNCH_TEMPLATE:
         return
-    if (args.props.get("metadataOptions") or {}).get("httpTokens") != "required":
+    metadata = args.props.get("metadataOptions") or {}
+    if metadata.get("httpTokens") != "required":
         report("metadataOptions.httpTokens must be 'required' (IMDSv2 only).", None)
+    if metadata.get("httpPutResponseHopLimit") != 1:
+        report(
+            "metadataOptions.httpPutResponseHopLimit (the IMDS hop limit) must be 1: with more, pods reach the node "
+            "role's credentials.",
+            None,
+        )
     for m in args.props.get("blockDeviceMappings") or []:
         if not _truthy((m.get("ebs") or {}).get("encrypted")):
             report(f"volume {m.get('deviceName')} must be encrypted.", None)
@@ -111,8 +122,89 @@ def _launch_template(args: ResourceValidationArgs, report: ReportViolation) -> N
 
 launch_template_hardened = ResourceValidationPolicy(
     name="launch-template-imdsv2-encrypted",
-    description="Launch templates require IMDSv2 and encrypt their volumes.",
+    description="Launch templates require IMDSv2 with a hop limit of 1 and encrypt their volumes.",
     validate=_launch_template,
+)
+
+
+def _node_group_templates(args: StackValidationArgs, report: ReportViolation) -> None:
+    for ng in args.resources:
+        if ng.resource_type != NODE_GROUP:
+            continue
+        if not ng.props.get("launchTemplate") or not any(d.resource_type == LAUNCH_TEMPLATE for d in ng.dependencies):
+            report(
+                f"node group {ng.name} has no launch template: IMDS and its root volume are left to defaults.", ng.urn
+            )
+
+
+node_groups_templated = StackValidationPolicy(
+    name="node-groups-have-launch-templates",
+    description="Every EKS node group uses a launch template of the stack (which the launch template policy checks).",
+    validate=_node_group_templates,
+)
+
+
+# The control plane: audit trail and Secrets under the stack's key.
+
+CONTROL_PLANE_LOGS = {"api", "audit", "authenticator"}
+
+
+def _control_plane(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != EKS_CLUSTER:
+        return
+    missing = CONTROL_PLANE_LOGS - set(args.props.get("enabledClusterLogTypes") or [])
+    if missing:
+        report(f"control-plane logs {sorted(missing)} are off.", None)
+    enc = args.props.get("encryptionConfig") or {}
+    if "secrets" not in (enc.get("resources") or []) or not (enc.get("provider") or {}).get("keyArn"):
+        report("Secrets are not envelope-encrypted with a KMS key (encryptionConfig).", None)
+
+
+control_plane_hardened = ResourceValidationPolicy(
+    name="eks-control-plane-logs-and-kms",
+    description="EKS clusters log api, audit and authenticator, and encrypt Secrets with a KMS key.",
+    validate=_control_plane,
+)
+
+
+# Network policies: default deny where the graph runs, and an enforcing CNI.
+
+
+def _network_policy_enabled(values: Any) -> bool:
+    """The add-on's configurationValues (a JSON string) turn on the agent: {"enableNetworkPolicy": "true"}."""
+    try:
+        parsed = json.loads(values) if isinstance(values, str) else values
+    except ValueError:
+        return False
+    return isinstance(parsed, Mapping) and str(parsed.get("enableNetworkPolicy")).lower() == "true"
+
+
+def _network_policies(args: StackValidationArgs, report: ReportViolation) -> None:
+    def ns(r: Any) -> Any:
+        return (r.props.get("metadata") or {}).get("namespace")
+
+    denied = {
+        ns(r)
+        for r in args.resources
+        if r.resource_type == NETWORK_POLICY
+        and (r.props.get("spec") or {}).get("podSelector") in ({}, None)
+        and {"Ingress", "Egress"} <= set((r.props.get("spec") or {}).get("policyTypes") or [])
+        and not (r.props.get("spec") or {}).get("ingress")
+        and not (r.props.get("spec") or {}).get("egress")
+    }
+    for r in args.resources:
+        if r.resource_type.endswith(":DynamoGraphDeployment") and ns(r) not in denied:
+            report(f"graph {r.name}: no default-deny NetworkPolicy in namespace {ns(r)}.", r.urn)
+        vpc_cni = r.resource_type == EKS_ADDON and r.props.get("addonName") == "vpc-cni"
+        if vpc_cni and not _network_policy_enabled(r.props.get("configurationValues")):
+            report(f"add-on {r.name}: the VPC CNI's network policy agent is off; NetworkPolicies are inert.", r.urn)
+
+
+network_policy_on = StackValidationPolicy(
+    name="network-policy-default-deny",
+    description="The graph's namespace has a default-deny NetworkPolicy; the VPC CNI add-on, where the stack "
+    "manages it, enables network policy.",
+    validate=_network_policies,
 )
 
 
@@ -235,6 +327,9 @@ cache_retained = StackValidationPolicy(
 POLICIES = [
     efa_layout,
     launch_template_hardened,
+    node_groups_templated,
+    control_plane_hardened,
+    network_policy_on,
     images_pinned,
     hf_token_only_in_secrets,
     frontend_private,

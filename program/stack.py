@@ -1,6 +1,7 @@
 """The whole stack as one dependency graph: cluster, GPU pool, cache, download and serving graph."""
 
 import dataclasses
+import ipaddress
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -12,8 +13,9 @@ from components.fabric_check import FabricCheck, FabricCheckArgs
 from components.gpu_node_pool import AwsPlacement, GpuNodePool, GpuNodePoolArgs
 from components.model_cache import AwsStorage, ModelCache, ModelCacheArgs
 from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
+from components.network_policies import ServingNetworkPolicies, ServingNetworkPoliciesArgs
 from config import catalog, versions
-from config.schema import EksTarget, StackConfig
+from config.schema import EksTarget, ExistingTarget, StackConfig
 from preflight import aws as aws_preflight
 from specs import aws_specs, cache_sizing, capacity, eks_addon_spec, fabric_defaults, graph_spec
 from specs.fabric_check_spec import FabricCheckSpec
@@ -52,6 +54,44 @@ def _imex(cfg: StackConfig) -> bool:
     return bool(itype and itype.imex)
 
 
+def _api_server_cidrs(cfg: StackConfig) -> list[str]:
+    """The EKS API server's endpoints for pods are ENIs in the cluster's subnets: inside the VPC's CIDR when the
+    stack creates the VPC; on an existing cluster, where the user says. In a given VPC the CIDR is not known
+    offline, so any address on port 443 (check: a vpcCidr key on target.network would narrow it)."""
+    t = cfg.target
+    if isinstance(t, ExistingTarget):
+        return [str(c) for c in t.api_server_cidrs]
+    if t.network is not None:
+        return ["0.0.0.0/0"]
+    # Pods dial the `kubernetes` Service (its ClusterIP, the service range's first address) and the VPC CNI's policy
+    # agent sees that address before kube-proxy translates it; EKS picks 172.20.0.0/16 for the service range, or
+    # 10.100.0.0/16 when the VPC overlaps it (EKS API, CreateCluster serviceIpv4Cidr). (check)
+    overlaps = ipaddress.ip_network(t.vpc_cidr).overlaps(ipaddress.ip_network("172.20.0.0/16"))
+    return [t.vpc_cidr, "10.100.0.1/32" if overlaps else "172.20.0.1/32"]
+
+
+def _network_policy_notice(cfg: StackConfig) -> str:
+    if isinstance(cfg.target, ExistingTarget) and not cfg.target.network_policy_enforced:
+        return (
+            "NOT enforced: target.networkPolicyEnforced is false (the cluster's CNI, as stated, ignores them); "
+            "the policies are created but every pod can reach the frontend"
+        )
+    if isinstance(cfg.target, ExistingTarget):
+        return "enforced by the cluster's CNI (target.networkPolicyEnforced); default deny in the serving namespace"
+    return "enforced by the VPC CNI's network policy agent; default deny in the serving namespace"
+
+
+def _api_endpoint_notice(t: EksTarget) -> str:
+    a = t.endpoint_access
+    parts = ["private (inside the VPC)"] if a.private else []
+    if a.public:
+        cidrs = ", ".join(str(c) for c in a.public_cidrs)
+        open_ = "0.0.0.0/0" in cidrs
+        parts.append(f"public from {cidrs}" + (" (anywhere: set target.endpointAccess.publicCidrs)" if open_ else ""))
+    admins = f"{len(t.cluster_admins)} admin(s) from target.clusterAdmins" if t.cluster_admins else "no clusterAdmins"
+    return f"{' and '.join(parts)}; access entries: the creator and {admins}"
+
+
 def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str]) -> dict[str, object]:
     """Register every resource of the stack and return the stack's outputs."""
     # Invokes that ask AWS whether the capacity can be had: a failure raises before anything is registered.
@@ -81,6 +121,16 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         metadata={"name": cfg.serving.namespace},
         # Deleting a namespace deletes the cache's claim in it: the weights must outlive the serving stack.
         opts=pulumi.ResourceOptions(provider=provider, retain_on_delete=True),
+    )
+    policies = ServingNetworkPolicies(
+        "network-policies",
+        ServingNetworkPoliciesArgs(
+            namespace=namespace.metadata.name,
+            graph_name=cfg.serving.graph_name,
+            platform_namespace=cfg.dynamo.namespace,
+            api_server_cidrs=_api_server_cidrs(cfg),
+        ),
+        opts=on_cluster,
     )
     cache_plan = cache_sizing.plan(cfg.model_cache, model.weight_bytes)
     if cache_plan.storage == "efs":
@@ -128,7 +178,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             FabricCheckArgs(
                 FabricCheckSpec("fabric-check", cfg.gpu_pool.node_count, scheduling, floor),
                 namespace=namespace.metadata.name,
-                after=gpu_ready,
+                after=[*gpu_ready, policies],
             ),
             opts=on_cluster,
         )
@@ -140,6 +190,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         pool=scheduling,
         system_selector=system_selector,
         compute_domain=_imex(cfg),
+        instance=catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or ""),
     )
     graph = DisaggInferenceGraph(
         "inference",
@@ -151,7 +202,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             pin_control_plane=bool(cluster),
             platform_storage_class=eks_addon_spec.STORAGE_CLASS if cluster else None,
             # A failed fabric check stops here: workers on a socket fallback hang or crawl (aws-samples/aws-do-eks#54).
-            after=[download, *gpu_ready, *([fabric_check] if fabric_check else [])],
+            after=[download, policies, *gpu_ready, *([fabric_check] if fabric_check else [])],
         ),
         opts=on_cluster,
     )
@@ -191,6 +242,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             f"{graph.port_forward_command} &",
             f"python smoke.py --url http://localhost:{graph_spec.FRONTEND_PORT} --model {model.served_model_name}",
         ],
+        "networkPolicies": _network_policy_notice(cfg),
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
     }
     # Allowed but costly (idle GPU nodes): pulumi preview shows them; the offline summary prints the output.
@@ -204,6 +256,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         outputs["benchmarkResultsDir"] = checks.results_dir
         outputs["benchmarkLogsCommand"] = f"kubectl -n {cfg.serving.namespace} logs -f job/{checks.benchmark_job_name}"
     if cluster:
+        assert isinstance(cfg.target, EksTarget)
+        outputs["apiEndpoint"] = _api_endpoint_notice(cfg.target)
         outputs["clusterName"] = cluster.cluster_name
         outputs["modelCacheFileSystem"] = cache.file_system_id
         if cache.staging_bucket is not None:

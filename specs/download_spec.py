@@ -20,6 +20,9 @@ TOKEN_DIR = "/var/run/secrets/huggingface"
 TOKEN_KEY = "token"
 SCRIPT_DIR = "/opt/dsr1"
 SCRIPT = in_pod_file("fetch_weights.py")
+REQUIREMENTS = in_pod_file("requirements/download.txt")
+"""huggingface_hub and every dependency, pinned with their files' hashes: the install runs beside the token."""
+REQUIREMENTS_KEY = "requirements.txt"
 DEPS_DIR = "/deps"
 USER_ID = CACHE_OWNER_UID
 """Non-root, high UID: the download needs no privileges, only the cache directory it owns."""
@@ -41,7 +44,7 @@ def script_config_map(name: str, namespace: pulumi.Input[str]) -> dict[str, Any]
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/name": "model-download"}},
-        "data": {SCRIPT.name: SCRIPT.read_text()},
+        "data": {SCRIPT.name: SCRIPT.read_text(), REQUIREMENTS_KEY: REQUIREMENTS.read_text()},
     }
 
 
@@ -104,6 +107,7 @@ def download_job(
             "capabilities": {"drop": ["ALL"], "add": ["CHOWN"]},
         },
     }
+    script_mount = {"name": "script", "mountPath": SCRIPT_DIR, "readOnly": True}
     install = _container(
         "install-client",
         [
@@ -113,11 +117,18 @@ def download_job(
             "install",
             "--no-cache-dir",
             "--disable-pip-version-check",
+            # Every file checked against the lock's hashes; nothing resolved, nothing built from source. Every locked
+            # package has cp312 wheels for x86_64 and aarch64 (checked with `pip download --only-binary=:all:
+            # --require-hashes` for both platforms).
+            "--require-hashes",
+            "--no-deps",
+            "--only-binary=:all:",
             "--target",
             DEPS_DIR,
-            f"huggingface_hub=={versions.HUGGINGFACE_HUB_VERSION}",
+            "-r",
+            f"{SCRIPT_DIR}/{REQUIREMENTS_KEY}",
         ],
-        [deps],
+        [deps, script_mount],
         env=[{"name": "HOME", "value": "/tmp"}],
         resources={"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}},
     )
@@ -127,7 +138,7 @@ def download_job(
         [
             cache,
             deps,
-            {"name": "script", "mountPath": SCRIPT_DIR, "readOnly": True},
+            script_mount,
             {"name": "hf-token", "mountPath": TOKEN_DIR, "readOnly": True},
         ],
         env=[
@@ -196,7 +207,7 @@ def download_job(
 
 
 def network_policy(name: str, namespace: pulumi.Input[str], model: Model) -> dict[str, Any]:
-    """No ingress at all; egress only to DNS and HTTPS (the Hub, its CDN and PyPI), where the CNI enforces it."""
+    """No ingress at all; egress only to HTTPS (the Hub, its CDN and PyPI) and DNS (the namespace's allow-dns)."""
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -204,9 +215,6 @@ def network_policy(name: str, namespace: pulumi.Input[str], model: Model) -> dic
         "spec": {
             "podSelector": {"matchLabels": {"app.kubernetes.io/name": "model-download", "dsr1.io/model": model.key}},
             "policyTypes": ["Ingress", "Egress"],
-            "egress": [
-                {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
-                {"ports": [{"protocol": "TCP", "port": 443}]},
-            ],
+            "egress": [{"ports": [{"protocol": "TCP", "port": 443}]}],
         },
     }

@@ -178,7 +178,8 @@ def job(spec: FabricCheckSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:
 
 
 def network_policy(spec: FabricCheckSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:
-    """The check's pods talk to each other (SSH, the key, Open MPI's own ports) and to DNS, and to nothing else."""
+    """The check's pods talk to each other (SSH, the key, Open MPI's own ports) and to nothing else (DNS comes from
+    the namespace's allow-dns, specs/network_policies.py)."""
     peers = [{"podSelector": {"matchLabels": {LABEL: spec.name}}}]
     return {
         "metadata": {"name": spec.name, "namespace": namespace},
@@ -186,6 +187,6 @@ def network_policy(spec: FabricCheckSpec, namespace: pulumi.Input[str]) -> dict[
             "podSelector": {"matchLabels": {LABEL: spec.name}},
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [{"from": peers}],
-            "egress": [{"to": peers}, {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}],
+            "egress": [{"to": peers}],
         },
     }

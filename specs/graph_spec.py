@@ -10,8 +10,9 @@ from typing import Any
 import pulumi
 
 from config import versions
+from config.catalog import InstanceType
 from config.schema import Serving, Worker
-from specs import eks_addon_spec, k8s_names
+from specs import eks_addon_spec, k8s_names, serving_security
 from specs.backends import BACKENDS, Backend
 from specs.backends.base import ROLES, Role, WorkerContext
 from specs.scheduling import EFA_RESOURCE, POOL_LABEL, SYSTEM_LABELS, PoolScheduling
@@ -48,6 +49,8 @@ class GraphSpec:
     """Labels of the CPU nodes for the Frontend; empty on an existing cluster without system nodes."""
     compute_domain: bool = False
     """The pool is one NVLink domain across nodes (GB200): workers claim a ComputeDomain's IMEX channel."""
+    instance: InstanceType | None = None
+    """The GPU nodes' type from the catalog (None on an existing cluster without one): sizes the workers."""
 
     @property
     def backend(self) -> Backend:
@@ -55,7 +58,7 @@ class GraphSpec:
 
     @property
     def image(self) -> str:
-        return f"{versions.DYNAMO_RUNTIME_IMAGES[self.serving.backend]}:{self.serving.image_tag}"
+        return serving_security.image(self.serving, versions.DYNAMO_RUNTIME_IMAGES[self.serving.backend])
 
     @property
     def compute_domain_name(self) -> str:
@@ -96,15 +99,33 @@ def _cache_mount(spec: GraphSpec) -> list[dict[str, Any]]:
     return [{"name": spec.pvc_name, "mountPoint": spec.backend.cache_mount}]
 
 
+def _hardened(pod: dict[str, Any], h: serving_security.PodHardening) -> dict[str, Any]:
+    """The service's extraPodSpec with its security contexts and scratch volumes merged in."""
+    main = dict(pod["mainContainer"])
+    main["imagePullPolicy"] = "Always"  # a re-check of the manifest at each start, never a silent stale image
+    main["securityContext"] = h.container_security
+    main["volumeMounts"] = [*main.get("volumeMounts", []), *h.mounts]
+    return {
+        **pod,
+        "securityContext": h.pod_security,
+        "volumes": [*pod.get("volumes", []), *h.volumes],
+        "mainContainer": main,
+    }
+
+
 def _frontend(spec: GraphSpec) -> dict[str, Any]:
-    pod: dict[str, Any] = {"mainContainer": {"image": spec.image, **spec.backend.frontend_container()}}
+    container = {"image": spec.image, **spec.backend.frontend_container()}
+    container["resources"] = {k: dict(v) for k, v in serving_security.FRONTEND_RESOURCES.items()}
+    pod: dict[str, Any] = {"mainContainer": container}
     if spec.system_selector:
         pod["nodeSelector"] = dict(spec.system_selector)
+    h = serving_security.harden(spec.serving, worker=False)
     return {
         "componentType": "frontend",
         "replicas": spec.serving.frontend_replicas,
+        "annotations": h.annotations,
         "volumeMounts": _cache_mount(spec),
-        "extraPodSpec": pod,
+        "extraPodSpec": _hardened(pod, h),
     }
 
 
@@ -121,24 +142,33 @@ def _worker(spec: GraphSpec, role: Role) -> dict[str, Any]:
     w = ctx.worker
     extras = spec.backend.service_extras(ctx)
     resources: dict[str, Any] = dict(extras.get("resources", {}))
-    limits: dict[str, Any] = {**resources.get("limits", {}), "gpu": str(ctx.gpus_per_node)}
+    # Requests equal limits (Guaranteed QoS): a worker holding GPUs is the last pod the kubelet should evict.
+    sized = serving_security.worker_resources(w, ctx.gpus_per_node, spec.instance)
+    requests: dict[str, Any] = {**resources.get("requests", {}), **sized}
+    limits: dict[str, Any] = {**resources.get("limits", {}), **sized, "gpu": str(ctx.gpus_per_node)}
     fabric = _fabric_limits(spec, ctx)
     if fabric:
         limits["custom"] = fabric
+    if requests:
+        resources["requests"] = requests
     resources["limits"] = limits
+    unsized = None if {"cpu", "memory"} <= sized.keys() else role
+    h = serving_security.harden(spec.serving, worker=True, unsized_role=unsized)
+    pod = {
+        "nodeSelector": spec.pool.node_selector(),
+        "tolerations": spec.pool.tolerations(),
+        "mainContainer": {"image": spec.image, **spec.backend.container(ctx)},
+        **extras.get("extraPodSpec", {}),
+    }
     service: dict[str, Any] = {
         "componentType": "worker",
         "subComponentType": role,
         "replicas": w.replicas,
+        "annotations": h.annotations,
         "resources": resources,
         "volumeMounts": _cache_mount(spec),
         "sharedMemory": {"size": w.shared_memory},
-        "extraPodSpec": {
-            "nodeSelector": spec.pool.node_selector(),
-            "tolerations": spec.pool.tolerations(),
-            "mainContainer": {"image": spec.image, **spec.backend.container(ctx)},
-            **extras.get("extraPodSpec", {}),
-        },
+        "extraPodSpec": _hardened(pod, h),
     }
     if w.nodes > 1:
         service["multinode"] = {"nodeCount": w.nodes}

@@ -19,6 +19,11 @@ from specs.security_skips import ENDPOINT_CHECK_SKIPS, checkov_annotations
 CLIENT_FILE = "smoke_client.py"
 CLIENT_SOURCE = in_pod_file(CLIENT_FILE)
 CLIENT_DIR = "/opt/smoke"
+BENCHMARK_REQUIREMENTS = in_pod_file("requirements/benchmark.txt")
+"""aiperf and every dependency, pinned with their files' hashes (scripts/lock_pod_requirements.sh)."""
+REQUIREMENTS_KEY = "requirements.txt"
+REQUIREMENTS_DIR = "/opt/benchmark"
+REQUIREMENTS_PATH = f"{REQUIREMENTS_DIR}/{REQUIREMENTS_KEY}"
 SMOKE_DEADLINE_S = 30 * 60
 """The graph is Ready before the Job starts; 30 min covers the client's retries while the frontend registers the
 workers (10 attempts, up to 5 min each) with room to spare."""
@@ -62,6 +67,16 @@ def smoke_config_map(*, name: str, namespace: pulumi.Input[str], graph_name: str
         "kind": "ConfigMap",
         "metadata": {"name": name, "namespace": namespace, "labels": _labels(graph_name, "smoke-test")},
         "data": {CLIENT_FILE: client_source()},
+    }
+
+
+def benchmark_config_map(*, name: str, namespace: pulumi.Input[str], graph_name: str) -> dict[str, Any]:
+    """The benchmark's lock, shipped beside the Job that installs it."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace, "labels": _labels(graph_name, "benchmark")},
+        "data": {REQUIREMENTS_KEY: BENCHMARK_REQUIREMENTS.read_text()},
     }
 
 
@@ -151,7 +166,11 @@ def benchmark_script(
         [
             "set -eu",
             'RUN="$(date -u +%Y%m%dT%H%M%SZ)-$JOB_NAME"',
-            f"pip install --no-cache-dir --user aiperf=={versions.AIPERF_VERSION}",
+            # Every file checked against the lock's hashes (aiperf and all it pulls in); nothing resolved, and
+            # nothing built (a source build would fetch its build backend unhashed). Every locked package has a
+            # cp312 x86_64 wheel, what the CPU system nodes run; crick 0.0.8 has none for aarch64. (checked with
+            # `pip download --only-binary=:all: --require-hashes` for both platforms)
+            f"pip install --no-cache-dir --user --require-hashes --no-deps --only-binary=:all: -r {REQUIREMENTS_PATH}",
             f'mkdir -p {q(results_dir)}/"$RUN"',
             f'echo {q(config)} > {q(results_dir)}/"$RUN"/input_config.json',
             " \\\n  ".join(profile),
@@ -171,6 +190,7 @@ def benchmark_job(
     model_dir: str,
     pvc_name: pulumi.Input[str],
     node_selector: dict[str, str],
+    requirements_config_map: pulumi.Input[str],
 ) -> dict[str, Any]:
     """A batch/v1 Job running aiperf against the frontend; results land in the cache under `results/benchmarks/`."""
     labels = _labels(graph_name, "benchmark")
@@ -197,9 +217,16 @@ def benchmark_job(
         "resources": {"requests": {"cpu": "4", "memory": "8Gi"}, "limits": {"cpu": "8", "memory": "16Gi"}},
         # It writes into results/, which the download Job's prepare-cache step hands to this UID.
         "securityContext": {**HARDENED_CONTAINER, "runAsUser": CACHE_OWNER_UID, "runAsGroup": CACHE_OWNER_UID},
-        "volumeMounts": [{"name": "model-cache", "mountPath": CACHE_ROOT}, {"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": [
+            {"name": "model-cache", "mountPath": CACHE_ROOT},
+            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "requirements", "mountPath": REQUIREMENTS_DIR, "readOnly": True},
+        ],
     }
-    volumes = [{"name": "model-cache", "persistentVolumeClaim": {"claimName": pvc_name}}]
+    volumes = [
+        {"name": "model-cache", "persistentVolumeClaim": {"claimName": pvc_name}},
+        {"name": "requirements", "configMap": {"name": requirements_config_map, "defaultMode": 0o444}},
+    ]
     pod = _pod([container], volumes, node_selector)
     pod["volumes"][0]["emptyDir"]["sizeLimit"] = "8Gi"  # aiperf and its dependencies are installed here
     return {

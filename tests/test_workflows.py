@@ -70,7 +70,13 @@ def test_actions_are_pinned_and_permissions_least(path: Path) -> None:
     assert doc["permissions"] == {"contents": "read"}  # jobs widen only what they need
     for step in steps(doc):
         if "uses" in step:
-            assert re.fullmatch(r"[\w.-]+/[\w.-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})", step["uses"]), step["uses"]
+            # A tag can be moved to other code; a commit cannot (workflows here hold id-token: write).
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+    # The release each commit is, for readers and for updates: `uses: owner/name@<sha> # vX.Y.Z` on every line.
+    lines = [line for line in path.read_text().splitlines() if re.match(r"\s*(- )?uses:", line)]
+    assert lines
+    for line in lines:
+        assert re.search(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), line
 
 
 def test_pulumi_previews_with_oidc_and_comments_and_ups_only_on_main_behind_an_environment() -> None:

@@ -23,7 +23,9 @@ def test_capacity_block_pool_targets_the_block_without_a_placement_group() -> No
     run = render("h200-sglang-8", with_capacity(BLOCK))
     types = [r.type for r in run.registrations]
     assert "aws:ec2/placementGroup:PlacementGroup" not in types
-    (lt,) = [inputs(r) for r in run.registrations if r.type == "aws:ec2/launchTemplate:LaunchTemplate"]
+    (lt,) = [
+        inputs(r) for r in run.registrations if r.type == "aws:ec2/launchTemplate:LaunchTemplate" and r.name == "gpu-lt"
+    ]
     assert "placement" not in lt
     target = lt["capacityReservationSpecification"]["capacityReservationTarget"]
     assert target == {"capacityReservationId": "cr-0123456789abcdef0"}

@@ -90,7 +90,9 @@ def test_benchmark_job_when_enabled() -> None:
     job = inputs(bench)
     kubernetes_validate.validate(job, K8S_VERSION, strict=True)
     script = job["spec"]["template"]["spec"]["containers"][0]["command"][2]
-    assert f"aiperf=={versions.AIPERF_VERSION}" in script
+    assert (
+        f"--require-hashes --no-deps --only-binary=:all: -r {smoke_spec.REQUIREMENTS_PATH}" in script
+    )  # the lock pins aiperf
     assert "--synthetic-input-tokens-mean 2048" in script and "--output-tokens-mean 512" in script
     assert "--concurrency 32 --request-count 320" in script
     assert "/cache/results/benchmarks/sgl-dsr1-8gpu" in script

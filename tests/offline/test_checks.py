@@ -158,7 +158,7 @@ def test_a_local_zone_subnet_in_the_control_plane_is_found(gb200: Render) -> Non
 def test_capacity_block_templates_name_the_instance_type_once(gb200: Render) -> None:
     def on_the_node_group(r: Render) -> None:
         # Where the program put it before: on the node group, not in the launch template.
-        del record(r, aws_constraints.LAUNCH_TEMPLATE)["inputs"]["instanceType"]
+        del record(r, aws_constraints.LAUNCH_TEMPLATE, "gpu-lt")["inputs"]["instanceType"]
         record(r, aws_constraints.NODE_GROUP, "gpu-nodes")["inputs"]["instanceTypes"] = ["p6e-gb200.36xlarge"]
 
     def in_both(r: Render) -> None:
@@ -266,7 +266,7 @@ def _set(token: str, name: str | None, path: str, value: Any) -> Callable[[Rende
         (_set(aws_constraints.NODE_GROUP, "gpu-nodes", "amiType", "AL2_x86_64_GPU"), "node-group-enum"),
         (_set(aws_constraints.NODE_GROUP, "gpu-nodes", "scalingConfig.maxSize", 0), "node-group-scaling"),
         (_set(aws_constraints.PLACEMENT_GROUP, None, "strategy", "clustered"), "placement-group"),
-        (_set(aws_constraints.LAUNCH_TEMPLATE, None, "metadataOptions.httpPutResponseHopLimit", 0), "imds"),
+        (_set(aws_constraints.LAUNCH_TEMPLATE, "gpu-lt", "metadataOptions.httpPutResponseHopLimit", 0), "imds"),
     ],
 )
 def test_more_aws_rules_fire(edit: Callable[[Render], None], rule: str) -> None:

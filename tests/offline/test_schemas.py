@@ -25,10 +25,13 @@ def dgds(run: Run) -> list[dict[str, Any]]:
 
 def test_there_are_builtin_objects_to_check(sglang8: Run) -> None:
     names = sorted(f"{m['kind']}/{m['metadata']['name']}" for m in builtins(sglang8))
-    assert len(names) == 14  # with the StorageClass of the platform's claims
+    assert len(names) == 21  # with the StorageClass of the platform's claims and the network policies
     for expected in (
         "Job/download-deepseek-r1-56d4cbbb4d",
         "Job/fabric-check",
+        "NetworkPolicy/default-deny",
+        "NetworkPolicy/allow-dns",
+        "NetworkPolicy/sgl-dsr1-8gpu-internal",
         "PersistentVolumeClaim/model-cache-deepseek-r1",
     ):
         assert expected in names

@@ -54,8 +54,8 @@ def violations(policy: Any, items: list[PolicyResource], config: dict[str, Any] 
     return found
 
 
-def of_type(items: list[PolicyResource], suffix: str) -> PolicyResource:
-    return next(r for r in items if r.resource_type.endswith(suffix))
+def of_type(items: list[PolicyResource], suffix: str, name: str | None = None) -> PolicyResource:
+    return next(r for r in items if r.resource_type.endswith(suffix) and name in (None, r.name))
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +63,12 @@ def sglang8_resources(rendered: Callable[[str], Run]) -> list[PolicyResource]:
     return resources(rendered("h200-sglang-8"))
 
 
-def broken(items: list[PolicyResource], suffix: str, change: Callable[[dict[str, Any]], None]) -> list[PolicyResource]:
+def broken(
+    items: list[PolicyResource], suffix: str, change: Callable[[dict[str, Any]], None], name: str | None = None
+) -> list[PolicyResource]:
     """A copy of the stack with one resource's props changed (dependencies point at the copies)."""
     copies = copy.deepcopy(items)
-    change(of_type(copies, suffix).props)  # type: ignore[arg-type]
+    change(of_type(copies, suffix, name).props)  # type: ignore[arg-type]
     return copies
 
 
@@ -82,7 +84,7 @@ def test_the_token_reaches_the_policies_in_plain_text(sglang8_resources: list[Po
 
 
 def test_efa_layout_fires_on_a_missing_interface(sglang8_resources: list[PolicyResource]) -> None:
-    items = broken(sglang8_resources, ":LaunchTemplate", lambda lt: lt["networkInterfaces"].pop())
+    items = broken(sglang8_resources, ":LaunchTemplate", lambda lt: lt["networkInterfaces"].pop(), "gpu-lt")
     assert "EFA layout" in violations(p.efa_layout, items)[0]
 
 
@@ -102,13 +104,57 @@ def test_efa_layout_fires_without_the_self_referencing_group(sglang8_resources: 
     [
         (lambda lt: lt["metadataOptions"].update(httpTokens="optional"), "IMDSv2"),
         (lambda lt: lt["blockDeviceMappings"][0]["ebs"].update(encrypted="false"), "encrypted"),
+        (lambda lt: lt["metadataOptions"].update(httpPutResponseHopLimit=2), "hop limit"),
     ],
 )
+@pytest.mark.parametrize("template", ["gpu-lt", "cluster-system-lt"])
 def test_launch_template_policy_fires(
+    sglang8_resources: list[PolicyResource], change: Callable[[dict[str, Any]], None], message: str, template: str
+) -> None:
+    items = broken(sglang8_resources, ":LaunchTemplate", change, template)
+    assert message in " ".join(violations(p.launch_template_hardened, items))
+
+
+def test_node_group_policy_fires_without_a_launch_template(sglang8_resources: list[PolicyResource]) -> None:
+    items = broken(sglang8_resources, ":NodeGroup", lambda ng: ng.pop("launchTemplate"), "cluster-system-nodes")
+    assert "no launch template" in violations(p.node_groups_templated, items)[0]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda c: c.update(enabledClusterLogTypes=["api"]), "audit"),
+        (lambda c: c.pop("encryptionConfig"), "KMS"),
+    ],
+)
+def test_control_plane_policy_fires(
     sglang8_resources: list[PolicyResource], change: Callable[[dict[str, Any]], None], message: str
 ) -> None:
-    items = broken(sglang8_resources, ":LaunchTemplate", change)
-    assert message in " ".join(violations(p.launch_template_hardened, items))
+    items = broken(sglang8_resources, ":Cluster", change)
+    assert message in " ".join(violations(p.control_plane_hardened, items))
+
+
+def test_network_policy_policy_fires_without_the_default_deny(sglang8_resources: list[PolicyResource]) -> None:
+    items = [r for r in copy.deepcopy(sglang8_resources) if r.name != "netpol-default-deny"]
+    assert "default-deny" in violations(p.network_policy_on, items)[0]
+
+
+def test_network_policy_policy_fires_on_a_cni_without_the_agent(sglang8_resources: list[PolicyResource]) -> None:
+    addon = PolicyResource(
+        "aws:eks/addon:Addon",
+        {"addonName": "vpc-cni", "configurationValues": '{"enableNetworkPolicy": "false"}'},
+        "urn:vpc-cni",
+        "vpc-cni",
+        OPTS,
+        None,
+        None,
+        [],
+        {},
+    )
+    assert "inert" in violations(p.network_policy_on, [*sglang8_resources, addon])[0]
+    for enabled in ('{"enableNetworkPolicy": "true"}', '{"enableNetworkPolicy":"true","nodeAgent":{}}'):
+        addon.props = {"addonName": "vpc-cni", "configurationValues": enabled}
+        assert violations(p.network_policy_on, [*sglang8_resources, addon]) == []
 
 
 @pytest.mark.parametrize("image", ["python:latest", "python", "my-registry/sglang-runtime:my-tag"])

@@ -15,6 +15,7 @@ COMPONENTS = {
     "dsr1:index:DisaggInferenceGraph",
     "dsr1:index:FabricCheck",
     "dsr1:index:EndpointChecks",
+    "dsr1:index:ServingNetworkPolicies",
 }
 
 
@@ -54,7 +55,7 @@ def test_kubernetes_resources_use_the_clusters_provider(sglang8: Run) -> None:
 
 
 def test_launch_template_has_one_efa_interface_per_network_card(sglang8: Run) -> None:
-    lt = inputs(one(sglang8, "aws:ec2/launchTemplate:LaunchTemplate"))
+    lt = inputs(one(sglang8, "aws:ec2/launchTemplate:LaunchTemplate", "gpu-lt"))
     nics = lt["networkInterfaces"]
     assert [n["networkCardIndex"] for n in nics] == list(range(16))
     assert nics[0]["interfaceType"] == "efa"
@@ -64,10 +65,26 @@ def test_launch_template_has_one_efa_interface_per_network_card(sglang8: Run) ->
 
 
 def test_launch_template_requires_imdsv2_and_encrypts_the_root_volume(sglang8: Run) -> None:
-    lt = inputs(one(sglang8, "aws:ec2/launchTemplate:LaunchTemplate"))
+    lt = inputs(one(sglang8, "aws:ec2/launchTemplate:LaunchTemplate", "gpu-lt"))
     assert lt["metadataOptions"]["httpTokens"] == "required"
     (root,) = lt["blockDeviceMappings"]
     assert root["ebs"]["encrypted"] == "true"
+
+
+def test_every_node_group_has_a_launch_template_keeping_imds_from_pods(sglang8: Run) -> None:
+    templates = {r.urn: inputs(r) for r in sglang8.registrations if r.type == "aws:ec2/launchTemplate:LaunchTemplate"}
+    groups = [r for r in sglang8.registrations if r.type == "aws:eks/nodeGroup:NodeGroup"]
+    assert len(groups) == 2 and len(templates) == 2
+    for ng in groups:
+        (lt_urn,) = [d for d in ng.dependencies if d in templates]  # the group waits for its template
+        lt = templates[lt_urn]
+        assert lt["metadataOptions"] == {
+            "httpEndpoint": "enabled",
+            "httpTokens": "required",
+            "httpPutResponseHopLimit": 1,
+        }
+        (root,) = lt["blockDeviceMappings"]
+        assert root["ebs"]["encrypted"] == "true" and root["ebs"]["volumeType"] == "gp3"
 
 
 def test_efa_security_group_allows_all_traffic_to_and_from_itself(sglang8: Run) -> None:
@@ -79,7 +96,7 @@ def test_efa_security_group_allows_all_traffic_to_and_from_itself(sglang8: Run) 
 def test_on_demand_pool_gets_a_cluster_placement_group(sglang8: Run) -> None:
     pg = one(sglang8, "aws:ec2/placementGroup:PlacementGroup")
     assert inputs(pg)["strategy"] == "cluster"
-    lt = inputs(one(sglang8, "aws:ec2/launchTemplate:LaunchTemplate"))
+    lt = inputs(one(sglang8, "aws:ec2/launchTemplate:LaunchTemplate", "gpu-lt"))
     assert lt["placement"]["groupName"] == "gpu-placement"
 
 

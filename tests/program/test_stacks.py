@@ -59,7 +59,9 @@ def test_gb200_nodes_are_arm64_in_a_capacity_block(rendered: Callable[[str], Run
     assert ng["amiType"] == "AL2023_ARM_64_NVIDIA" and "instanceTypes" not in ng
     assert ng["capacityType"] == "CAPACITY_BLOCK"
     # EKS "Create a managed node group with Capacity Blocks": the instance type is in the launch template.
-    (lt,) = [inputs(r) for r in run.registrations if r.type == "aws:ec2/launchTemplate:LaunchTemplate"]
+    (lt,) = [
+        inputs(r) for r in run.registrations if r.type == "aws:ec2/launchTemplate:LaunchTemplate" and r.name == "gpu-lt"
+    ]
     assert lt["instanceType"] == "p6e-gb200.36xlarge" and lt["instanceMarketOptions"]["marketType"] == "capacity-block"
     assert not any(r.type == "aws:ec2/placementGroup:PlacementGroup" for r in run.registrations)
 

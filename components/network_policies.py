@@ -1,0 +1,48 @@
+"""ServingNetworkPolicies: the serving namespace's default deny and the allows of the graph and its callers."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from specs import network_policies
+
+
+@dataclass(frozen=True)
+class ServingNetworkPoliciesArgs:
+    namespace: pulumi.Input[str]
+    graph_name: str
+    platform_namespace: str
+    api_server_cidrs: list[str]
+    """Where the API server's endpoints are: the VPC's CIDR on a VPC the stack creates, else anywhere."""
+
+
+class ServingNetworkPolicies(pulumi.ComponentResource):
+    """Created before any pod they govern: what waits for this component (the graph, the fabric check) starts
+    with its allows in place. The deny comes after DNS, so no pod ever sees the one without the other."""
+
+    def __init__(self, name: str, args: ServingNetworkPoliciesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dsr1:index:ServingNetworkPolicies", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        deny, dns = network_policies.namespace_policies(args.namespace)
+        allows = [
+            self._policy(dns, child),
+            *(
+                self._policy(p, child)
+                for p in network_policies.graph_policies(
+                    namespace=args.namespace,
+                    graph_name=args.graph_name,
+                    platform_namespace=args.platform_namespace,
+                    api_server_cidrs=args.api_server_cidrs,
+                )
+            ),
+        ]
+        self._policy(deny, pulumi.ResourceOptions(parent=self, depends_on=allows))
+        self.register_outputs({})
+
+    @staticmethod
+    def _policy(manifest: dict[str, Any], opts: pulumi.ResourceOptions) -> k8s.networking.v1.NetworkPolicy:
+        return k8s.networking.v1.NetworkPolicy(
+            f"netpol-{manifest['metadata']['name']}", metadata=manifest["metadata"], spec=manifest["spec"], opts=opts
+        )

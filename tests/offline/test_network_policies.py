@@ -1,0 +1,119 @@
+"""The policy walk: every stack's NetworkPolicies against the pods that need to talk, and those that must not.
+
+Each needed flow is admitted at each policed end by exactly one policy; each forbidden flow is refused at one end.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from offline.checks.network_walk import Endpoint, allowed, flow
+from offline.checks.operator_pods import graph_deployments
+from offline.report import manifests
+from offline.run import Run
+from tests.support import stacks
+
+API_SERVER_IP = "10.40.0.10"
+"""An EKS control-plane ENI in the stack's VPC (10.40.0.0/16, the default vpcCidr)."""
+HUB = Endpoint("huggingface.co", None, ip="18.244.0.1")
+
+
+def _pods(run: Run) -> dict[str, Endpoint]:
+    docs = manifests(run)
+    (dgd,) = [m for m in docs if m["kind"] == "DynamoGraphDeployment"]
+    ns = dgd["metadata"]["namespace"]
+    templates = [*graph_deployments(dgd), *(m for m in docs if m["kind"] == "Job")]
+    pods = {}
+    for i, m in enumerate(templates):
+        labels = m["spec"]["template"]["metadata"]["labels"]
+        name = (
+            labels.get("app.kubernetes.io/name") or labels.get("nvidia.com/dynamo-component") or m["metadata"]["name"]
+        )
+        if "dsr1.io/fabric-check" in labels:
+            name = "fabric-check"
+        pods[name.lower()] = Endpoint(name.lower(), ns, labels, ip=f"10.40.1.{i + 10}")
+    return pods
+
+
+def _policies(run: Run) -> list[dict[str, Any]]:
+    return [m for m in manifests(run) if m["kind"] == "NetworkPolicy"]
+
+
+def _needed(pods: dict[str, Endpoint], platform_namespace: str) -> list[tuple[Endpoint, Endpoint, int, str]]:
+    graph = [pods[n] for n in ("frontend", "prefill", "decode")]
+    nats = Endpoint("nats", platform_namespace, {"app.kubernetes.io/name": "nats"}, ip="10.40.2.5")
+    api = Endpoint("kube-apiserver", None, ip=API_SERVER_IP)
+    service = Endpoint("kubernetes-service", None, ip="172.20.0.1")  # the same, before kube-proxy translates it
+    dns = Endpoint("coredns", "kube-system", {"k8s-app": "kube-dns"}, ip="10.40.2.53")
+    flows = [(pods["smoke-test"], pods["frontend"], 8000, "TCP")]
+    if "benchmark" in pods:
+        flows += [(pods["benchmark"], pods["frontend"], 8000, "TCP"), (pods["benchmark"], HUB, 443, "TCP")]
+    # The request plane, NIXL's KV transfer and side channels, NCCL bootstrap: ports the runtime picks.
+    flows += [(a, b, 30001, "TCP") for a in graph for b in graph if a is not b and b.name != "frontend"]
+    flows += [(p, nats, 4222, "TCP") for p in graph]
+    flows += [(p, api, 443, "TCP") for p in graph] + [(p, service, 443, "TCP") for p in graph]
+    flows += [(p, dns, 53, "UDP") for p in pods.values()]
+    flows.append((pods["model-download"], HUB, 443, "TCP"))
+    if "fabric-check" in pods:
+        flows.append((pods["fabric-check"], pods["fabric-check"], 2222, "TCP"))
+    return flows
+
+
+def _forbidden(pods: dict[str, Endpoint], api_server_anywhere: bool) -> list[tuple[Endpoint, Endpoint, int]]:
+    """`api_server_anywhere`: the stack cannot know its API server's address (an existing cluster that does not
+    say, a given VPC), so the graph may open :443 anywhere."""
+    outsider = Endpoint("some-app", "default", {"app": "x"}, ip="10.40.3.3")
+    frontend, prefill = pods["frontend"], pods["prefill"]
+    out = [
+        (outsider, frontend, 8000),  # every pod in the cluster could reach the frontend before
+        (pods["model-download"], frontend, 8000),
+        (pods["smoke-test"], prefill, 9090),
+        (pods["smoke-test"], HUB, 443),
+        (prefill, HUB, 80),
+        (pods["model-download"], prefill, 30001),
+        (frontend, pods["model-download"], 8080),
+    ]
+    if "fabric-check" in pods:
+        out += [(pods["fabric-check"], frontend, 8000), (prefill, pods["fabric-check"], 2222)]
+    if not api_server_anywhere:
+        out += [(frontend, HUB, 443), (prefill, HUB, 443)]
+    return out
+
+
+@pytest.mark.parametrize("stack", stacks())
+def test_each_needed_flow_is_allowed_by_exactly_one_policy_at_each_end(
+    stack: str, rendered: Callable[[str], Run]
+) -> None:
+    run = rendered(stack)
+    policies, pods = _policies(run), _pods(run)
+    for src, dst, port, protocol in _needed(pods, "dynamo-system"):
+        result = flow(policies, src, dst, port, protocol)
+        for side, names in result.items():
+            if names is not None:
+                assert len(names) == 1, (stack, src.name, dst.name, port, side, names)
+
+
+@pytest.mark.parametrize("stack", stacks())
+def test_everything_else_is_refused(stack: str, rendered: Callable[[str], Run]) -> None:
+    run = rendered(stack)
+    policies, pods = _policies(run), _pods(run)
+    anywhere = "0.0.0.0/0" in str([p["spec"] for p in policies if p["metadata"]["name"].endswith("-platform")])
+    assert anywhere == (stack == "dev")  # the EKS stacks create their VPC: the API server is inside its CIDR
+    for src, dst, port in _forbidden(pods, anywhere):
+        assert not allowed(flow(policies, src, dst, port)), (stack, src.name, dst.name, port)
+
+
+def test_every_pod_of_the_namespace_is_isolated_both_ways(sglang8: Run) -> None:
+    policies, pods = _policies(sglang8), _pods(sglang8)
+    for pod in pods.values():
+        result = flow(policies, pod, pod, 1)
+        assert result["Egress"] is not None and result["Ingress"] is not None, pod.name
+
+
+def test_the_walk_catches_a_missing_allow(sglang8: Run) -> None:
+    """Without the graph's internal policy, prefill cannot reach decode: the walk is not vacuous."""
+    pods = _pods(sglang8)
+    policies = [p for p in _policies(sglang8) if not p["metadata"]["name"].endswith("-internal")]
+    assert not allowed(flow(policies, pods["prefill"], pods["decode"], 30001))
+    assert allowed(flow(_policies(sglang8), pods["prefill"], pods["decode"], 30001))
