@@ -56,14 +56,24 @@ def kubernetes_object(reg: Registration) -> dict[str, Any] | None:
             "chart": {"name": data.get("chart"), "version": data.get("version"), "repository": repo},
             "values": _sorted(data.get("values", {})),
         }
-    head: dict[str, Any] = {k: data.pop(k) for k in ("apiVersion", "kind", "metadata") if k in data}
-    ordered: dict[str, Any] = _sorted({**head, **data}, top=True)
+    head = {k: data.pop(k) for k in HEAD_KEYS if k in data}
+    ordered: dict[str, Any] = _sorted({**head, **dict(sorted(data.items()))}, top=True)
     return ordered
 
 
+HEAD_KEYS = ("apiVersion", "kind", "metadata")
+"""First in every object, as kubectl writes them; the other top-level keys follow sorted."""
+
+
 def _sorted(value: Any, top: bool = False) -> Any:
-    """Keys in a stable order (the wire format keeps none), so renders diff cleanly; apiVersion, kind, metadata
-    stay first."""
+    """Mapping keys in one canonical order, lists as the program built them.
+
+    The inputs come through a protobuf Struct, a map whose iteration order is the backend's (hash order under upb,
+    insertion order under the pure-Python one), not the program's: a Secret's `type` moved around `stringData`
+    between environments. Key order carries no meaning in a Kubernetes object, so every level is sorted (top level:
+    HEAD_KEYS first). List order does carry meaning (container args and command, env, whose `$(VAR)` references
+    resolve in order, init containers) and Struct lists keep it, so lists are never reordered.
+    """
     if isinstance(value, dict):
         items = value.items() if top else sorted(value.items())
         return {k: _sorted(v) for k, v in items}

@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMENT_LIMIT = 60_000
 """GitHub refuses comments over 65,536 characters; the full diffs stay in the job's artifact."""
 RENDERED = ("manifests.yaml", "outputs.json")
+DETERMINISTIC = (
+    "Renders are deterministic (the same commit renders the same bytes in any process: "
+    "tests/offline/test_determinism.py), so every difference below is a real change."
+)
 
 
 def stacks(tree: Path) -> list[str]:
@@ -71,6 +75,7 @@ def comment(base_ref: str, results: dict[str, tuple[str, list[str]]]) -> str:
         "### Rendered stacks: what this change does",
         f"Compared with `{base_ref}`, rendered offline (no credentials): "
         + (f"{len(changed)} of {len(results)} stacks change." if changed else "no stack changes."),
+        DETERMINISTIC,
     ]
     for stack, (diff, notes) in results.items():
         if not diff and not notes:
