@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from offline import lifecycle
 from offline.mocks import Registration, scrub
 from offline.run import Run
 
@@ -87,6 +88,7 @@ def manifests(run: Run) -> list[dict[str, Any]]:
 
 
 def resource_entries(run: Run) -> list[dict[str, Any]]:
+    kept = lifecycle.kept_by_exclude_protected(run.registrations)
     return [
         {
             "urn": r.urn,
@@ -95,6 +97,7 @@ def resource_entries(run: Run) -> list[dict[str, Any]]:
             "parent": r.parent,
             "dependsOn": sorted(set(r.dependencies)),
             "inputs": inputs(r),
+            "lifecycle": lifecycle.entry(r, kept),
         }
         for r in dependency_order(run.registrations)
     ]
@@ -115,6 +118,7 @@ def summary(run: Run) -> str:
         lines.append(f"gang scheduling: {out['gangScheduling']}")
     if "frontendUrl" in out:
         lines.append(f"endpoint: {out['frontendUrl']}  (from a laptop: {out.get('portForwardCommand')})")
+    lines += lifecycle.summary(run.registrations)
     lines += [f"note: {n}" for n in run.settings.notices]
     return "\n".join(lines)
 
