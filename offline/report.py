@@ -96,6 +96,7 @@ def resource_entries(run: Run) -> list[dict[str, Any]]:
             "name": r.name,
             "parent": r.parent,
             "dependsOn": sorted(set(r.dependencies)),
+            "inputDependencies": r.property_dependencies,
             "inputs": inputs(r),
             "lifecycle": lifecycle.entry(r, kept),
         }

@@ -42,7 +42,7 @@ def test_render_writes_manifests_resources_and_a_summary(
     )
     assert docs[0]["kind"] == "Namespace"
     resources = json.loads((out / "resources.json").read_text())
-    keys = ("dependsOn", "inputs", "lifecycle", "name", "parent", "type", "urn")
+    keys = ("dependsOn", "inputDependencies", "inputs", "lifecycle", "name", "parent", "type", "urn")
     assert {tuple(sorted(r)) for r in resources} == {keys}
     urns = {r["urn"] for r in resources}
     assert all(
