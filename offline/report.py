@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from offline import lifecycle
+from config import catalog
+from offline import costs, lifecycle
 from offline.mocks import Registration, scrub
 from offline.run import Run
 
@@ -104,15 +105,25 @@ def resource_entries(run: Run) -> list[dict[str, Any]]:
     ]
 
 
+def _weight_bytes(run: Run) -> int | None:
+    """The checkpoint's size, for the storage the weights occupy (EFS, S3)."""
+    try:
+        key = json.loads(run.settings.config.get(f"{run.settings.project}:model", "{}")).get("key")
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    model = catalog.MODELS.get(key) if isinstance(key, str) else None
+    return model.weight_bytes if model else None
+
+
 def summary(run: Run) -> str:
     counts = Counter(r.type for r in run.registrations)
     out = run.outputs
     lines = [f"stack {run.settings.stack}: {len(run.registrations)} resources"]
     lines += [f"  {n:3d} {t}" for t, n in sorted(counts.items())]
-    lines.append(
-        f"GPUs: {out.get('gpus')} on {out.get('gpuNodes')} nodes; "
-        f"estimated GPU cost ${out.get('gpuCostPerHourUsd')}/h (list price, see config/catalog.py)"
-    )
+    lines.append(f"GPUs: {out.get('gpus')} on {out.get('gpuNodes')} nodes")
+    lines += costs.summary(costs.line_items(run.registrations, _weight_bytes(run)))
+    if "capacityEndTime" in out:
+        lines.append(f"capacity ends {out['capacityEndTime']}: {out.get('capacityWarning')}")
     if "modelCache" in out:
         lines.append(f"model cache: {out['modelCache']}")
     if "gangScheduling" in out:

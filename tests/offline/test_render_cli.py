@@ -49,7 +49,7 @@ def test_render_writes_manifests_resources_and_a_summary(
         r["parent"] is None or r["parent"] in urns or r["parent"].endswith("pulumi:pulumi:Stack::dsr1-h200-sglang-8")
         for r in resources
     )
-    assert "GPUs: 16 on 2 nodes" in result.stdout and "$126.59/h" in result.stdout
+    assert "GPUs: 16 on 2 nodes" in result.stdout and "126.59/h" in result.stdout and "total" in result.stdout
 
 
 def test_the_token_appears_nowhere(rendered: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
