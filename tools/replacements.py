@@ -4,11 +4,11 @@ Inputs are named as in resources.json (camelCase, dotted, list indexes dropped).
 when it, anything under it, or anything above it changes. Sources:
 - AWS: the `ForceNew: true` attributes of the Terraform AWS provider that pulumi-aws bridges
   (hashicorp/terraform-provider-aws internal/service/<svc>/<resource>.go; read for eks/cluster.go, eks/node_group.go,
-  fsx/lustre_file_system.go). Types marked (check) were not read there: they are the long-standing ForceNew
-  attributes as documented, to be confirmed.
+  fsx/lustre_file_system.go, ec2/vpc_.go, ec2/vpc_subnet.go). Types marked (check) were not read there: they
+  are the long-standing ForceNew attributes as documented, to be confirmed.
 - Kubernetes: pulumi-kubernetes provider/pkg/provider/diff.go `forceNewProperties` (metadata.name and
   metadata.namespace for every kind, plus the per-kind immutable fields below).
-A type missing here is diffed but never reported as replaced: UNKNOWN_TYPES lists it in the comment.
+A type missing here is diffed but never reported as replaced: the comment lists it (preview_plan.unknown_types).
 """
 
 AWS: dict[str, tuple[str, ...]] = {
@@ -58,8 +58,19 @@ AWS: dict[str, tuple[str, ...]] = {
         "backupId",
         "copyTagsToBackups",
     ),
-    "aws:ec2/vpc:Vpc": ("cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"),  # (check)
-    "aws:ec2/subnet:Subnet": ("vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId", "outpostArn"),  # (check)
+    "aws:ec2/vpc:Vpc": ("cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"),  # ec2/vpc_.go
+    "aws:ec2/subnet:Subnet": (  # ec2/vpc_subnet.go
+        "vpcId",
+        "cidrBlock",
+        "availabilityZone",
+        "availabilityZoneId",
+        "outpostArn",
+        "ipv4IpamPoolId",
+        "ipv4NetmaskLength",
+        "ipv6IpamPoolId",
+        "ipv6Native",
+        "ipv6NetmaskLength",
+    ),
     "aws:ec2/securityGroup:SecurityGroup": ("name", "namePrefix", "description", "vpcId"),  # (check)
     "aws:ec2/internetGateway:InternetGateway": (),  # (check) vpcId re-attaches in place
     "aws:ec2/eip:Eip": ("domain", "networkBorderGroup", "publicIpv4Pool", "address"),  # (check)
