@@ -1,4 +1,6 @@
-# One quality gate, locally and in CI. Every target sets up .venv from the pinned requirements first.
+# One quality gate, locally and in CI. Every target sets up .venv from the pinned requirements first: what it needs
+# only. `make render` (and preview-diff, bench) install the runtime (requirements.txt); `make test` adds the test
+# tools (requirements-dev.txt), checkov's own virtualenv and actionlint.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,12 +13,21 @@ BASE ?= origin/main
 
 .PHONY: render test lint typecheck pytest bench clean preview-diff check
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+
+# pip's own progress (no --quiet): the first install downloads the Pulumi SDK and providers' Python packages.
+$(VENV)/.runtime: requirements.txt | $(PY)
+	@echo "Installing the runtime (requirements.txt) into $(VENV)..."
+	$(PY) -m pip install --disable-pip-version-check -r requirements.txt
 	touch $@
 
-render: $(VENV)/.installed  ## render $(STACK) offline into $(OUT)/
+$(VENV)/.installed: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	@echo "Installing the test tools (requirements-dev.txt) into $(VENV)..."
+	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+render: $(VENV)/.runtime  ## render $(STACK) offline into $(OUT)/
 	$(PY) render.py --stack $(STACK) --out $(OUT)
 
 STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
@@ -47,10 +58,10 @@ node_modules/.installed: package.json package-lock.json
 pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed node_modules/.installed
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -q
 
-preview-diff: $(VENV)/.installed  ## render every stack on $(BASE) and here; diffs in $(OUT)/preview-diff/
+preview-diff: $(VENV)/.runtime  ## render every stack on $(BASE) and here; diffs in $(OUT)/preview-diff/
 	$(PY) -m tools.preview_diff --base $(BASE) --out $(OUT)/preview-diff
 
-bench: $(VENV)/.installed  ## time render per stack against the bare cost of importing the SDK
+bench: $(VENV)/.runtime  ## time render per stack against the bare cost of importing the SDK
 	$(PY) -m tools.bench
 
 clean:

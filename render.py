@@ -2,7 +2,10 @@
 
     python render.py --stack h200-sglang-8 --out build [--config KEY=VALUE ...]
 
-Exit status 2 with one message on stderr, and nothing written, when the stack's configuration is invalid.
+`--config` sets a key as `pulumi config set [--path]` does: `aws:region=us-west-2`, `gpuPool.nodeCount=3`,
+`dsr1:serving.decode.extraArgs[0]=--x`; path values are YAML (3 a number, true a boolean, '"1.30"' a string).
+Every key: docs/CONFIG.md. Exit status 2 with one message on stderr, and nothing written, when the stack's
+configuration or a stack file is invalid or --out cannot be written.
 """
 
 import argparse
@@ -17,7 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", required=True, help="stack name (Pulumi.<stack>.yaml)")
     parser.add_argument("--out", required=True, type=Path, help="directory for manifests.yaml and resources.json")
-    parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a config key (KEY may be a path: gpuPool.nodeCount=3)",
+    )
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -36,7 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"{args.stack}: {e}", file=sys.stderr)
         return 2
-    report.write(run, args.out)
+    try:
+        report.write(run, args.out)
+    except OSError as e:
+        print(f"{args.stack}: cannot write the render to --out {args.out}: {e.strerror or e}", file=sys.stderr)
+        return 2
     print(report.summary(run))
     print(f"wrote {args.out}/manifests.yaml, {args.out}/resources.json, {args.out}/outputs.json")
     return 0

@@ -191,14 +191,15 @@ class EksCluster(pulumi.ComponentResource):
     def _secrets_key(self, name: str, cluster_role: aws.iam.Role) -> tuple[aws.kms.Key, aws.iam.RolePolicy]:
         """The stack's own key for Secrets, and the cluster role's right to use it.
 
-        Retained like the cache: a key scheduled for deletion makes whatever it encrypted unreadable, and EKS cannot
-        change a cluster's key; left behind, it costs $1 a month and can be scheduled for deletion deliberately."""
+        Not retained: it encrypts only this cluster's Secrets, so it goes with the cluster on `destroy`. KMS never
+        deletes a key at once: the 30-day deletion window below lets `aws kms cancel-key-deletion` undo a mistake
+        (KMS "Deleting AWS KMS keys"), which is the safety a retained key would give, without an orphan to pay for."""
         key = aws.kms.Key(
             f"{name}-secrets-key",
             description=f"{name}: envelope encryption of Kubernetes Secrets",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         grant = aws.iam.RolePolicy(
             f"{name}-cluster-secrets-key",

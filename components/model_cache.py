@@ -42,6 +42,8 @@ class ModelCacheArgs:
     aws: AwsStorage | None = None
     """Required for fsx-lustre and efs."""
     s3_staging: S3Staging | None = None
+    deletable: bool = False
+    """modelCache.deletable: nothing protected or retained, so a destroy deletes the cache (and staged weights)."""
 
 
 class ModelCache(pulumi.ComponentResource):
@@ -54,6 +56,7 @@ class ModelCache(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ModelCacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dsr1:index:ModelCache", name, None, opts)
+        self._retain = not args.deletable
         plan = args.plan
         self.file_system_id = self.staging_bucket = None
         volume_name: pulumi.Output[str] | None = None
@@ -71,7 +74,7 @@ class ModelCache(pulumi.ComponentResource):
                 spec=pv["spec"],
                 # Readers mount it at once: EFS needs its mount targets, and files the download writes before the
                 # S3 link exists would never be exported. The volume outlives the claim's deletion (Retain).
-                opts=pulumi.ResourceOptions(parent=self, depends_on=ready, retain_on_delete=True),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=ready, retain_on_delete=self._retain),
             )
             volume_name = volume.metadata.name
         manifest = cache_spec.cache_claim(
@@ -84,7 +87,7 @@ class ModelCache(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 # The weights take hours to download: `pulumi destroy` of a serving stack must not delete them.
-                retain_on_delete=True,
+                retain_on_delete=self._retain,
                 # A StorageClass may create the file system while the claim binds (FSx: 5-15 minutes).
                 custom_timeouts=pulumi.CustomTimeouts(create="30m"),
             ),
@@ -94,8 +97,13 @@ class ModelCache(pulumi.ComponentResource):
 
     def _keep(self, custom_timeouts: pulumi.CustomTimeouts | None = None) -> pulumi.ResourceOptions:
         """Losing the cache costs hours of download: file systems, their security groups and the staging bucket are
-        protected (`pulumi destroy --exclude-protected` keeps them) and retained if removed from the program."""
-        return pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True, custom_timeouts=custom_timeouts)
+        protected (`pulumi destroy --exclude-protected` keeps them) and retained if removed from the program; unless
+        the stack says the cache is deletable. Changing `protect` and `retainOnDelete` takes a `pulumi up`, which
+        updates them in the state ("Set protect: false and then run pulumi up", pulumi.com/docs/concepts/options/
+        protect)."""
+        return pulumi.ResourceOptions(
+            parent=self, protect=self._retain, retain_on_delete=self._retain, custom_timeouts=custom_timeouts
+        )
 
     def _security_group(
         self, name: str, where: AwsStorage, ports: tuple[tuple[int, int], ...], what: str
@@ -150,7 +158,7 @@ class ModelCache(pulumi.ComponentResource):
             bucket = aws.s3.Bucket(
                 f"{name}-staging",
                 bucket_prefix=f"{where.name}-weights-",
-                force_destroy=False,
+                force_destroy=not self._retain,  # deletable: the destroy empties it (the weights go too)
                 opts=self._keep(),
             )
             aws.s3.BucketPublicAccessBlock(
@@ -177,7 +185,7 @@ class ModelCache(pulumi.ComponentResource):
                 auto_export_policy=aws.fsx.DataRepositoryAssociationS3AutoExportPolicyArgs(events=events),
                 auto_import_policy=aws.fsx.DataRepositoryAssociationS3AutoImportPolicyArgs(events=events),
             ),
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=self._retain),
         )
 
     def _efs(
@@ -197,7 +205,7 @@ class ModelCache(pulumi.ComponentResource):
                 file_system_id=fs.id,
                 subnet_id=subnet,
                 security_groups=[sg.id],
-                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=self._retain),
             )
             for i, subnet in enumerate(where.all_subnet_ids)
         ]

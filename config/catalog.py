@@ -174,3 +174,71 @@ MODELS: dict[str, Model] = {
         ),
     )
 }
+
+
+@dataclass(frozen=True)
+class Price:
+    """A list price, us-east-1, with where it was read and when; `checked` False prints "(check)" beside it."""
+
+    usd: float
+    unit: Literal["hour", "GiB-month", "GB-month"]
+    source: str
+    date: str
+    checked: bool = True
+
+    def cite(self) -> str:
+        return f"{self.source}, {self.date}" + ("" if self.checked else " (check)")
+
+
+HOURS_PER_MONTH = 730
+"""AWS's own monthly convention (8,760 h / 12)."""
+
+PRICES: dict[str, Price] = {
+    "eks-standard": Price(
+        0.10,
+        "hour",
+        "EKS control plane, standard support (aws.amazon.com/blogs/containers, EKS extended support)",
+        "2024-04",
+    ),
+    "eks-extended": Price(
+        0.60,
+        "hour",
+        "EKS control plane, extended support (aws.amazon.com/blogs/containers, EKS extended support)",
+        "2024-04",
+    ),
+    "nat-gateway": Price(0.045, "hour", "NAT gateway-hour, us-east-1 (AWS VPC pricing, via cloudburn.io)", "2026-02"),
+    "public-ipv4": Price(0.005, "hour", "public IPv4 address-hour (AWS VPC pricing, via cloudburn.io)", "2026-02"),
+    "ebs-gp3": Price(0.08, "GB-month", "EBS gp3 storage, us-east-1 (AWS EBS pricing)", "2026", checked=False),
+    "efs-standard": Price(0.30, "GB-month", "EFS Standard storage (aws.amazon.com/efs/pricing)", "2026"),
+    "s3-standard": Price(
+        0.023, "GB-month", "S3 Standard, first 50 TB, us-east-1 (AWS S3 pricing)", "2026", checked=False
+    ),
+}
+"""Everything a stack runs besides GPUs and the FSx cache (FSX_PERSISTENT_2 below); data processed through the NAT
+gateway ($0.045/GB), EFS elastic reads and cross-zone traffic are per use and left out."""
+
+SYSTEM_INSTANCE_PRICES: dict[str, Price] = {
+    "m7i.4xlarge": Price(0.8064, "hour", "EC2 On-Demand m7i.4xlarge Linux, us-east-1", "2026", checked=False),
+}
+"""CPU node types for systemNodes.instanceType; another type is costed as unknown."""
+
+FSX_PERSISTENT_2: dict[int, Price] = {
+    tier: Price(
+        usd, "GiB-month", f"FSx for Lustre PERSISTENT_2 {tier} MB/s/TiB, us-east-1 (AWS FSx pricing)", "2026", False
+    )
+    for tier, usd in {125: 0.145, 250: 0.21, 500: 0.29, 1000: 0.42}.items()
+}
+
+EKS_STANDARD_SUPPORT_ENDS: dict[str, str] = {
+    "1.30": "2025-07-23",
+    "1.31": "2025-11-26",
+    "1.32": "2026-03-23",
+    "1.33": "2026-07-29",
+    "1.34": "2026-12-02",
+    "1.35": "2027-03-27",
+}
+"""End of EKS standard support (14 months after release; then extended support at $0.60/h): endoflife.date/amazon-eks,
+read 2026-02, and the EKS User Guide's version lifecycle page."""
+
+DEFAULT_NODE_DISK_GIB = 20
+"""Root volume of a managed node group without a launch template or diskSize (EKS CreateNodegroup default) (check)."""

@@ -312,6 +312,12 @@ class ModelCacheSpec(Section):
         description="FSx only: link the file system to S3 (auto import and export), so a new cluster or region "
         "fills its cache from S3 instead of the Hub.",
     )
+    deletable: bool = Field(
+        False,
+        description="false: the file system, its security group and the staging bucket are protected and, with the "
+        "volume, claim and namespace, retained on delete (`pulumi destroy --exclude-protected` keeps them). true: "
+        "none is; `pulumi up` then `pulumi destroy` deletes the cache, the staging bucket and the weights in it.",
+    )
 
 
 class TrtllmEngine(Section):

@@ -29,6 +29,8 @@ class Registration:
     provider: str | None
     wire_inputs: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """Input name -> URNs its value came from: what a replaced dependency changes (tools/preview_plan.py)."""
 
 
 def mask(value: Any) -> Any:
@@ -86,6 +88,9 @@ class RecordingMonitor(mocks.MockMonitor):
                         "customTimeouts": json_format.MessageToDict(request.customTimeouts)
                         if request.HasField("customTimeouts")
                         else {},
+                    },
+                    property_dependencies={
+                        k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items()) if v.urns
                     },
                 )
             )

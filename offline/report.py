@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from config import catalog
+from offline import costs, lifecycle
 from offline.mocks import Registration, scrub
 from offline.run import Run
 
@@ -56,14 +58,24 @@ def kubernetes_object(reg: Registration) -> dict[str, Any] | None:
             "chart": {"name": data.get("chart"), "version": data.get("version"), "repository": repo},
             "values": _sorted(data.get("values", {})),
         }
-    head: dict[str, Any] = {k: data.pop(k) for k in ("apiVersion", "kind", "metadata") if k in data}
-    ordered: dict[str, Any] = _sorted({**head, **data}, top=True)
+    head = {k: data.pop(k) for k in HEAD_KEYS if k in data}
+    ordered: dict[str, Any] = _sorted({**head, **dict(sorted(data.items()))}, top=True)
     return ordered
 
 
+HEAD_KEYS = ("apiVersion", "kind", "metadata")
+"""First in every object, as kubectl writes them; the other top-level keys follow sorted."""
+
+
 def _sorted(value: Any, top: bool = False) -> Any:
-    """Keys in a stable order (the wire format keeps none), so renders diff cleanly; apiVersion, kind, metadata
-    stay first."""
+    """Mapping keys in one canonical order, lists as the program built them.
+
+    The inputs come through a protobuf Struct, a map whose iteration order is the backend's (hash order under upb,
+    insertion order under the pure-Python one), not the program's: a Secret's `type` moved around `stringData`
+    between environments. Key order carries no meaning in a Kubernetes object, so every level is sorted (top level:
+    HEAD_KEYS first). List order does carry meaning (container args and command, env, whose `$(VAR)` references
+    resolve in order, init containers) and Struct lists keep it, so lists are never reordered.
+    """
     if isinstance(value, dict):
         items = value.items() if top else sorted(value.items())
         return {k: _sorted(v) for k, v in items}
@@ -78,6 +90,7 @@ def manifests(run: Run) -> list[dict[str, Any]]:
 
 def resource_entries(run: Run) -> list[dict[str, Any]]:
     """One record per resource; `ignoreChanges` only where set (what a later `pulumi up` leaves alone)."""
+    kept = lifecycle.kept_by_exclude_protected(run.registrations)
     return [
         {
             "urn": r.urn,
@@ -85,11 +98,23 @@ def resource_entries(run: Run) -> list[dict[str, Any]]:
             "name": r.name,
             "parent": r.parent,
             "dependsOn": sorted(set(r.dependencies)),
+            "inputDependencies": r.property_dependencies,
             "inputs": inputs(r),
             **({"ignoreChanges": r.options["ignoreChanges"]} if r.options.get("ignoreChanges") else {}),
+            "lifecycle": lifecycle.entry(r, kept),
         }
         for r in dependency_order(run.registrations)
     ]
+
+
+def _weight_bytes(run: Run) -> int | None:
+    """The checkpoint's size, for the storage the weights occupy (EFS, S3)."""
+    try:
+        key = json.loads(run.settings.config.get(f"{run.settings.project}:model", "{}")).get("key")
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    model = catalog.MODELS.get(key) if isinstance(key, str) else None
+    return model.weight_bytes if model else None
 
 
 def summary(run: Run) -> str:
@@ -97,10 +122,10 @@ def summary(run: Run) -> str:
     out = run.outputs
     lines = [f"stack {run.settings.stack}: {len(run.registrations)} resources"]
     lines += [f"  {n:3d} {t}" for t, n in sorted(counts.items())]
-    lines.append(
-        f"GPUs: {out.get('gpus')} on {out.get('gpuNodes')} nodes; "
-        f"estimated GPU cost ${out.get('gpuCostPerHourUsd')}/h (list price, see config/catalog.py)"
-    )
+    lines.append(f"GPUs: {out.get('gpus')} on {out.get('gpuNodes')} nodes")
+    lines += costs.summary(costs.line_items(run.registrations, _weight_bytes(run)))
+    if "capacityEndTime" in out:
+        lines.append(f"capacity ends {out['capacityEndTime']}: {out.get('capacityWarning')}")
     if "modelCache" in out:
         lines.append(f"model cache: {out['modelCache']}")
     if "gangScheduling" in out:
@@ -112,6 +137,7 @@ def summary(run: Run) -> str:
     if "frontendUrl" in out:
         lines.append(f"endpoint: {out['frontendUrl']}  (from a laptop: {out.get('portForwardCommand')})")
     lines += [f"warning: {w}" for w in out.get("configWarnings", [])]
+    lines += lifecycle.summary(run.registrations)
     lines += [f"note: {n}" for n in run.settings.notices]
     return "\n".join(lines)
 

@@ -16,7 +16,7 @@ import pydantic
 from pulumi.runtime import config as runtime_config
 
 from config.errors import ConfigError, Problem
-from config.keys import key
+from config.keys import CONFIG_REFERENCE, key
 from config.schema import StackConfig
 from preflight import hub as hub_preflight
 from validation import rules
@@ -77,16 +77,20 @@ def _problem(err: Any, values: Mapping[str, Any]) -> Problem:
         known = sorted(f.alias or n for n, f in parent.model_fields.items()) if parent else []
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        return Problem(name, "is not a known key.", f"{hint}known keys here: {', '.join(known)}.")
+        return Problem(
+            name, "is not a known key.", f"{hint}known keys here: {', '.join(known)} (all keys: {CONFIG_REFERENCE})."
+        )
     if err["type"] == "missing":
         return Problem(
-            name, "is required.", f"pulumi config set --path '{dotted}' <value>, or add it to the stack file."
+            name,
+            "is required.",
+            f"pulumi config set --path '{dotted}' <value>, or add it to the stack file (see {CONFIG_REFERENCE}).",
         )
     error = str(err.get("ctx", {}).get("error", ""))
     if err["type"] == "value_error" and ". Fix: " in error:  # the rules of config/k8s_types.py name their fix
         message, _, fix = error.partition(". Fix: ")
         return Problem(name, f"{message}.", f"{fix}.")
-    return Problem(name, f"{err['msg']} (got {err.get('input')!r}).", "see the key's description in Pulumi.yaml.")
+    return Problem(name, f"{err['msg']} (got {err.get('input')!r}).", f"see `{dotted}` in {CONFIG_REFERENCE}.")
 
 
 def load_stack_config(values: Mapping[str, Any], aws_region: str | None) -> StackConfig:

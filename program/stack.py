@@ -120,7 +120,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         "namespace",
         metadata={"name": cfg.serving.namespace},
         # Deleting a namespace deletes the cache's claim in it: the weights must outlive the serving stack.
-        opts=pulumi.ResourceOptions(provider=provider, retain_on_delete=True),
+        opts=pulumi.ResourceOptions(provider=provider, retain_on_delete=not cfg.model_cache.deletable),
     )
     policies = ServingNetworkPolicies(
         "network-policies",
@@ -152,6 +152,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             if cluster
             else None,
             s3_staging=cfg.model_cache.s3_staging,
+            deletable=cfg.model_cache.deletable,
         ),
         opts=on_cluster,
     )

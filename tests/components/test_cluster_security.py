@@ -40,9 +40,10 @@ def test_control_plane_logs_and_secrets_encryption(sglang8: Run) -> None:
     assert inputs(logs)["name"] == "/aws/eks/dsr1-h200-sglang-8/cluster" and inputs(logs)["retentionInDays"] == 90
 
 
-def test_the_secrets_key_is_retained(rendered: Callable[[str], Run]) -> None:
+def test_the_secrets_key_goes_with_the_cluster_after_a_deletion_window(rendered: Callable[[str], Run]) -> None:
     key = _one(rendered("gb200"), "aws:kms/key:Key")
-    assert key.options["retainOnDelete"] is True
+    assert key.options["retainOnDelete"] is False  # a full destroy leaves nothing behind (issue 12)
+    assert inputs(key)["deletionWindowInDays"] == 30 and inputs(key)["enableKeyRotation"] is True
 
 
 def test_default_endpoint_is_private_and_public_with_a_warning(sglang8: Run) -> None:

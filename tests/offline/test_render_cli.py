@@ -42,13 +42,14 @@ def test_render_writes_manifests_resources_and_a_summary(
     )
     assert docs[0]["kind"] == "Namespace"
     resources = json.loads((out / "resources.json").read_text())
-    assert {tuple(sorted(r)) for r in resources} == {("dependsOn", "inputs", "name", "parent", "type", "urn")}
+    keys = ("dependsOn", "inputDependencies", "inputs", "lifecycle", "name", "parent", "type", "urn")
+    assert {tuple(sorted(r)) for r in resources} == {keys}
     urns = {r["urn"] for r in resources}
     assert all(
         r["parent"] is None or r["parent"] in urns or r["parent"].endswith("pulumi:pulumi:Stack::dsr1-h200-sglang-8")
         for r in resources
     )
-    assert "GPUs: 16 on 2 nodes" in result.stdout and "$126.59/h" in result.stdout
+    assert "GPUs: 16 on 2 nodes" in result.stdout and "126.59/h" in result.stdout and "total" in result.stdout
 
 
 def test_the_token_appears_nowhere(rendered: tuple[Path, subprocess.CompletedProcess[str]]) -> None:

@@ -1,0 +1,143 @@
+"""What a rendered stack costs to run, per hour and per month, line by line, from the resources it registers.
+
+Every price comes from config/catalog.py with its source and date. Per-use charges (NAT data processing, EFS reads,
+cross-zone traffic, the Hub download's egress) are left out and said so.
+"""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from config import catalog
+from offline.mocks import Registration, scrub
+
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+
+
+@dataclass(frozen=True)
+class LineItem:
+    name: str
+    per_hour: float
+    source: str
+
+    @property
+    def per_month(self) -> float:
+        return self.per_hour * catalog.HOURS_PER_MONTH
+
+
+def _inputs(reg: Registration) -> dict[str, Any]:
+    data: dict[str, Any] = scrub(reg.wire_inputs)
+    return data
+
+
+def _hourly(price: catalog.Price, quantity: float) -> float:
+    if price.unit == "hour":
+        return price.usd * quantity
+    return price.usd * quantity / catalog.HOURS_PER_MONTH
+
+
+def _node_groups(regs: Sequence[Registration]) -> list[LineItem]:
+    templates = {f"{r.name}-id": _inputs(r) for r in regs if r.type == "aws:ec2/launchTemplate:LaunchTemplate"}
+    items: list[LineItem] = []
+    disks = 0.0
+    for reg in (r for r in regs if r.type == NODE_GROUP):
+        data = _inputs(reg)
+        count = int((data.get("scalingConfig") or {}).get("desiredSize") or 0)
+        (itype,) = data.get("instanceTypes") or ["?"]
+        gpu = catalog.INSTANCE_TYPES.get(itype)
+        price = catalog.SYSTEM_INSTANCE_PRICES.get(itype)
+        what = "GPU nodes" if gpu else "system nodes"
+        if gpu is not None:
+            block = (
+                " (Capacity Block: paid upfront for the block)" if data.get("capacityType") == "CAPACITY_BLOCK" else ""
+            )
+            items.append(
+                LineItem(f"{what}: {count} x {itype}{block}", gpu.price_per_hour_usd * count, gpu.price_source)
+            )
+        elif price is not None:
+            items.append(LineItem(f"{what}: {count} x {itype}", _hourly(price, count), price.cite()))
+        else:
+            items.append(LineItem(f"{what}: {count} x {itype}", 0.0, "no price in config/catalog.py (check)"))
+        template = templates.get(((data.get("launchTemplate") or {}).get("id")) or "")
+        sizes = [(m.get("ebs") or {}).get("volumeSize") for m in (template or {}).get("blockDeviceMappings") or []] or [
+            data.get("diskSize") or catalog.DEFAULT_NODE_DISK_GIB
+        ]
+        disks += count * sum(float(s or 0) for s in sizes)
+    if disks:
+        gp3 = catalog.PRICES["ebs-gp3"]
+        items.append(LineItem(f"root volumes: {disks:.0f} GB gp3", _hourly(gp3, disks), gp3.cite()))
+    return items
+
+
+def _control_plane(regs: Sequence[Registration], today: datetime.date) -> list[LineItem]:
+    items = []
+    for reg in (r for r in regs if r.type == "aws:eks/cluster:Cluster"):
+        version = str(_inputs(reg).get("version") or "")
+        ends = catalog.EKS_STANDARD_SUPPORT_ENDS.get(version)
+        extended = ends is not None and today.isoformat() > ends
+        price = catalog.PRICES["eks-extended" if extended else "eks-standard"]
+        when = (
+            f"extended support since {ends}"
+            if extended
+            else (f"standard support until {ends}, then $0.60/h" if ends else "support dates unknown (check)")
+        )
+        items.append(LineItem(f"EKS control plane (Kubernetes {version}: {when})", price.usd, price.cite()))
+    return items
+
+
+def _network(regs: Sequence[Registration]) -> list[LineItem]:
+    nats = sum(1 for r in regs if r.type == "aws:ec2/natGateway:NatGateway")
+    ips = sum(1 for r in regs if r.type == "aws:ec2/eip:Eip")
+    items = []
+    if nats:
+        nat = catalog.PRICES["nat-gateway"]
+        items.append(LineItem(f"NAT gateway(s): {nats} (+$0.045/GB processed)", nat.usd * nats, nat.cite()))
+    if ips:
+        ip = catalog.PRICES["public-ipv4"]
+        items.append(LineItem(f"public IPv4 address(es): {ips}", ip.usd * ips, ip.cite()))
+    return items
+
+
+def _storage(regs: Sequence[Registration], weight_bytes: int | None) -> list[LineItem]:
+    items = []
+    for reg in (r for r in regs if r.type == "aws:fsx/lustreFileSystem:LustreFileSystem"):
+        data = _inputs(reg)
+        size, tier = int(data.get("storageCapacity") or 0), int(data.get("perUnitStorageThroughput") or 0)
+        price = catalog.FSX_PERSISTENT_2.get(tier)
+        if price is not None:
+            items.append(LineItem(f"FSx for Lustre: {size} GiB at {tier} MB/s/TiB", _hourly(price, size), price.cite()))
+    stored_gb = (weight_bytes or 0) / 1e9
+    if any(r.type == "aws:efs/fileSystem:FileSystem" for r in regs) and stored_gb:
+        efs = catalog.PRICES["efs-standard"]
+        items.append(
+            LineItem(
+                f"EFS: ~{stored_gb:.0f} GB of weights (+ elastic reads per GB)", _hourly(efs, stored_gb), efs.cite()
+            )
+        )
+    if any(r.type == "aws:s3/bucket:Bucket" for r in regs) and stored_gb:
+        s3 = catalog.PRICES["s3-standard"]
+        items.append(LineItem(f"S3 staging: ~{stored_gb:.0f} GB of weights", _hourly(s3, stored_gb), s3.cite()))
+    return items
+
+
+def line_items(
+    regs: Sequence[Registration], weight_bytes: int | None = None, today: datetime.date | None = None
+) -> list[LineItem]:
+    """Every cost of the stack that runs by the hour or the month; `today` picks EKS standard or extended support."""
+    day = today or datetime.datetime.now(datetime.UTC).date()
+    return [*_node_groups(regs), *_control_plane(regs, day), *_network(regs), *_storage(regs, weight_bytes)]
+
+
+def summary(items: list[LineItem]) -> list[str]:
+    if not items:
+        return [
+            "cost: this stack creates nothing billed by the hour (an existing cluster's nodes and storage are not"
+            " modelled)"
+        ]
+    width = max(len(i.name) for i in items)
+    lines = [f"cost (list prices, us-east-1; a month is {catalog.HOURS_PER_MONTH} h; per-use charges not included):"]
+    lines += [f"  {i.name:<{width}}  ${i.per_hour:>9,.2f}/h  ${i.per_month:>11,.0f}/month  [{i.source}]" for i in items]
+    total = sum(i.per_hour for i in items)
+    lines.append(f"  {'total':<{width}}  ${total:>9,.2f}/h  ${total * catalog.HOURS_PER_MONTH:>11,.0f}/month")
+    return lines
