@@ -13,7 +13,8 @@ from config.shape import CACHE_HEADROOM
 
 FSX_TIERS = (125, 250, 500, 1000)
 FSX_PRICE_PER_GIB_MONTH = {125: 0.145, 250: 0.21, 500: 0.29, 1000: 0.42}
-"""FSx for Lustre PERSISTENT_2 list prices, us-east-1, USD per GiB-month (AWS pricing page, 2026; check)."""
+"""FSx for Lustre PERSISTENT_2 list prices, us-east-1, USD per GiB-month (aws.amazon.com/fsx/lustre/pricing): public
+notes quote $0.145 for 125 MB/s/TiB in us-east-1; (check) the 250/500/1000 tiers, found in no stored source."""
 EFS_READ_MBPS_PER_CLIENT = 270
 """~690 GB in ~43 minutes (modelplaneai/modelplane#204): EFS's per-client read rate for one pod."""
 MB = 1_000_000
