@@ -63,7 +63,8 @@ EFS_CSI_ADDON_VERSION: Final = "v3.2.0-eksbuild.1"
 pins beside eks-pod-identity-agent v1.3.10-eksbuild.3 (v2.1.10-eksbuild.1 was seen only on 1.33 clusters)."""
 # The three builds below appear in public EKS configs: vpc-cni v1.21.2-eksbuild.2 on 1.34 and 1.36 clusters (upstream
 # tag v1.21.2), eks-pod-identity-agent v1.3.10-eksbuild.3 on 1.35 clusters, aws-ebs-csi-driver v1.62.0-eksbuild.1
-# ACTIVE on a 1.35 cluster (upstream tag v1.62.0). (check) the vpc-cni build on 1.35 itself was not seen.
+# ACTIVE on a 1.35 cluster (upstream tag v1.62.0). The vpc-cni build was not seen on 1.35 itself, but the EKS user
+# guide's "Amazon VPC CNI versions" table gives one and the same build for every supported Kubernetes version.
 VPC_CNI_ADDON_VERSION: Final = "v1.21.2-eksbuild.2"
 """Amazon VPC CNI with its network policy agent (NetworkPolicies are enforced only with enableNetworkPolicy)."""
 POD_IDENTITY_AGENT_ADDON_VERSION: Final = "v1.3.10-eksbuild.3"
