@@ -53,8 +53,9 @@ class InstanceType:
     with too few EFA devices, with room for the ~40-90% of line rate NCCL reaches depending on message size."""
     bus_bandwidth_ceiling_gbps: float = 0.0
     """Highest all-reduce bus bandwidth (GB/s) the pool's fabric can carry: the EFA line rate (3,200 Gbps = 400 GB/s
-    on P5/P5en, EC2 instance type specs); on GB200 the multi-node NVLink domain, 900 GB/s per GPU one way (NVLink 5,
-    check). A fabric check floor above it can never pass."""
+    on P5/P5en, EC2 instance type specs); on GB200 the multi-node NVLink domain, 900 GB/s per GPU one way (NVLink 5:
+    18 links, 1.8 TB/s per GPU both ways; awslabs accelerated-compute-tutorials "EFA" page: "about 900 GB/s per GPU in
+    one direction"). A fabric check floor above it can never pass."""
     imex: bool = False
     """GPUs share an NVLink domain across instances (IMEX): workers need a ComputeDomain channel."""
 
@@ -122,8 +123,8 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
             imex=True,
             nccl_busbw_floor_gbps=50.0,
             bus_bandwidth_ceiling_gbps=900.0,
-            price_source="u-p6e-gb200x36 UltraServer Capacity Block ~$380.95/h over 9 instances, us-east-1, 2026 "
-            "(shared/reference/NOTES.md, marked check)",
+            price_source="u-p6e-gb200x36 UltraServer Capacity Block $380.952/h ($10.582 per GPU) over 9 instances, "
+            "Dallas Local Zone (EC2 Capacity Blocks pricing page, as quoted in public notes of 2026)",
         ),
     )
 }

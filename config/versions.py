@@ -30,27 +30,41 @@ EKS_KUBERNETES_VERSION: Final = "1.35"
 """In EKS standard support until 2027-03-27 (released 2026-01-28; EKS "Kubernetes version lifecycle", endoflife.date/
 amazon-eks): 1.33 left standard support on 2026-07-29 and 1.34 leaves it on 2026-12-02, after which a cluster pays
 for extended support. DRA (GB200's ComputeDomains) is GA since 1.34. Every EKS stack uses the same version."""
-EKS_STANDARD_SUPPORT_END: Final = {"1.33": "2026-07-29", "1.34": "2026-12-02", "1.35": "2027-03-27"}
+EKS_STANDARD_SUPPORT_END: Final = {
+    "1.33": "2026-07-29",
+    "1.34": "2026-12-02",
+    "1.35": "2027-03-27",
+    "1.36": "2027-08-02",
+}
 """End of EKS standard support per minor version (EKS release calendar); offline/checks refuses a version past it."""
 EKS_NODE_RELEASE_VERSION: Final = "1.35.3-20260415"
-"""The EKS-optimized AL2023 AMI release of the GPU node groups, pinned so a new AMI is a reviewed change: seen as a
-managed node group releaseVersion of EKS 1.35 in public configs (AL2023_x86_64_STANDARD); amazon-eks-ami publishes
-every variant, NVIDIA x86_64 and arm64 (GB200) included, under one release date (check: the NVIDIA variants)."""
-EKS_KUBERNETES_VERSIONS: Final = ("1.31", "1.32", "1.33", "1.34", "1.35")
-"""Versions EKS offers (standard or extended support), from the EKS version lifecycle page as of 2026-02
-(docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html; 1.36 may exist since: check)."""
+"""The EKS-optimized AL2023 AMI release of the GPU node groups, pinned so a new AMI is a reviewed change.
+awslabs/amazon-eks-ami CHANGELOG.md "AMI Release v20260415" (tag v20260415, commit eb1cb9dd): release version
+1.35.3-20260415 for amazon-eks-node-al2023-x86_64-nvidia-1.35 and -arm64-nvidia-1.35 (GB200), driver 580.126.09."""
+EKS_KUBERNETES_VERSIONS: Final = ("1.32", "1.33", "1.34", "1.35", "1.36")
+"""Versions EKS offers (standard or extended support), per the EKS version lifecycle page as mirrored by endoflife.date
+amazon-eks: 1.36 released 2026-06-02 (standard support to 2027-08-02); 1.31's extended support ended 2026-11-26.
+1.37 AMIs exist (amazon-eks-ami v20261023) but no EKS launch was found: (check) before adding it."""
 
-# (check) the three chart versions below were read from public configs and docs, not from the charts' repos.
+# NVIDIA/k8s-device-plugin gh-pages index.yaml lists nvidia-device-plugin 0.17.1 (tag v0.17.1, 2025-03-12).
 NVIDIA_DEVICE_PLUGIN = Chart("nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.17.1")
 NVIDIA_DRA_DRIVER = Chart("nvidia-dra-driver-gpu", "https://helm.ngc.nvidia.com/nvidia", "25.8.0")
-"""ComputeDomains (IMEX) for GB200: the release the EKS GB200 guide pins."""
+"""ComputeDomains (IMEX) for GB200. NVIDIA/k8s-dra-driver-gpu tag v25.8.0: deployments/helm/nvidia-dra-driver-gpu/
+Chart.yaml version 25.8.0, kubeVersion >=1.32 (that the EKS GB200 guide pins this release was not found)."""
+# aws/eks-charts gh-pages index.yaml: chart v0.5.20 (appVersion v0.5.13, 2025-12-24; lists p5en and p6e-gb200).
 EFA_DEVICE_PLUGIN = Chart("aws-efa-k8s-device-plugin", "https://aws.github.io/eks-charts", "v0.5.20")
 
-FSX_CSI_ADDON_VERSION: Final = "v1.7.0-eksbuild.1"  # (check) cited by the EKS user guide; 1.33 support came late
-EFS_CSI_ADDON_VERSION: Final = "v2.1.10-eksbuild.1"
-"""(check) The driver release 2.1.10 is public; the add-on build suffix was not verified offline."""
-# (check) the three add-on builds below were read from a public 2026 config pinning them beside kube-proxy
-# v1.36.0-eksbuild.7; compatibility with 1.35 is what `aws eks describe-addon-versions --kubernetes-version 1.35` shows.
+FSX_CSI_ADDON_VERSION: Final = "v1.9.0-eksbuild.1"
+"""Driver v1.9.0 (kubernetes-sigs/aws-fsx-csi-driver tag v1.9.0, 2026-04-20; docs/README.md: Kubernetes 1.20+); the
+build suffix is the one a public EKS 1.35 Terraform config pins (v1.7.0-eksbuild.1, pinned before, was found nowhere
+for FSx). Add-on builds cannot be listed offline: `aws eks describe-addon-versions --kubernetes-version 1.35`."""
+EFS_CSI_ADDON_VERSION: Final = "v3.2.0-eksbuild.1"
+"""Driver v3.2.0 (kubernetes-sigs/aws-efs-csi-driver tag v3.2.0, CHANGELOG-3.x.md); the build a public EKS 1.35 config
+pins beside eks-pod-identity-agent v1.3.10-eksbuild.3 (v2.1.10-eksbuild.1 was seen only on 1.33 clusters)."""
+# The three builds below appear in public EKS configs: vpc-cni v1.21.2-eksbuild.2 on 1.34 and 1.36 clusters (upstream
+# tag v1.21.2), eks-pod-identity-agent v1.3.10-eksbuild.3 on 1.35 clusters, aws-ebs-csi-driver v1.62.0-eksbuild.1
+# ACTIVE on a 1.35 cluster (upstream tag v1.62.0). The vpc-cni build was not seen on 1.35 itself, but the EKS user
+# guide's "Amazon VPC CNI versions" table gives one and the same build for every supported Kubernetes version.
 VPC_CNI_ADDON_VERSION: Final = "v1.21.2-eksbuild.2"
 """Amazon VPC CNI with its network policy agent (NetworkPolicies are enforced only with enableNetworkPolicy)."""
 POD_IDENTITY_AGENT_ADDON_VERSION: Final = "v1.3.10-eksbuild.3"
@@ -58,7 +72,8 @@ POD_IDENTITY_AGENT_ADDON_VERSION: Final = "v1.3.10-eksbuild.3"
 EBS_CSI_ADDON_VERSION: Final = "v1.62.0-eksbuild.1"
 """Amazon EBS CSI driver: provisions the dynamo-platform's NATS (and etcd) volumes."""
 
-# (check) the digest was read from public Dockerfiles pinning python:3.12-slim-bookworm, not from the registry.
+# (check) the digest is the one many public Dockerfiles pin for python:3.12-slim-bookworm (one names it the index
+# digest of python:3.12.14-slim-bookworm); Docker Hub is unreachable offline, so it was not read from the registry.
 DOWNLOADER_IMAGE: Final = (
     "python:3.12-slim-bookworm@sha256:782412e85d0f0984994c290652577d4018aff08145c85b262bb63dc0c7522254"
 )
@@ -66,7 +81,9 @@ DOWNLOADER_IMAGE: Final = (
 HUGGINGFACE_HUB_VERSION: Final = "1.16.4"
 """The huggingface_hub release the upstream download Jobs use."""
 
-# (check) confirm an arm64 build exists before the gb200 stack's fabric check relies on it.
+# awslabs/awsome-distributed-ai micro-benchmarks/nccl-tests/buildspec.yaml at 0877e0e3 (2025-08-30) builds exactly
+# these versions with `buildx --platform=linux/amd64,linux/arm64` into public.ecr.aws/hpc-cloud/nccl-tests:<tag>,
+# and its Dockerfile compiles sm_100 (GB200); the gb200 stack's fabric check can rely on the arm64 image.
 NCCL_TESTS_IMAGE: Final = (
     "public.ecr.aws/hpc-cloud/nccl-tests:cuda12.8.1-efa1.43.2-ofiv1.16.3-ncclv2.27.7-1-testsv2.16.9"
 )

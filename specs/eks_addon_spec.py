@@ -57,8 +57,9 @@ POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 
 STORAGE_CLASS = "gp3-encrypted"
 """Why a class of our own, named in the chart values and also the default: EKS clusters created on 1.30 or later
-have no default StorageClass (check), older ones a gp2 class that provisions only through the EBS CSI driver
-(in-tree EBS migrated to CSI in Kubernetes 1.23), and dynamo-platform 1.3.0
+have no default StorageClass (EKS user guide, Kubernetes 1.30 notes: "no longer includes the default annotation on
+the gp2 StorageClass" of newly created clusters), older ones a gp2 class that provisions only through the EBS CSI
+driver (in-tree EBS migrated to CSI in Kubernetes 1.23), and dynamo-platform 1.3.0
 claims a volume for NATS JetStream (nats.config.jetstream.fileStore.pvc, 10Gi) and, when installed, for etcd
 (etcd.persistence) on the default class. Naming the class in the values binds them even if someone else's default
 class appears later; marking it default serves any other claim a chart makes."""

@@ -65,7 +65,8 @@ def graph_derived_names(serving: Serving) -> list[Derived]:
     names = [
         Derived("DynamoGraphDeployment", g, "dns1123-subdomain"),
         Derived("Service", frontend_service_name(g), "dns1035-label"),
-        # The operator names each service's DynamoComponentDeployment `<graph>-<service, lowercased>` (check).
+        # The operator names each service's DynamoComponentDeployment `<graph>-<service, lowercased>`
+        # (ai-dynamo/dynamo deploy/cloud/operator/internal/dynamo/graph.go, GetDynamoComponentName).
         *(Derived("DynamoComponentDeployment", f"{g}-{s}", "dns1123-subdomain") for s in ("prefill", "decode")),
         Derived("Job", f"{g}-smoke-{'0' * SMOKE_DIGEST_LEN}", "dns1123-label"),
         Derived("ConfigMap", f"{g}-smoke-client", "dns1123-subdomain"),
