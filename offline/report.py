@@ -10,6 +10,7 @@ import yaml
 
 from offline.mocks import Registration, scrub
 from offline.run import Run
+from specs.estimate import summary as estimate_summary
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
@@ -84,6 +85,9 @@ def resource_entries(run: Run) -> list[dict[str, Any]]:
             "name": r.name,
             "parent": r.parent,
             "dependsOn": sorted(set(r.dependencies)),
+            # Every resource also waits for its provider (the Kubernetes objects for the cluster's): with this edge a
+            # critical path computed from this file is the one `pulumi up` follows.
+            "provider": r.provider.rsplit("::", 1)[0] if r.provider else None,
             "inputs": inputs(r),
         }
         for r in dependency_order(run.registrations)
@@ -103,6 +107,8 @@ def summary(run: Run) -> str:
         lines.append(f"model cache: {out['modelCache']}")
     if "gangScheduling" in out:
         lines.append(f"gang scheduling: {out['gangScheduling']}")
+    if isinstance(out.get("timeToEndpoint"), dict):
+        lines += estimate_summary.lines(out["timeToEndpoint"])
     if "frontendUrl" in out:
         lines.append(f"endpoint: {out['frontendUrl']}  (from a laptop: {out.get('portForwardCommand')})")
     lines += [f"note: {n}" for n in run.settings.notices]

@@ -15,7 +15,9 @@ from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
 from config import catalog, versions
 from config.schema import EksTarget, StackConfig
 from preflight import aws as aws_preflight
+from program.resource_graph import ResourceGraph
 from specs import cache_sizing, capacity, fabric_defaults, graph_spec
+from specs.estimate import inputs as estimate_inputs
 from specs.fabric_check_spec import FabricCheckSpec
 from specs.graph_spec import GraphSpec
 from specs.model_layout import cache_pvc_name, model_dir
@@ -54,6 +56,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
     """Register every resource of the stack and return the stack's outputs."""
     # Invokes that ask AWS whether the capacity can be had: a failure raises before anything is registered.
     facts = aws_preflight.check(cfg, region)
+    resource_graph = ResourceGraph()
     model = catalog.MODELS[cfg.model.key]
     provider, cluster = _cluster(cfg, region, facts)
     on_cluster = pulumi.ResourceOptions(providers=[provider])
@@ -187,6 +190,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             f"python smoke.py --url http://localhost:{graph_spec.FRONTEND_PORT} --model {model.served_model_name}",
         ],
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
+        # Minutes to a passing smoke test and idle GPU time, over this stack's own resource graph (specs/estimate/).
+        "timeToEndpoint": resource_graph.estimate(estimate_inputs.flows(cfg, cache_plan)),
     }
     if checks.benchmark_job_name:
         outputs["benchmarkJob"] = checks.benchmark_job_name

@@ -42,7 +42,8 @@ def test_render_writes_manifests_resources_and_a_summary(
     )
     assert docs[0]["kind"] == "Namespace"
     resources = json.loads((out / "resources.json").read_text())
-    assert {tuple(sorted(r)) for r in resources} == {("dependsOn", "inputs", "name", "parent", "type", "urn")}
+    fields = ("dependsOn", "inputs", "name", "parent", "provider", "type", "urn")
+    assert {tuple(sorted(r)) for r in resources} == {fields}
     urns = {r["urn"] for r in resources}
     assert all(
         r["parent"] is None or r["parent"] in urns or r["parent"].endswith("pulumi:pulumi:Stack::dsr1-h200-sglang-8")

@@ -1,0 +1,39 @@
+"""Each stack's time-to-endpoint estimate: exported, recomputable from resources.json, and what the summary shows."""
+
+from collections.abc import Callable
+
+import pytest
+
+from offline.report import resource_entries, summary
+from offline.run import Run
+from specs.estimate import model
+from specs.estimate.model import Flows
+from specs.estimate.summary import estimate, nodes_from_resources
+from tests.support import stacks
+
+
+@pytest.mark.parametrize("stack", stacks())
+def test_resources_json_carries_providers_and_recomputes_the_exported_estimate(
+    stack: str, rendered: Callable[[str], Run]
+) -> None:
+    run = rendered(stack)
+    exported = run.outputs["timeToEndpoint"]
+    entries = resource_entries(run)
+    namespace = next(e for e in entries if e["type"] == "kubernetes:core/v1:Namespace")
+    assert namespace["provider"] is not None and "pulumi:providers:kubernetes" in namespace["provider"]
+    # The program's own graph (a stack transformation) and the engine's (the mocks' monitor) give the same numbers.
+    assert estimate(nodes_from_resources(entries), Flows(**exported["inputs"])) == exported
+    assert 0 < exported["warmCacheMinutes"] < exported["coldCacheMinutes"]
+    assert "time to a passing smoke test (estimate)" in summary(run)
+
+
+def test_without_provider_edges_the_kubernetes_objects_would_start_at_once(rendered: Callable[[str], Run]) -> None:
+    run = rendered("h200-sglang-8")
+    entries = resource_entries(run)
+    flows = Flows(**run.outputs["timeToEndpoint"]["inputs"])
+    namespace = next(e["urn"] for e in entries if e["type"] == "kubernetes:core/v1:Namespace")
+    with_provider = model.run(nodes_from_resources(entries), flows, warm=False).schedule
+    without = model.run(nodes_from_resources([{**e, "provider": None} for e in entries]), flows, warm=False).schedule
+    assert without.start[namespace] == 0.0
+    # The cluster's provider is usable once the system nodes joined (cluster 10 min + node group 4 min).
+    assert with_provider.start[namespace] > 14.0
