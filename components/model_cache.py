@@ -28,8 +28,9 @@ class AwsStorage:
     """The GPU pool's subnet: FSx lives in one zone, the GPUs' (cross-zone reads cost time and money)."""
     all_subnet_ids: Sequence[pulumi.Input[str]]
     """EFS mount targets go in every zone."""
-    client_security_group_id: pulumi.Input[str]
-    """The nodes' security group: file-system traffic is allowed from it."""
+    client_cidr_blocks: Sequence[pulumi.Input[str]]
+    """The nodes' subnets: file-system traffic is allowed from them. Address ranges rather than the cluster's security
+    group, which exists only once EKS has made the control plane: the file system need not wait ~10 minutes for it."""
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,11 @@ class ModelCache(pulumi.ComponentResource):
             f"{name}-sg",
             vpc_id=where.vpc_id,
             description=f"{what}: traffic from the cluster's nodes and between the file system's servers",
+            # FSx for Lustre guide, "File system access control with Amazon VPC": inbound TCP 988 and 1018-1023 from
+            # the clients (a security group or CIDR ranges) and from the file system's own security group.
             ingress=[
                 aws.ec2.SecurityGroupIngressArgs(
-                    protocol="tcp", from_port=lo, to_port=hi, security_groups=[where.client_security_group_id]
+                    protocol="tcp", from_port=lo, to_port=hi, cidr_blocks=list(where.client_cidr_blocks)
                 )
                 for lo, hi in ports
             ]

@@ -164,7 +164,11 @@ class StackMocks(pulumi.runtime.Mocks):
             others = [f"{region}{c}" for c in string.ascii_lowercase if f"{region}{c}" != first]
             zones = [first, *others]
             index = subnets.index(args.get("id")) if args.get("id") in subnets else 0
-            return {"id": args.get("id"), "availabilityZone": zones[index % len(zones)]}
+            return {
+                "id": args.get("id"),
+                "availabilityZone": zones[index % len(zones)],
+                "cidrBlock": f"10.99.{16 * index}.0/20",
+            }
         return {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:

@@ -97,7 +97,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
                 cluster.vpc_id,
                 cluster.gpu_subnet_id,
                 cluster.private_subnet_ids,
-                cluster.cluster_security_group_id,
+                cluster.private_subnet_cidrs,
             )
             if cluster
             else None,
