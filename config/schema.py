@@ -183,7 +183,8 @@ class ModelCacheSpec(Section):
     target_read_minutes: float = Field(
         15.0,
         gt=0,
-        description="FSx: the longest acceptable time to read the whole checkpoint once; size and tier follow.",
+        description="FSx: the longest acceptable time for every node of the graph to load the checkpoint at once "
+        "(they share the file system's throughput); size and tier follow.",
     )
     s3_staging: S3Staging | None = Field(
         None,

@@ -82,7 +82,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         # Deleting a namespace deletes the cache's claim in it: the weights must outlive the serving stack.
         opts=pulumi.ResourceOptions(provider=provider, retain_on_delete=True),
     )
-    cache_plan = cache_sizing.plan(cfg.model_cache, model.weight_bytes)
+    # Every node of the graph loads the weights at once when it starts: the cache is sized for all of them.
+    cache_plan = cache_sizing.plan(cfg.model_cache, model.weight_bytes, graph_spec.graph_nodes(cfg.serving))
     if cache_plan.storage == "efs":
         pulumi.log.warn(f"model cache on EFS: {cache_plan.describe(model.weight_bytes)}; FSx for Lustre is faster")
     cache = ModelCache(

@@ -55,11 +55,6 @@ IMAGE_PULL_MINUTES = Figure(
 WARMUP_MINUTES = Figure(
     8.0, "engine start after the weights: CUDA-graph capture and warm-up, ~5-15 min (specs/graph_spec.py) (check)"
 )
-READ_FRACTION_PER_NODE = Figure(
-    1.0,
-    "each node of a worker reads the whole checkpoint (safetensors are read per file by every rank's process;"
-    " upper bound, issue 15) (check)",
-)
 EFS_WRITE_MBPS = Figure(500.0, "EFS elastic throughput per client for writes, lower than reads (check)")
 VERIFY_WHILE_DOWNLOADING = True
 """The downloader's behaviour the estimate assumes: True, each file's hash is checked as the file completes,

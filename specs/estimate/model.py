@@ -4,6 +4,7 @@ the config: the Hub's rate, the cache's throughput shared by every pod that load
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from specs import cache_sizing
 from specs.estimate import figures
 from specs.estimate.critical_path import Node, Schedule, schedule
 
@@ -84,7 +85,7 @@ class Flows:
         reads at the per-client rate (EFS)."""
         if not self.cache_read_mbps:
             return 0.0
-        per_node = self.weight_bytes * figures.READ_FRACTION_PER_NODE.value
+        per_node = self.weight_bytes * cache_sizing.READ_FRACTION_PER_NODE
         total = per_node if self.per_client else per_node * max(self.loading_nodes, 1)
         return total / (self.cache_read_mbps * MB) / 60
 

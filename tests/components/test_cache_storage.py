@@ -141,3 +141,20 @@ def test_an_existing_network_admits_its_subnets_ranges() -> None:
     (sg,) = [r for r in run.registrations if r.name == "model-cache-sg"]
     cidrs = {c for rule in inputs(sg)["ingress"] for c in rule.get("cidrBlocks", [])}
     assert cidrs == {"10.99.0.0/20", "10.99.16.0/20"}  # what the mocks answer for the two subnets
+
+
+def test_fsx_is_sized_for_every_node_loading_at_once() -> None:
+    # Two nodes read 688.6 GB each in 15 min: 1530 MB/s; 1200 GiB gives at most 1172, 2400 GiB at 1000 gives 2344.
+    plan = cache_sizing.plan(spec(targetReadMinutes=15), R1, readers=2)
+    assert (plan.size_gib, plan.throughput_per_tib) == (2400, 1000)
+    assert plan.read_minutes(R1) == pytest.approx(9.8, abs=0.1)
+    assert "on 2 nodes at once" in plan.describe(R1)
+
+
+@pytest.mark.parametrize("stack", ["h200-sglang-8", "h200-sglang-16", "h200-vllm-16", "gb200"])
+def test_each_stacks_concurrent_load_meets_its_target(stack: str) -> None:
+    run = render(stack)
+    flows = run.outputs["timeToEndpoint"]["inputs"]
+    load = flows["weight_bytes"] * flows["loading_nodes"] / (flows["cache_read_mbps"] * 1e6) / 60
+    assert flows["loading_nodes"] >= 2
+    assert load <= stack_values(stack)["modelCache"]["targetReadMinutes"]
