@@ -10,6 +10,8 @@ import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks
 
+from config import catalog
+
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
@@ -95,6 +97,7 @@ INSTANCE_TYPE_OFFERINGS = "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOffer
 CAPACITY_BLOCK = "aws:ec2/getCapacityBlockReservation:getCapacityBlockReservation"
 CLOUD_CONTROL = "aws:cloudcontrol/getResource:getResource"
 SUBNET = "aws:ec2/getSubnet:getSubnet"
+SERVICE_QUOTA = "aws:servicequotas/getServiceQuota:getServiceQuota"
 
 
 class StackMocks(pulumi.runtime.Mocks):
@@ -156,6 +159,11 @@ class StackMocks(pulumi.runtime.Mocks):
             if cap.get("endTime"):
                 props["EndDate"] = cap["endTime"]
             return {"id": args.get("identifier"), "typeName": args.get("typeName"), "properties": json.dumps(props)}
+        if token == SERVICE_QUOTA:
+            # Exactly what the pool needs: a valid stack passes, one more node would not.
+            itype = catalog.INSTANCE_TYPES.get(pool.get("instanceType") or "")
+            need = (pool.get("nodeCount") or 0) * (itype.vcpus if itype else 0)
+            return {"id": args.get("quotaCode"), "quotaCode": args.get("quotaCode"), "value": float(need)}
         if token == SUBNET:
             # An existing network's subnets: the first in the capacity's zone (or zone a), the others in the next.
             target = self._value("target")

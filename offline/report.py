@@ -111,6 +111,7 @@ def summary(run: Run) -> str:
         lines += estimate_summary.lines(out["timeToEndpoint"])
     if "frontendUrl" in out:
         lines.append(f"endpoint: {out['frontendUrl']}  (from a laptop: {out.get('portForwardCommand')})")
+    lines += [f"warning: {w}" for w in out.get("scaleWarnings") or []]
     lines += [f"note: {n}" for n in run.settings.notices]
     return "\n".join(lines)
 

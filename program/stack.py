@@ -22,6 +22,7 @@ from specs.fabric_check_spec import FabricCheckSpec
 from specs.graph_spec import GraphSpec
 from specs.model_layout import cache_pvc_name, model_dir
 from specs.scheduling import SYSTEM_LABELS, pool_scheduling
+from validation import limits
 
 POOL_NAME = "gpu"
 
@@ -194,6 +195,11 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         # Minutes to a passing smoke test and idle GPU time, over this stack's own resource graph (specs/estimate/).
         "timeToEndpoint": resource_graph.estimate(estimate_inputs.flows(cfg, cache_plan)),
     }
+    scale_warnings = limits.warnings(cfg)
+    for warning in scale_warnings:
+        pulumi.log.warn(warning)
+    if scale_warnings:
+        outputs["scaleWarnings"] = scale_warnings
     if checks.benchmark_job_name:
         outputs["benchmarkJob"] = checks.benchmark_job_name
         outputs["benchmarkResultsDir"] = checks.results_dir

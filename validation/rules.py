@@ -13,6 +13,7 @@ from config.schema import EksTarget, GpuPool, StackConfig, Worker
 from config.shape import CACHE_HEADROOM, GpuShape, gib, gpu_shape
 from specs import aws_specs, fabric_defaults
 from specs.backends import BACKENDS
+from validation import limits
 
 FSX_PERSISTENT_2_SIZES = "1200 GiB or a multiple of 2400 GiB"
 
@@ -280,4 +281,5 @@ def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     found += _cache(cfg, model)
     found += _fabric_check(cfg)
     found += _benchmark(cfg)
+    found += limits.problems(cfg)
     return found
