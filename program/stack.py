@@ -10,13 +10,14 @@ from components.eks_cluster import EksCluster, EksClusterArgs
 from components.endpoint_checks import EndpointChecks, EndpointChecksArgs
 from components.fabric_check import FabricCheck, FabricCheckArgs
 from components.gpu_node_pool import AwsPlacement, GpuNodePool, GpuNodePoolArgs
+from components.image_prepull import ImagePrepull, ImagePrepullArgs
 from components.model_cache import AwsStorage, ModelCache, ModelCacheArgs
 from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
 from config import catalog, versions
 from config.schema import EksTarget, StackConfig
 from preflight import aws as aws_preflight
 from program.resource_graph import ResourceGraph
-from specs import cache_sizing, capacity, fabric_defaults, graph_spec
+from specs import cache_sizing, capacity, fabric_defaults, graph_spec, prepull_spec
 from specs.estimate import inputs as estimate_inputs
 from specs.fabric_check_spec import FabricCheckSpec
 from specs.graph_spec import GraphSpec
@@ -141,6 +142,12 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         pool=scheduling,
         system_selector=system_selector,
         compute_domain=_imex(cfg),
+    )
+    # The workers' image on every GPU node before the graph starts: the pull overlaps the download.
+    ImagePrepull(
+        "image-prepull",
+        ImagePrepullArgs(prepull_spec.name(spec.serving.graph_name), namespace.metadata.name, spec.image, scheduling),
+        opts=on_cluster,
     )
     graph = DisaggInferenceGraph(
         "inference",

@@ -35,3 +35,12 @@ FABRIC_CHECK_SKIPS = {
 def checkov_annotations(skips: dict[str, str]) -> dict[str, str]:
     """`{"checkov.io/skip1": "CKV_K8S_15=reason", ...}` in a stable order."""
     return {f"checkov.io/skip{i}": f"{check}={reason}" for i, (check, reason) in enumerate(sorted(skips.items()), 1)}
+
+
+IMAGE_PREPULL_SKIPS = {
+    "CKV_K8S_8": "the pod runs `sleep` to keep the workers' image on the node: there is nothing to probe",
+    "CKV_K8S_9": "as CKV_K8S_8: no service, no readiness to report",
+    "CKV_K8S_43": "the image is the workers' own (config/versions.py), pinned where the graph pins it",
+    "CKV2_K8S_6": "the pod opens no connection and listens on none; it only holds the image on the node",
+}
+"""The image pre-pull DaemonSet (specs/prepull_spec.py)."""

@@ -15,6 +15,7 @@ COMPONENTS = {
     "dsr1:index:DisaggInferenceGraph",
     "dsr1:index:FabricCheck",
     "dsr1:index:EndpointChecks",
+    "dsr1:index:ImagePrepull",
 }
 
 
