@@ -140,6 +140,12 @@ class GpuPool(Section):
     fabric_check: FabricCheck = Field(
         default_factory=FabricCheck, description="The NCCL proof of the fabric the graph waits for."
     )
+    just_in_time: bool | None = Field(
+        None,
+        description="EKS: create the GPU node group only when the weights download is about its create time from done,"
+        " so on-demand GPUs are not paid while idle (default: on for on-demand capacity, off for a reservation or"
+        " Capacity Block, which are paid from their start).",
+    )
 
 
 class ModelSpec(Section):

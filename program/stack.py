@@ -9,6 +9,7 @@ from components.disagg_inference_graph import DisaggInferenceGraph, DisaggInfere
 from components.eks_cluster import EksCluster, EksClusterArgs
 from components.endpoint_checks import EndpointChecks, EndpointChecksArgs
 from components.fabric_check import FabricCheck, FabricCheckArgs
+from components.gpu_gate import GpuGate, GpuGateArgs
 from components.gpu_node_pool import AwsPlacement, GpuNodePool, GpuNodePoolArgs
 from components.image_prepull import ImagePrepull, ImagePrepullArgs
 from components.model_cache import AwsStorage, ModelCache, ModelCacheArgs
@@ -17,7 +18,7 @@ from config import catalog, versions
 from config.schema import EksTarget, StackConfig
 from preflight import aws as aws_preflight
 from program.resource_graph import ResourceGraph
-from specs import cache_sizing, capacity, fabric_defaults, graph_spec, prepull_spec
+from specs import cache_sizing, capacity, fabric_defaults, gate_spec, graph_spec, prepull_spec
 from specs.estimate import inputs as estimate_inputs
 from specs.fabric_check_spec import FabricCheckSpec
 from specs.graph_spec import GraphSpec
@@ -76,8 +77,6 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         if cluster
         else None
     )
-    pool = GpuNodePool(POOL_NAME, GpuNodePoolArgs(cfg.gpu_pool, scheduling, placement))
-
     namespace = k8s.core.v1.Namespace(
         "namespace",
         metadata={"name": cfg.serving.namespace},
@@ -120,6 +119,24 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             node_selector=system_selector,
         ),
         opts=on_cluster,
+    )
+    gate = None
+    if gate_spec.enabled(cfg.gpu_pool, cluster is not None):
+        # Just-in-time GPUs: the node group waits until the download is its create time from done.
+        gate = GpuGate(
+            "gpu-gate",
+            GpuGateArgs(
+                "gpu-gate-" + download.job_name.removeprefix("download-"),
+                namespace.metadata.name,
+                cache.claim_name,
+                model_dir(model, cfg.model.revision),
+                model.weight_bytes,
+                system_selector,
+            ),
+            opts=on_cluster,
+        )
+    pool = GpuNodePool(
+        POOL_NAME, GpuNodePoolArgs(cfg.gpu_pool, scheduling, placement, after=[gate.job] if gate else [])
     )
     gpu_ready: list[pulumi.Resource] = [pool, *([cluster] if cluster else [])]
     fabric_check = None
@@ -200,7 +217,12 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ],
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
         # Minutes to a passing smoke test and idle GPU time, over this stack's own resource graph (specs/estimate/).
-        "timeToEndpoint": resource_graph.estimate(estimate_inputs.flows(cfg, cache_plan)),
+        "timeToEndpoint": resource_graph.estimate(
+            estimate_inputs.flows(cfg, cache_plan, gate_spec.lead_minutes() if gate else None)
+        ),
+        "justInTimeGpus": f"on: the GPU node group starts ~{gate_spec.lead_minutes():.0f} min before the download ends"
+        if gate
+        else "off",
     }
     scale_warnings = limits.warnings(cfg)
     for warning in scale_warnings:

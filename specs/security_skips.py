@@ -44,3 +44,10 @@ IMAGE_PREPULL_SKIPS = {
     "CKV2_K8S_6": "the pod opens no connection and listens on none; it only holds the image on the node",
 }
 """The image pre-pull DaemonSet (specs/prepull_spec.py)."""
+
+GPU_GATE_SKIPS = {
+    "CKV2_K8S_6": "the pod reads the cache's mounted file system and opens no connection of its own",
+    "CKV_K8S_8": "a Job that watches a directory and exits: no service to probe",
+    "CKV_K8S_9": "as CKV_K8S_8",
+}
+"""The just-in-time GPU gate Job (specs/gate_spec.py)."""

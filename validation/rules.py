@@ -13,7 +13,7 @@ from config.schema import EksTarget, GpuPool, StackConfig, Worker
 from config.shape import CACHE_HEADROOM, GpuShape, gib, gpu_shape
 from specs import aws_specs, fabric_defaults
 from specs.backends import BACKENDS
-from validation import limits
+from validation import just_in_time, limits
 
 FSX_PERSISTENT_2_SIZES = "1200 GiB or a multiple of 2400 GiB"
 
@@ -282,4 +282,5 @@ def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     found += _fabric_check(cfg)
     found += _benchmark(cfg)
     found += limits.problems(cfg)
+    found += just_in_time.problems(cfg)
     return found

@@ -16,6 +16,7 @@ COMPONENTS = {
     "dsr1:index:FabricCheck",
     "dsr1:index:EndpointChecks",
     "dsr1:index:ImagePrepull",
+    "dsr1:index:GpuGate",
 }
 
 
