@@ -62,8 +62,8 @@ def topological(nodes: Sequence[Node]) -> list[Node]:
 
 
 def schedule(nodes: Sequence[Node], duration: Duration) -> Schedule:
-    """Every resource starts when the last of its dependencies finishes, as `pulumi up` runs them (unbounded
-    parallelism: Pulumi's default is unlimited)."""
+    """Every resource starts when the last of its dependencies finishes, as `pulumi up` runs them: its parallelism is
+    unbounded by default (pulumi/pulumi#11116: "parallelism is unbounded by default")."""
     start: dict[str, float] = {}
     finish: dict[str, float] = {}
     cause: dict[str, str | None] = {}

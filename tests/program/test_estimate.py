@@ -6,7 +6,8 @@ import pytest
 
 from offline.report import resource_entries, summary
 from offline.run import Run
-from specs.estimate import model
+from specs import graph_spec
+from specs.estimate import figures, model
 from specs.estimate.model import Flows
 from specs.estimate.summary import estimate, nodes_from_resources
 from tests.support import stacks
@@ -37,3 +38,32 @@ def test_without_provider_edges_the_kubernetes_objects_would_start_at_once(rende
     assert without.start[namespace] == 0.0
     # The cluster's provider is usable once the system nodes joined (cluster 10 min + node group 4 min).
     assert with_provider.start[namespace] > 14.0
+
+
+@pytest.mark.parametrize(
+    ("stack", "cold", "warm", "idle_cold"),
+    [
+        # Download 58 min (690 GB at 200 MB/s) after cluster + system nodes (14); graph 18 (load 10 + warm-up 8).
+        ("h200-sglang-8", 92, 49, 7),
+        ("h200-sglang-16", 92, 49, 7),
+        ("h200-vllm-16", 92, 49, 7),
+        # A Capacity Block starts at once (no just-in-time): its nodes wait through the 425 GB download.
+        ("gb200", 74, 48, 32),
+        ("dev", 18, 18, None),
+    ],
+)
+def test_each_stacks_estimate(
+    stack: str, cold: float, warm: float, idle_cold: float | None, rendered: Callable[[str], Run]
+) -> None:
+    est = rendered(stack).outputs["timeToEndpoint"]
+    assert est["coldCacheMinutes"] == pytest.approx(cold, abs=1)
+    assert est["warmCacheMinutes"] == pytest.approx(warm, abs=1)
+    assert est.get("gpuIdleMinutesCold") == (pytest.approx(idle_cold, abs=1) if idle_cold is not None else None)
+    assert "model-download-job" in " ".join(est["coldChain"])
+
+
+@pytest.mark.parametrize("stack", stacks())
+def test_every_graph_starts_well_within_its_ready_timeout(stack: str, rendered: Callable[[str], Run]) -> None:
+    inputs = rendered(stack).outputs["timeToEndpoint"]["inputs"]
+    minutes = Flows(**inputs).load_minutes() + figures.IMAGE_PULL_MINUTES.value + figures.WARMUP_MINUTES.value
+    assert minutes < graph_spec.READY_TIMEOUT_S / 60 / 2
