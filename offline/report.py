@@ -109,9 +109,11 @@ def summary(run: Run) -> str:
         lines.append(f"gang scheduling: {out['gangScheduling']}")
     if isinstance(out.get("timeToEndpoint"), dict):
         lines += estimate_summary.lines(out["timeToEndpoint"])
+    if "justInTimeGpus" in out:
+        lines.append(f"just-in-time GPUs: {out['justInTimeGpus']}")
     if "frontendUrl" in out:
         lines.append(f"endpoint: {out['frontendUrl']}  (from a laptop: {out.get('portForwardCommand')})")
-    lines += [f"warning: {w}" for w in out.get("scaleWarnings") or []]
+    lines += [f"warning: {w}" for w in out.get("warnings") or []]
     lines += [f"note: {n}" for n in run.settings.notices]
     return "\n".join(lines)
 

@@ -15,11 +15,13 @@ from components.image_prepull import ImagePrepull, ImagePrepullArgs
 from components.model_cache import AwsStorage, ModelCache, ModelCacheArgs
 from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
 from config import catalog, versions
+from config.keys import key
 from config.schema import EksTarget, StackConfig
 from preflight import aws as aws_preflight
 from program.resource_graph import ResourceGraph
 from specs import cache_sizing, capacity, fabric_defaults, gate_spec, graph_spec, prepull_spec
 from specs.estimate import inputs as estimate_inputs
+from specs.estimate import model as estimate_model
 from specs.fabric_check_spec import FabricCheckSpec
 from specs.graph_spec import GraphSpec
 from specs.model_layout import cache_pvc_name, model_dir
@@ -195,6 +197,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ),
         opts=on_cluster,
     )
+    flows = estimate_inputs.flows(cfg, cache_plan, gate_spec.lead_minutes() if gate else None)
     outputs: dict[str, object] = {
         "modelCache": cache_plan.describe(model.weight_bytes),
         "frontendUrl": graph.frontend_url,
@@ -217,18 +220,23 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ],
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
         # Minutes to a passing smoke test and idle GPU time, over this stack's own resource graph (specs/estimate/).
-        "timeToEndpoint": resource_graph.estimate(
-            estimate_inputs.flows(cfg, cache_plan, gate_spec.lead_minutes() if gate else None)
-        ),
+        "timeToEndpoint": resource_graph.estimate(flows),
         "justInTimeGpus": f"on: the GPU node group starts ~{gate_spec.lead_minutes():.0f} min before the download ends"
         if gate
         else "off",
     }
-    scale_warnings = limits.warnings(cfg)
-    for warning in scale_warnings:
+    stack_warnings = limits.warnings(cfg)
+    start = estimate_model.graph_start_minutes(flows)
+    if start > graph_spec.READY_TIMEOUT_S / 60:
+        stack_warnings.append(
+            f"{key('modelCache')}: the graph's start is estimated at ~{start:.0f} min (image pull, every node loading"
+            f" the weights at once, warm-up), beyond its {graph_spec.READY_TIMEOUT_S // 60} min Ready timeout: a"
+            " faster cache (modelCache.targetReadMinutes, fsxThroughputPerTib) keeps `pulumi up` from failing late."
+        )
+    for warning in stack_warnings:
         pulumi.log.warn(warning)
-    if scale_warnings:
-        outputs["scaleWarnings"] = scale_warnings
+    if stack_warnings:
+        outputs["warnings"] = stack_warnings
     if checks.benchmark_job_name:
         outputs["benchmarkJob"] = checks.benchmark_job_name
         outputs["benchmarkResultsDir"] = checks.results_dir

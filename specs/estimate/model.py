@@ -90,6 +90,11 @@ class Flows:
         return total / (self.cache_read_mbps * MB) / 60
 
 
+def graph_start_minutes(flows: Flows) -> float:
+    """From the graph's creation to Ready without a pre-pulled image: pull, concurrent load, warm-up."""
+    return figures.IMAGE_PULL_MINUTES.value + flows.load_minutes() + figures.WARMUP_MINUTES.value
+
+
 @dataclass(frozen=True)
 class Run:
     """One estimated `pulumi up`: when each resource starts and ends."""
@@ -132,7 +137,7 @@ def run(nodes: Sequence[Node], flows: Flows, warm: bool) -> Run:
             pull = figures.IMAGE_PULL_MINUTES.value
             if prepull and gpu_nodes is not None and gpu_nodes in finish:
                 pull = max(0.0, pull - (start[node.urn] - finish[gpu_nodes]))
-            return pull + flows.load_minutes() + figures.WARMUP_MINUTES.value
+            return graph_start_minutes(flows) - figures.IMAGE_PULL_MINUTES.value + pull
         if k == "gpu-gate":
             # Ends when the download is within the lead of its end (its own measured rate decides in the cluster).
             end = prior.get(download or "", 0.0)

@@ -10,7 +10,7 @@ from specs import graph_spec
 from specs.estimate import figures, model
 from specs.estimate.model import Flows
 from specs.estimate.summary import estimate, nodes_from_resources
-from tests.support import stacks
+from tests.support import render, stacks
 
 
 @pytest.mark.parametrize("stack", stacks())
@@ -67,3 +67,10 @@ def test_every_graph_starts_well_within_its_ready_timeout(stack: str, rendered: 
     inputs = rendered(stack).outputs["timeToEndpoint"]["inputs"]
     minutes = Flows(**inputs).load_minutes() + figures.IMAGE_PULL_MINUTES.value + figures.WARMUP_MINUTES.value
     assert minutes < graph_spec.READY_TIMEOUT_S / 60 / 2
+
+
+def test_a_cache_too_slow_for_the_ready_timeout_is_warned_about() -> None:
+    run = render("gb200", 'modelCache={"storage": "fsx-lustre", "sizeGib": 1200, "fsxThroughputPerTib": 125}')
+    (warning,) = run.outputs["warnings"]
+    assert "beyond its 120 min Ready timeout" in warning
+    assert "warnings" not in render("gb200").outputs

@@ -40,7 +40,7 @@ def test_more_nodes_than_a_managed_node_group_holds_is_warned_with_the_quota_and
 def test_warnings_reach_the_outputs_and_the_summary() -> None:
     pool = {**stack_values("h200-sglang-8")["gpuPool"], "nodeCount": 451}
     run = render("h200-sglang-8", f"gpuPool={json.dumps(pool)}")
-    assert any("451 nodes" in w for w in run.outputs["scaleWarnings"])
+    assert any("451 nodes" in w for w in run.outputs["warnings"])
 
 
 def test_pods_per_node_are_bounded() -> None:
