@@ -8,6 +8,7 @@ Prints a table; asserts nothing.
 """
 
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -41,10 +42,14 @@ for name in json.loads(open(sys.argv[1]).read()):
 """
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one run of `cmd`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, wall
 
 
 def loaded_modules(stack: str, out: str) -> list[str]:
@@ -58,8 +63,8 @@ def loaded_modules(stack: str, out: str) -> list[str]:
 
 def main() -> None:
     stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
-    print(f"render / floor, paired over {REPEATS} runs (fresh interpreters; floor = the same third-party imports)")
-    print(f"{'stack':<18}{'median':>8}{'spread':>14}{'render s':>10}{'floor s':>9}{'modules':>9}")
+    print(f"render / floor CPU time, paired over {REPEATS} runs (fresh interpreters; floor = the same imports)")
+    print(f"{'stack':<18}{'median':>8}{'spread':>14}{'render s':>10}{'floor s':>9}{'wall ratio':>12}{'modules':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         for stack in stacks:
             out = f"{tmp}/{stack}"
@@ -69,13 +74,14 @@ def main() -> None:
             floor_cmd = [sys.executable, "-c", _FLOOR, str(listing)]
             render_cmd = [sys.executable, "render.py", "--stack", stack, "--out", out]
             pairs = [(timed(floor_cmd), timed(render_cmd)) for _ in range(REPEATS)]
-            ratios = [r / f for f, r in pairs]
+            ratios = [r[0] / f[0] for f, r in pairs]
+            wall = statistics.median(r[1] / f[1] for f, r in pairs)
             spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
-            render_s = statistics.median(r for _, r in pairs)
-            floor_s = statistics.median(f for f, _ in pairs)
+            render_s = statistics.median(r[0] for _, r in pairs)
+            floor_s = statistics.median(f[0] for f, _ in pairs)
             print(
                 f"{stack:<18}{statistics.median(ratios):>8.2f}{spread:>14}{render_s:>10.2f}{floor_s:>9.2f}"
-                f"{len(modules):>9}"
+                f"{wall:>12.2f}{len(modules):>9}"
             )
 
 
