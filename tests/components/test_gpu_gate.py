@@ -45,13 +45,18 @@ def test_capacity_blocks_and_an_explicit_off_start_the_gpus_at_once(rendered: Ca
 
 
 @pytest.mark.parametrize(
-    ("pool", "message"),
+    ("stack", "pool", "message"),
     [
-        ({"capacity": {**BLOCK, "availabilityZone": "us-east-1a"}, "justInTime": True}, "saves nothing on a capacity"),
+        (
+            "h200-sglang-8",
+            {"capacity": {**BLOCK, "availabilityZone": "us-east-1a"}, "justInTime": True},
+            "saves nothing on a capacity-block",
+        ),
+        ("dev", {"justInTime": True}, "on an existing cluster it creates none"),
     ],
 )
-def test_just_in_time_is_refused_where_it_saves_nothing(pool: dict[str, Any], message: str) -> None:
-    values = stack_values("h200-sglang-8")
+def test_just_in_time_is_refused_where_it_saves_nothing(stack: str, pool: dict[str, Any], message: str) -> None:
+    values = stack_values(stack)
     values["gpuPool"] = {**values["gpuPool"], **pool}
     with pytest.raises(ConfigError) as e:
         load_stack_config(values, "us-east-1")
