@@ -167,8 +167,9 @@ def _reservation(cfg: StackConfig, itype: str, region: str) -> list[Problem]:
 
 def _vcpu_quota(cfg: StackConfig, itype: catalog.InstanceType, region: str) -> list[Problem]:
     """On-demand P instances count against a per-region vCPU quota: a pool above it fails only when EC2 refuses to
-    launch, after the cluster and the cache are built. Reserved capacity and Capacity Blocks are bought up front;
-    only on-demand is checked here (check)."""
+    launch, after the cluster and the cache are built. A Capacity Reservation was held to that limit when it was
+    created (EC2 API Reference, CreateCapacityReservation: it fails past "your On-Demand Instance limit"), and a
+    Capacity Block is bought whole: only on-demand pools are checked here."""
     if cfg.gpu_pool.capacity.type != "on-demand" or not itype.name.startswith("p"):
         return []
     try:
