@@ -1,6 +1,7 @@
 """A DaemonSet that pulls the workers' image onto every GPU node as it joins, while the weights still download.
 
-The graph's workers then start with the image on the node (a tag's default pull policy, IfNotPresent, uses it), so
+The graph's workers then start with the image on the node (a tag's default pull policy, IfNotPresent, uses it; with
+Always, as the operator may set (check), the kubelet only compares the manifest and reuses the layers), so
 the ~20 GB pull leaves the path from `pulumi up` to the endpoint. The pod only sleeps: no GPU, no network, no
 token, a few MiB; `pulumi.com/skipAwait` keeps `pulumi up` from waiting on a rollout that is not on any path.
 """
@@ -27,7 +28,7 @@ def daemon_set(ds_name: str, namespace: pulumi.Input[str], image: str, pool: Poo
         "image": image,
         # Always: one manifest check per start; the layers are pulled once and shared with the workers.
         "imagePullPolicy": "Always",
-        "command": ["sleep", "infinity"],
+        "command": ["sleep", "infinity"],  # GNU coreutils' sleep in the Ubuntu-based runtime images (check)
         "resources": {
             "requests": {"cpu": "10m", "memory": "16Mi"},
             "limits": {"cpu": "50m", "memory": "32Mi"},
