@@ -61,7 +61,7 @@ pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed node_modules/.installed
 preview-diff: $(VENV)/.runtime  ## render every stack on $(BASE) and here; diffs in $(OUT)/preview-diff/
 	$(PY) -m tools.preview_diff --base $(BASE) --out $(OUT)/preview-diff
 
-bench: $(VENV)/.runtime  ## time render per stack against the bare cost of importing the SDK
+bench: $(VENV)/.installed  ## render/floor per stack, paired run by run (floor: the same third-party imports)
 	$(PY) -m tools.bench
 
 clean:

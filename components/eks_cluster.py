@@ -88,6 +88,9 @@ class EksCluster(pulumi.ComponentResource):
     zone's unless the GPUs are in a Local Zone, so control plane, NATS, cache and GPUs talk without crossing zones."""
     cluster_security_group_id: pulumi.Output[str]
     """The security group EKS attaches to the control plane and managed nodes."""
+    private_subnet_cidrs: list[pulumi.Input[str]]
+    """Address ranges of the private subnets, where every node (and, with the VPC CNI, every pod) lives: what the
+    cache admits, known without waiting for the cluster (its security group exists only once EKS made it)."""
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dsr1:index:EksCluster", name, None, opts)
@@ -162,6 +165,11 @@ class EksCluster(pulumi.ComponentResource):
         self.gpu_subnet_id = pulumi.Output.from_input(gpu_subnet)
         self.home_subnet_id = pulumi.Output.from_input(home_subnet)
         self.private_subnet_ids = [pulumi.Output.from_input(sid) for sid in private_subnet_ids]
+        self.private_subnet_cidrs = (
+            [aws.ec2.get_subnet_output(id=s, region=args.region).cidr_block for s in t.network.private_subnet_ids]
+            if t.network is not None
+            else [plan.private_cidr for plan in aws_specs.subnet_plan(t.vpc_cidr, t.availability_zones or [])]
+        )
         self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(

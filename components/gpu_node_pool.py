@@ -1,5 +1,6 @@
 """GpuNodePool: GPU capacity with its fabric, or the scheduling facts of a pool that already exists."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -30,6 +31,8 @@ class GpuNodePoolArgs:
     scheduling: PoolScheduling
     aws: AwsPlacement | None
     """None on an existing cluster: the pool is described, not created."""
+    after: Sequence[pulumi.Resource] = ()
+    """What the node group waits for before it is created (just-in-time GPUs: the download's gate)."""
 
 
 class GpuNodePool(pulumi.ComponentResource):
@@ -52,11 +55,16 @@ class GpuNodePool(pulumi.ComponentResource):
         self.node_group_name = None
         if args.aws is not None:
             assert itype is not None, "rules.problems() requires an instance type on EKS"
-            self.node_group_name = self._node_group(name, pool, itype, args.aws)
+            self.node_group_name = self._node_group(name, pool, itype, args.aws, args.after)
         self.register_outputs({"node_group_name": self.node_group_name, "gpus": self.gpus})
 
     def _node_group(
-        self, name: str, pool: GpuPool, itype: catalog.InstanceType, where: AwsPlacement
+        self,
+        name: str,
+        pool: GpuPool,
+        itype: catalog.InstanceType,
+        where: AwsPlacement,
+        after: Sequence[pulumi.Resource] = (),
     ) -> pulumi.Output[str]:
         child = pulumi.ResourceOptions(parent=self)
         fabric_sg = aws.ec2.SecurityGroup(
@@ -135,7 +143,7 @@ class GpuNodePool(pulumi.ComponentResource):
             # p5en nodes take 15-30 minutes to boot, run their health checks and join.
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=where.node_prerequisites or [],
+                depends_on=[*(where.node_prerequisites or []), *after],
                 custom_timeouts=pulumi.CustomTimeouts(create="60m", update="60m"),
                 ignore_changes=aws_specs.held_node_group_fields(reserved, pool.scale_to_zero),
             ),

@@ -28,8 +28,9 @@ class AwsStorage:
     """The home subnet (the GPU zone's, or the Region zone nearest a Local Zone pool: FSx lives in Region zones)."""
     all_subnet_ids: Sequence[pulumi.Input[str]]
     """EFS mount targets go in every zone."""
-    client_security_group_id: pulumi.Input[str]
-    """The nodes' security group: file-system traffic is allowed from it."""
+    client_cidr_blocks: Sequence[pulumi.Input[str]]
+    """The nodes' subnets: file-system traffic is allowed from them. Address ranges rather than the cluster's security
+    group, which exists only once EKS has made the control plane: the file system need not wait ~10 minutes for it."""
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,11 @@ class ModelCache(pulumi.ComponentResource):
             vpc_id=where.vpc_id,
             # EC2 CreateSecurityGroup: up to 255 of a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$* (no apostrophes).
             description=f"{what}: traffic from the cluster nodes and between the file system servers",
+            # FSx for Lustre guide, "File system access control with Amazon VPC": inbound TCP 988 and 1018-1023 from
+            # the clients (a security group or CIDR ranges) and from the file system's own security group.
             ingress=[
                 aws.ec2.SecurityGroupIngressArgs(
-                    protocol="tcp", from_port=lo, to_port=hi, security_groups=[where.client_security_group_id]
+                    protocol="tcp", from_port=lo, to_port=hi, cidr_blocks=list(where.client_cidr_blocks)
                 )
                 for lo, hi in ports
             ]

@@ -255,6 +255,12 @@ class GpuPool(Section):
         " the surge a rolling update needs, so a change of launch template or AMI applies only while this is true:"
         " set it, `pulumi up`, make the change, `pulumi up`, unset it, `pulumi up` (README: updating reserved GPUs).",
     )
+    just_in_time: bool | None = Field(
+        None,
+        description="EKS: create the GPU node group only when the weights download is about its create time from done,"
+        " so on-demand GPUs are not paid while idle (default: on for on-demand capacity, off for a reservation or"
+        " Capacity Block, which are paid from their start).",
+    )
 
 
 class ModelSpec(Section):
@@ -305,7 +311,8 @@ class ModelCacheSpec(Section):
         gt=0,
         le=1440,
         allow_inf_nan=False,
-        description="FSx: the longest acceptable time to read the whole checkpoint once; size and tier follow.",
+        description="FSx: the longest acceptable time for every node of the graph to load the checkpoint at once "
+        "(they share the file system's throughput); size and tier follow.",
     )
     s3_staging: S3Staging | None = Field(
         None,

@@ -10,6 +10,8 @@ import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks
 
+from config import catalog
+
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
@@ -102,6 +104,7 @@ CAPACITY_BLOCK = "aws:ec2/getCapacityBlockReservation:getCapacityBlockReservatio
 CLOUD_CONTROL = "aws:cloudcontrol/getResource:getResource"
 SUBNET = "aws:ec2/getSubnet:getSubnet"
 AVAILABILITY_ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"
+SERVICE_QUOTA = "aws:servicequotas/getServiceQuota:getServiceQuota"
 
 
 class StackMocks(pulumi.runtime.Mocks):
@@ -167,6 +170,11 @@ class StackMocks(pulumi.runtime.Mocks):
             # Every zone asked about is opted in (a test overrides `names` to say otherwise).
             filters = {f["name"]: f["values"] for f in args.get("filters", [])}
             return {"id": region, "names": filters.get("zone-name", []), "zoneIds": [], "groupNames": []}
+        if token == SERVICE_QUOTA:
+            # Exactly what the pool needs: a valid stack passes, one more node would not.
+            itype = catalog.INSTANCE_TYPES.get(pool.get("instanceType") or "")
+            need = (pool.get("nodeCount") or 0) * (itype.vcpus if itype else 0)
+            return {"id": args.get("quotaCode"), "quotaCode": args.get("quotaCode"), "value": float(need)}
         if token == SUBNET:
             # An existing network's subnets: the first in the capacity's zone (or zone a), the others in the next.
             target = self._value("target")
@@ -175,7 +183,11 @@ class StackMocks(pulumi.runtime.Mocks):
             others = [f"{region}{c}" for c in string.ascii_lowercase if f"{region}{c}" != first]
             zones = [first, *others]
             index = subnets.index(args.get("id")) if args.get("id") in subnets else 0
-            return {"id": args.get("id"), "availabilityZone": zones[index % len(zones)]}
+            return {
+                "id": args.get("id"),
+                "availabilityZone": zones[index % len(zones)],
+                "cidrBlock": f"10.99.{16 * index}.0/20",
+            }
         return {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:

@@ -12,6 +12,7 @@ from config import catalog
 from offline import costs, lifecycle
 from offline.mocks import Registration, scrub
 from offline.run import Run
+from specs.estimate import summary as estimate_summary
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
@@ -99,6 +100,9 @@ def resource_entries(run: Run) -> list[dict[str, Any]]:
             "parent": r.parent,
             "dependsOn": sorted(set(r.dependencies)),
             "inputDependencies": r.property_dependencies,
+            # Every resource also waits for its provider (the Kubernetes objects for the cluster's): with this edge a
+            # critical path computed from this file is the one `pulumi up` follows.
+            "provider": r.provider.rsplit("::", 1)[0] if r.provider else None,
             "inputs": inputs(r),
             **({"ignoreChanges": r.options["ignoreChanges"]} if r.options.get("ignoreChanges") else {}),
             "lifecycle": lifecycle.entry(r, kept),
@@ -134,9 +138,13 @@ def summary(run: Run) -> str:
         lines.append(f"cluster API: {out['apiEndpoint']}")
     if "networkPolicies" in out:
         lines.append(f"network policies: {out['networkPolicies']}")
+    if isinstance(out.get("timeToEndpoint"), dict):
+        lines += estimate_summary.lines(out["timeToEndpoint"])
+    if "justInTimeGpus" in out:
+        lines.append(f"just-in-time GPUs: {out['justInTimeGpus']}")
     if "frontendUrl" in out:
         lines.append(f"endpoint: {out['frontendUrl']}  (from a laptop: {out.get('portForwardCommand')})")
-    lines += [f"warning: {w}" for w in out.get("configWarnings", [])]
+    lines += [f"warning: {w}" for w in out.get("warnings") or []]
     lines += lifecycle.summary(run.registrations)
     lines += [f"note: {n}" for n in run.settings.notices]
     return "\n".join(lines)

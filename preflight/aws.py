@@ -21,6 +21,8 @@ from specs import aws_specs, capacity
 BLOCK_STATES = ("active", "scheduled")
 """A block that is running, or paid for and waiting for its start; pending payment or ended blocks are refused."""
 RESERVATION_STATES = ("active",)
+P_INSTANCES_QUOTA = "L-417A185B"
+"""Service Quotas code of EC2's "Running On-Demand P instances", in vCPUs (the P5 family's on-demand limit)."""
 ODCR_TYPE = "AWS::EC2::CapacityReservation"
 """pulumi-aws 7.x has no data source for On-Demand Capacity Reservations; Cloud Control reads them."""
 
@@ -188,6 +190,31 @@ def _reservation(cfg: StackConfig, itype: str, region: str) -> list[Problem]:
     return found
 
 
+def _vcpu_quota(cfg: StackConfig, itype: catalog.InstanceType, region: str) -> list[Problem]:
+    """On-demand P instances count against a per-region vCPU quota: a pool above it fails only when EC2 refuses to
+    launch, after the cluster and the cache are built. A Capacity Reservation was held to that limit when it was
+    created (EC2 API Reference, CreateCapacityReservation: it fails past "your On-Demand Instance limit"), and a
+    Capacity Block is bought whole: only on-demand pools are checked here."""
+    if cfg.gpu_pool.capacity.type != "on-demand" or not itype.name.startswith("p"):
+        return []
+    try:
+        quota = aws.servicequotas.get_service_quota(service_code="ec2", quota_code=P_INSTANCES_QUOTA, region=region)
+    except Exception:  # no servicequotas:GetServiceQuota permission: EC2 itself will tell, later
+        return []
+    need = cfg.gpu_pool.node_count * itype.vcpus
+    if quota.value >= need:
+        return []
+    return [
+        Problem(
+            key("gpuPool.nodeCount"),
+            f"{cfg.gpu_pool.node_count} x {itype.name} need {need} vCPUs of on-demand P instances; the account's quota"
+            f" 'Running On-Demand P instances' ({P_INSTANCES_QUOTA}) in {region} is {quota.value:.0f}.",
+            f"request an increase to {need}: aws service-quotas request-service-quota-increase --service-code ec2"
+            f" --quota-code {P_INSTANCES_QUOTA} --desired-value {need} --region {region}; or lower gpuPool.nodeCount.",
+        )
+    ]
+
+
 def check(cfg: StackConfig, region: str | None) -> CapacityFacts:
     """Run every preflight check of an EKS stack and return where its GPU nodes go, or raise ConfigError."""
     target = cfg.target
@@ -205,6 +232,7 @@ def check(cfg: StackConfig, region: str | None) -> CapacityFacts:
         found += _offered(itype, facts.zone, region, zone_key)
     if cap.type != "on-demand":
         found += _reservation(cfg, itype, region)
+    found += _vcpu_quota(cfg, catalog.INSTANCE_TYPES[itype], region)
     if found:
         raise ConfigError(found)
     return facts

@@ -10,19 +10,34 @@ from components.disagg_inference_graph import DisaggInferenceGraph, DisaggInfere
 from components.eks_cluster import EksCluster, EksClusterArgs
 from components.endpoint_checks import EndpointChecks, EndpointChecksArgs
 from components.fabric_check import FabricCheck, FabricCheckArgs
+from components.gpu_gate import GpuGate, GpuGateArgs
 from components.gpu_node_pool import AwsPlacement, GpuNodePool, GpuNodePoolArgs
+from components.image_prepull import ImagePrepull, ImagePrepullArgs
 from components.model_cache import AwsStorage, ModelCache, ModelCacheArgs
 from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
 from components.network_policies import ServingNetworkPolicies, ServingNetworkPoliciesArgs
 from config import catalog, versions
+from config.keys import key
 from config.schema import EksTarget, ExistingTarget, StackConfig
 from preflight import aws as aws_preflight
-from specs import aws_specs, cache_sizing, capacity, eks_addon_spec, fabric_defaults, graph_spec
+from program.resource_graph import ResourceGraph
+from specs import (
+    aws_specs,
+    cache_sizing,
+    capacity,
+    eks_addon_spec,
+    fabric_defaults,
+    gate_spec,
+    graph_spec,
+    prepull_spec,
+)
+from specs.estimate import inputs as estimate_inputs
+from specs.estimate import model as estimate_model
 from specs.fabric_check_spec import FabricCheckSpec
 from specs.graph_spec import GraphSpec
 from specs.model_layout import cache_pvc_name, model_dir
 from specs.scheduling import SYSTEM_LABELS, pool_scheduling
-from validation import rules
+from validation import limits, rules
 
 POOL_NAME = "gpu"
 
@@ -96,6 +111,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
     """Register every resource of the stack and return the stack's outputs."""
     # Invokes that ask AWS whether the capacity can be had: a failure raises before anything is registered.
     facts = aws_preflight.check(cfg, region)
+    resource_graph = ResourceGraph()
     model = catalog.MODELS[cfg.model.key]
     provider, cluster = _cluster(cfg, region, facts)
     on_cluster = pulumi.ResourceOptions(providers=[provider])
@@ -114,8 +130,6 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         if cluster
         else None
     )
-    pool = GpuNodePool(POOL_NAME, GpuNodePoolArgs(cfg.gpu_pool, scheduling, placement))
-
     namespace = k8s.core.v1.Namespace(
         "namespace",
         metadata={"name": cfg.serving.namespace},
@@ -132,7 +146,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ),
         opts=on_cluster,
     )
-    cache_plan = cache_sizing.plan(cfg.model_cache, model.weight_bytes)
+    # Every node of the graph loads the weights at once when it starts: the cache is sized for all of them.
+    cache_plan = cache_sizing.plan(cfg.model_cache, model.weight_bytes, graph_spec.graph_nodes(cfg.serving))
     if cache_plan.storage == "efs":
         pulumi.log.warn(f"model cache on EFS: {cache_plan.describe(model.weight_bytes)}; FSx for Lustre is faster")
     cache = ModelCache(
@@ -147,7 +162,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
                 cluster.vpc_id,
                 cluster.home_subnet_id,
                 cluster.private_subnet_ids,
-                cluster.cluster_security_group_id,
+                cluster.private_subnet_cidrs,
             )
             if cluster
             else None,
@@ -169,6 +184,24 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             verify_hashes=cfg.model.verify == "hashes",
         ),
         opts=on_cluster,
+    )
+    gate = None
+    if gate_spec.enabled(cfg.gpu_pool, cluster is not None):
+        # Just-in-time GPUs: the node group waits until the download is its create time from done.
+        gate = GpuGate(
+            "gpu-gate",
+            GpuGateArgs(
+                "gpu-gate-" + download.job_name.removeprefix("download-"),
+                namespace.metadata.name,
+                cache.claim_name,
+                model_dir(model, cfg.model.revision),
+                model.weight_bytes,
+                system_selector,
+            ),
+            opts=on_cluster,
+        )
+    pool = GpuNodePool(
+        POOL_NAME, GpuNodePoolArgs(cfg.gpu_pool, scheduling, placement, after=[gate.job] if gate else [])
     )
     gpu_ready: list[pulumi.Resource] = [pool, *([cluster] if cluster else [])]
     fabric_check = None
@@ -192,6 +225,12 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         system_selector=system_selector,
         compute_domain=_imex(cfg),
         instance=catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or ""),
+    )
+    # The workers' image on every GPU node before the graph starts: the pull overlaps the download.
+    ImagePrepull(
+        "image-prepull",
+        ImagePrepullArgs(prepull_spec.name(spec.serving.graph_name), namespace.metadata.name, spec.image, scheduling),
+        opts=on_cluster,
     )
     graph = DisaggInferenceGraph(
         "inference",
@@ -223,6 +262,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ),
         opts=on_cluster,
     )
+    flows = estimate_inputs.flows(cfg, cache_plan, gate_spec.lead_minutes() if gate else None)
     outputs: dict[str, object] = {
         "modelCache": cache_plan.describe(model.weight_bytes),
         "frontendUrl": graph.frontend_url,
@@ -245,13 +285,26 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ],
         "networkPolicies": _network_policy_notice(cfg),
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
+        # Minutes to a passing smoke test and idle GPU time, over this stack's own resource graph (specs/estimate/).
+        "timeToEndpoint": resource_graph.estimate(flows),
+        "justInTimeGpus": f"on: the GPU node group starts ~{gate_spec.lead_minutes():.0f} min before the download ends"
+        if gate
+        else "off",
     }
-    # Allowed but costly (idle GPU nodes): pulumi preview shows them; the offline summary prints the output.
-    config_warnings = [str(w) for w in rules.warnings(cfg)]
-    for warning in config_warnings:
+    # Allowed but costly or risky (idle GPU nodes, quotas, a slow start): pulumi preview shows them; the offline
+    # summary prints the output.
+    stack_warnings = [str(w) for w in rules.warnings(cfg)] + limits.warnings(cfg)
+    start = estimate_model.graph_start_minutes(flows)
+    if start > graph_spec.READY_TIMEOUT_S / 60:
+        stack_warnings.append(
+            f"{key('modelCache')}: the graph's start is estimated at ~{start:.0f} min (image pull, every node loading"
+            f" the weights at once, warm-up), beyond its {graph_spec.READY_TIMEOUT_S // 60} min Ready timeout: a"
+            " faster cache (modelCache.targetReadMinutes, fsxThroughputPerTib) keeps `pulumi up` from failing late."
+        )
+    for warning in stack_warnings:
         pulumi.log.warn(warning)
-    if config_warnings:
-        outputs["configWarnings"] = config_warnings
+    if stack_warnings:
+        outputs["warnings"] = stack_warnings
     if checks.benchmark_job_name:
         outputs["benchmarkJob"] = checks.benchmark_job_name
         outputs["benchmarkResultsDir"] = checks.results_dir

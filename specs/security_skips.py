@@ -31,3 +31,19 @@ FABRIC_CHECK_SKIPS = {
 def checkov_annotations(skips: dict[str, str]) -> dict[str, str]:
     """`{"checkov.io/skip1": "CKV_K8S_15=reason", ...}` in a stable order."""
     return {f"checkov.io/skip{i}": f"{check}={reason}" for i, (check, reason) in enumerate(sorted(skips.items()), 1)}
+
+
+IMAGE_PREPULL_SKIPS = {
+    "CKV_K8S_8": "the pod runs `sleep` to keep the workers' image on the node: there is nothing to probe",
+    "CKV_K8S_9": "as CKV_K8S_8: no service, no readiness to report",
+    "CKV_K8S_43": "the image is the workers' own (config/versions.py), pinned where the graph pins it",
+    "CKV2_K8S_6": "the pod opens no connection and listens on none; it only holds the image on the node",
+}
+"""The image pre-pull DaemonSet (specs/prepull_spec.py)."""
+
+GPU_GATE_SKIPS = {
+    "CKV2_K8S_6": "the pod reads the cache's mounted file system and opens no connection of its own",
+    "CKV_K8S_8": "a Job that watches a directory and exits: no service to probe",
+    "CKV_K8S_9": "as CKV_K8S_8",
+}
+"""The just-in-time GPU gate Job (specs/gate_spec.py)."""

@@ -12,8 +12,9 @@ from config.k8s_types import check_aws_region, quantity_value
 from config.keys import key
 from config.schema import EksTarget, GpuPool, StackConfig, Worker
 from config.shape import CACHE_HEADROOM, GpuShape, gib, gpu_shape
-from specs import aws_specs, cache_sizing, fabric_defaults, k8s_names
+from specs import aws_specs, cache_sizing, fabric_defaults, graph_spec, k8s_names
 from specs.backends import BACKENDS
+from validation import just_in_time, limits
 
 FSX_PERSISTENT_2_SIZES = "1200 GiB or a multiple of 2400 GiB"
 
@@ -435,7 +436,8 @@ def _read_target(cfg: StackConfig, model: catalog.Model) -> Iterator[Problem]:
     c = cfg.model_cache
     if c.storage != "fsx-lustre":
         return
-    plan = cache_sizing.plan(c, model.weight_bytes)
+    # The same plan the stack builds: every node of the graph loads the weights at once.
+    plan = cache_sizing.plan(c, model.weight_bytes, graph_spec.graph_nodes(cfg.serving))
     minutes = plan.read_minutes(model.weight_bytes)
     if minutes is not None and minutes > c.target_read_minutes * 1.0001:
         limits = [k for k, v in (("sizeGib", c.size_gib), ("fsxThroughputPerTib", c.fsx_throughput_per_tib)) if v]
@@ -443,8 +445,8 @@ def _read_target(cfg: StackConfig, model: catalog.Model) -> Iterator[Problem]:
         yield Problem(
             key("modelCache.targetReadMinutes"),
             f"{c.target_read_minutes:g} min cannot be met: the fastest FSx for Lustre file system allowed "
-            f"({plan.size_gib} GiB at {plan.throughput_per_tib} MB/s/TiB) reads {gib(model.weight_bytes)} in "
-            f"~{minutes:.1f} min.",
+            f"({plan.size_gib} GiB at {plan.throughput_per_tib} MB/s/TiB) gives {gib(model.weight_bytes)} to "
+            f"{plan.readers} node(s) at once in ~{minutes:.1f} min.",
             f"set it to at least {minutes:.1f}{unset}.",
         )
 
@@ -489,4 +491,6 @@ def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     found += _pod_fits(cfg)
     found += _benchmark(cfg)
     found += _derived_names(cfg)
+    found += limits.problems(cfg)
+    found += just_in_time.problems(cfg)
     return found

@@ -11,7 +11,7 @@ from config.schema import ModelCacheSpec
 from offline.report import inputs
 from offline.run import Run
 from specs import cache_sizing
-from tests.support import render, stack_values
+from tests.support import closure, render, stack_values
 
 R1 = catalog.MODELS["deepseek-r1"].weight_bytes
 
@@ -116,3 +116,45 @@ def test_efs_is_refused_on_an_existing_cluster() -> None:
     with pytest.raises(ConfigError) as e:
         render("dev", f"modelCache={json.dumps({'storage': 'efs'})}")
     assert "dsr1:modelCache.storage" in [p.key for p in e.value.problems]
+
+
+@pytest.mark.parametrize("storage", ["fsx-lustre", "efs"])
+def test_the_cache_does_not_wait_for_the_cluster_and_admits_the_node_subnets(storage: str) -> None:
+    run = render("h200-sglang-8", f"modelCache={json.dumps({'storage': storage})}")
+    by_urn = {r.urn: r for r in run.registrations}
+    (sg,) = [r for r in run.registrations if r.name == "model-cache-sg"]
+    waits = closure(run, sg)
+    assert not any(by_urn[u].type == "aws:eks/cluster:Cluster" for u in waits if u in by_urn)
+    ports = {(rule["fromPort"], rule["toPort"]) for rule in inputs(sg)["ingress"]}
+    assert ports == ({(988, 988), (1018, 1023)} if storage == "fsx-lustre" else {(2049, 2049)})
+    for rule in inputs(sg)["ingress"]:
+        assert rule.get("self") is True or rule["cidrBlocks"] == ["10.40.0.0/20", "10.40.16.0/20"]
+
+
+def test_an_existing_network_admits_its_subnets_ranges() -> None:
+    network = {
+        "vpcId": "vpc-0123456789abcdef0",
+        "privateSubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    }
+    target = {"kind": "eks", "clusterName": "c", "network": network}
+    run = render("h200-sglang-8", f"target={json.dumps(target)}")
+    (sg,) = [r for r in run.registrations if r.name == "model-cache-sg"]
+    cidrs = {c for rule in inputs(sg)["ingress"] for c in rule.get("cidrBlocks", [])}
+    assert cidrs == {"10.99.0.0/20", "10.99.16.0/20"}  # what the mocks answer for the two subnets
+
+
+def test_fsx_is_sized_for_every_node_loading_at_once() -> None:
+    # Two nodes read 688.6 GB each in 15 min: 1530 MB/s; 1200 GiB gives at most 1172, 2400 GiB at 1000 gives 2344.
+    plan = cache_sizing.plan(spec(targetReadMinutes=15), R1, readers=2)
+    assert (plan.size_gib, plan.throughput_per_tib) == (2400, 1000)
+    assert plan.read_minutes(R1) == pytest.approx(9.8, abs=0.1)
+    assert "on 2 nodes at once" in plan.describe(R1)
+
+
+@pytest.mark.parametrize("stack", ["h200-sglang-8", "h200-sglang-16", "h200-vllm-16", "gb200"])
+def test_each_stacks_concurrent_load_meets_its_target(stack: str) -> None:
+    run = render(stack)
+    flows = run.outputs["timeToEndpoint"]["inputs"]
+    load = flows["weight_bytes"] * flows["loading_nodes"] / (flows["cache_read_mbps"] * 1e6) / 60
+    assert flows["loading_nodes"] >= 2
+    assert load <= stack_values(stack)["modelCache"]["targetReadMinutes"]

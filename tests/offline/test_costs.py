@@ -34,7 +34,7 @@ def test_an_eks_stack_costs_every_line_item(rendered: Callable[[str], Run]) -> N
     )
     assert got["system nodes"].per_hour == 2 * catalog.SYSTEM_INSTANCE_PRICES["m7i.4xlarge"].usd
     assert got["root volumes"].name.startswith("root volumes: 1200 GB")  # 2 x 500 GB GPU roots + 2 x 100 GB system
-    assert round(got["FSx for Lustre"].per_month) == 504  # 1200 GiB x $0.42
+    assert round(got["FSx for Lustre"].per_month) == 1008  # 2400 GiB x $0.42 (both nodes load at once)
     assert all(i.source for i in got.values())
 
 

@@ -43,9 +43,10 @@ def test_by_default_the_cache_is_protected_and_retained(rendered: Callable[[str]
         (k8s_obj,) = by_type(run, f"kubernetes:core/v1:{typ}")
         assert k8s_obj.options["retainOnDelete"] and not k8s_obj.options["protect"], typ
     kept = {r.type for r in run.registrations if r.urn in lifecycle.kept_by_exclude_protected(run.registrations)}
-    # The cache's security group admits the cluster's: keeping the cache keeps the cluster and its network.
-    assert {FSX, "aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc"} <= kept
-    assert not kept & {"aws:eks/nodeGroup:NodeGroup", "aws:ec2/natGateway:NatGateway"}
+    # The cache's security group admits the node subnets' ranges, not the cluster's group: keeping the cache keeps
+    # its network (VPC, subnets) and not the control plane, which would bill on.
+    assert {FSX, "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet"} <= kept
+    assert not kept & {"aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:ec2/natGateway:NatGateway"}
     assert not any(t.startswith("kubernetes:") for t in kept)
 
 

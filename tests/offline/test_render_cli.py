@@ -1,5 +1,6 @@
 """render.py as a user runs it: files written, exit 2 on a bad stack, the token never shown."""
 
+import gc
 import json
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import render
 from config.errors import ConfigError
 from offline.run import run_program
 from offline.stack_files import read_stack
@@ -42,7 +44,7 @@ def test_render_writes_manifests_resources_and_a_summary(
     )
     assert docs[0]["kind"] == "Namespace"
     resources = json.loads((out / "resources.json").read_text())
-    keys = ("dependsOn", "inputDependencies", "inputs", "lifecycle", "name", "parent", "type", "urn")
+    keys = ("dependsOn", "inputDependencies", "inputs", "lifecycle", "name", "parent", "provider", "type", "urn")
     assert {tuple(sorted(r)) for r in resources} == {keys}
     urns = {r["urn"] for r in resources}
     assert all(
@@ -87,3 +89,14 @@ def test_missing_token_is_refused_outside_render() -> None:
     del settings.config["dsr1:hfToken"]
     with pytest.raises(ConfigError, match="dsr1:hfToken: is not set"):
         run_program(ROOT, settings)
+
+
+def test_the_command_without_its_garbage_collector_writes_the_same_bytes(
+    rendered: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    """render.py disables the cyclic GC; an in-process render (GC on, as pytest runs) writes identical files."""
+    out, _ = rendered
+    assert gc.isenabled()
+    assert render.main(["--stack", "h200-sglang-8", "--out", str(tmp_path), "--config", f"hfToken={CANARY}"]) == 0
+    for name in ("manifests.yaml", "resources.json", "outputs.json"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name

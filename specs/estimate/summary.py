@@ -1,0 +1,76 @@
+"""The estimate as the stack's outputs and the render's summary show it: cold and warm, the chain, idle GPUs."""
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from specs.estimate import figures
+from specs.estimate.critical_path import Node
+from specs.estimate.model import Flows, Run, kind, run
+
+PAID_ANYWAY = {"reservation": "a reservation", "capacity-block": "a Capacity Block"}
+
+
+def _chain(r: Run) -> list[str]:
+    """The dominating chain, resources that take time only (API calls and components left out)."""
+    s = r.schedule
+    steps = []
+    for urn in s.chain(r.target):
+        took = s.finish[urn] - s.start[urn]
+        if took >= 0.5:
+            steps.append(f"{urn.rsplit('::', 1)[-1]} ({took:.0f} min, ends {s.finish[urn]:.0f})")
+    return steps
+
+
+def estimate(nodes: Sequence[Node], flows: Flows) -> dict[str, Any]:
+    """Plain data for the stack output `timeToEndpoint`."""
+    cold, warm = run(nodes, flows, warm=False), run(nodes, flows, warm=True)
+    out: dict[str, Any] = {
+        "coldCacheMinutes": round(cold.minutes, 1),
+        "warmCacheMinutes": round(warm.minutes, 1),
+        "coldChain": _chain(cold),
+        "warmChain": _chain(warm),
+        "downloader": "hashes verified per file while downloading"
+        if flows.verify_while_downloading
+        else "hashes verified in a second full pass",
+        "inputs": asdict(flows),
+    }
+    idle = cold.gpu_idle_minutes
+    if idle is not None:
+        warm_idle = warm.gpu_idle_minutes or 0.0
+        out["gpuIdleMinutesCold"] = round(idle, 1)
+        out["gpuIdleUsdCold"] = round(idle / 60 * flows.price_per_hour_usd, 0)
+        out["gpuIdleMinutesWarm"] = round(warm_idle, 1)
+        out["gpuIdleUsdWarm"] = round(warm_idle / 60 * flows.price_per_hour_usd, 0)
+    return out
+
+
+def lines(est: dict[str, Any]) -> list[str]:
+    """The render summary's lines."""
+    inputs = est["inputs"]
+    out = [
+        f"time to a passing smoke test (estimate): ~{est['coldCacheMinutes']:.0f} min cold cache, "
+        f"~{est['warmCacheMinutes']:.0f} min warm cache (Hub at {inputs['hub_mbps']:.0f} MB/s; {est['downloader']})",
+        f"  cold chain: {' -> '.join(est['coldChain'])}",
+        f"  warm chain: {' -> '.join(est['warmChain'])}",
+    ]
+    if "gpuIdleMinutesCold" in est:
+        paid = PAID_ANYWAY.get(inputs["capacity_type"])
+        note = f" (paid anyway: {paid})" if paid else ""
+        out.append(
+            f"  GPUs idle before the graph starts: ~{est['gpuIdleMinutesCold']:.0f} min, ~${est['gpuIdleUsdCold']:.0f}"
+            f" cold; ~{est['gpuIdleMinutesWarm']:.0f} min, ~${est['gpuIdleUsdWarm']:.0f} warm{note}"
+        )
+    out.append("  figures and their sources: specs/estimate/figures.py; (check) marks unverified ones")
+    return out
+
+
+def nodes_from_resources(entries: Sequence[dict[str, Any]]) -> list[Node]:
+    """The graph from resources.json: dependsOn plus the provider each resource waits for."""
+    return [
+        Node(e["urn"], e["type"], frozenset([*e["dependsOn"], *([e["provider"]] if e.get("provider") else [])]))
+        for e in entries
+    ]
+
+
+__all__ = ["Flows", "Node", "estimate", "figures", "kind", "lines", "nodes_from_resources"]
