@@ -101,6 +101,8 @@ def summary(run: Run) -> str:
         f"GPUs: {out.get('gpus')} on {out.get('gpuNodes')} nodes; "
         f"estimated GPU cost ${out.get('gpuCostPerHourUsd')}/h (list price, see config/catalog.py)"
     )
+    if "predictedPerformance" in out:
+        lines.append(f"predicted performance: {out['predictedPerformance']['summary']}")
     if "modelCache" in out:
         lines.append(f"model cache: {out['modelCache']}")
     if "gangScheduling" in out:

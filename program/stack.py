@@ -12,10 +12,10 @@ from components.fabric_check import FabricCheck, FabricCheckArgs
 from components.gpu_node_pool import AwsPlacement, GpuNodePool, GpuNodePoolArgs
 from components.model_cache import AwsStorage, ModelCache, ModelCacheArgs
 from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
-from config import catalog, versions
+from config import catalog, predictions, versions
 from config.schema import EksTarget, StackConfig
 from preflight import aws as aws_preflight
-from specs import aws_specs, cache_sizing, capacity, eks_addon_spec, fabric_defaults, graph_spec
+from specs import aws_specs, cache_sizing, capacity, eks_addon_spec, fabric_defaults, graph_spec, predicted_performance
 from specs.fabric_check_spec import FabricCheckSpec
 from specs.graph_spec import GraphSpec
 from specs.model_layout import cache_pvc_name, model_dir
@@ -191,6 +191,11 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ],
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
     }
+    # AIConfigurator's committed prediction for this exact topology (make predict), never computed here.
+    known = predictions.load()
+    predicted = predicted_performance.prediction_for(cfg, known)
+    if predicted:
+        outputs["predictedPerformance"] = predicted_performance.outputs(predicted, known, pool.price_per_hour_usd)
     if checks.benchmark_job_name:
         outputs["benchmarkJob"] = checks.benchmark_job_name
         outputs["benchmarkResultsDir"] = checks.results_dir
