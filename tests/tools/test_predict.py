@@ -96,6 +96,16 @@ def test_pick_takes_the_smallest_prefill_batch_near_the_best() -> None:
         plan.pick(load, [(1, {"error": "OOM: the model does not fit"})])
 
 
+def test_runner_counts_measured_time_and_refuses_the_network() -> None:
+    from tools.predict import aic_runner  # importable without AIConfigurator: it imports it only to estimate
+
+    data = {"prefill": {"a": 3.0, "b": 1.0}, "decode": {"c": 2.0}}
+    source = {"prefill": {"a": "silicon", "b": "empirical"}, "decode": {"c": "mixed"}}
+    assert aic_runner._silicon_share(data, source) == {"prefill": 0.75, "decode": 0.0}
+    with pytest.raises(OSError, match="network access refused"):
+        aic_runner._no_network(("127.0.0.1", 80))
+
+
 @pytest.mark.timeout(1200)
 def test_rerun_matches_the_committed_predictions() -> None:
     """Re-runs AIConfigurator (a few minutes): only where `make predict` built .venv-aic, never in CI."""

@@ -63,16 +63,16 @@ def run_aic(calls: list[dict[str, object]], python: Path) -> tuple[str, list[dic
     """One AIConfigurator process for every call: it loads each kernel database once."""
     if not python.exists():
         raise SystemExit(f"{python} not found: run `make predict` (it builds .venv-aic from requirements-aic.txt)")
-    done = subprocess.run(
+    done = subprocess.run(  # its progress and errors go straight to our stderr
         [str(python), "-I", str(RUNNER)],
         input=json.dumps({"calls": calls}),
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
         check=False,
         timeout=3600,
     )
     if done.returncode != 0:
-        raise SystemExit(f"aic_runner failed ({done.returncode}):\n{done.stderr[-4000:]}")
+        raise SystemExit(f"aic_runner failed ({done.returncode}); its error is above")
     answer = json.loads(done.stdout)
     return str(answer["version"]), list(answer["results"])
 

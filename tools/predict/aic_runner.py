@@ -68,7 +68,15 @@ def main() -> None:
     logging.disable(logging.WARNING)
     request = json.load(sys.stdin)
     with contextlib.redirect_stdout(io.StringIO()):  # the library prints progress; stdout carries the answer
-        results = [_estimate(call) for call in request["calls"]]
+        results = []
+        for i, call in enumerate(request["calls"], 1):
+            print(
+                f"  [{i}/{len(request['calls'])}] {call['system_name']} {call['backend_name']} ISL {call['isl']} "
+                f"decode batch {call['decode_batch_size']} prefill batch {call['prefill_batch_size']}",
+                file=sys.stderr,
+                flush=True,
+            )
+            results.append(_estimate(call))
     json.dump({"version": version("aiconfigurator"), "results": results}, sys.stdout)
 
 
