@@ -36,9 +36,9 @@ METHOD = (
 )
 LIMITS = (
     "A model prediction, not a measurement. Steady load at a fixed ISL/OSL with no queueing, routing, warm-up or "
-    "KV-transfer contention; communication across nodes from NVIDIA's clusters' measurements, not AWS EFA (check), "
-    "and MoE all-to-all as AIConfigurator models each engine (DeepEP for vLLM, where h200-vllm-16 runs NCCL "
-    "allgather_reducescatter over EFA); "
+    "KV-transfer contention; H200 nodes linked by InfiniBand NDR 400 Gb/s, not AWS EFA (its systems/h200_sxm.yaml; "
+    "GB200's nodes by the NVLink domain, as in the UltraServer), and MoE all-to-all as AIConfigurator models each "
+    "engine (DeepEP for vLLM, where h200-vllm-16 runs NCCL allgather_reducescatter over EFA); "
     "kernel tables of the engine version named, not necessarily the image's (Dynamo 1.3.0 ships SGLang 0.5.14, "
     "vLLM 0.23.0, TRT-LLM 1.3.0rc19); shapes missing from the tables are interpolated or substituted (each point's "
     "silicon_share and notes). Cost uses list GPU prices only. The benchmark Job measures."
