@@ -11,7 +11,7 @@ CHECKOV_VENV := .venv-checkov
 
 BASE ?= origin/main
 
-.PHONY: render test lint typecheck pytest bench clean preview-diff check
+.PHONY: render test lint typecheck pytest bench clean preview-diff check predict
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,17 @@ pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed node_modules/.installed
 
 preview-diff: $(VENV)/.runtime  ## render every stack on $(BASE) and here; diffs in $(OUT)/preview-diff/
 	$(PY) -m tools.preview_diff --base $(BASE) --out $(OUT)/preview-diff
+
+# AIConfigurator in its own virtualenv (~850 MB with its kernel databases): a developer tool, not part of `make test`.
+AIC_VENV := .venv-aic
+$(AIC_VENV)/.installed: requirements-aic.txt
+	@echo "building $(AIC_VENV) from the hash-locked requirements-aic.txt (about 850 MB; pip shows its progress)"
+	$(PYTHON) -m venv $(AIC_VENV)
+	$(AIC_VENV)/bin/python -m pip install --disable-pip-version-check --require-hashes -r requirements-aic.txt
+	touch $@
+
+predict: $(VENV)/.installed $(AIC_VENV)/.installed  ## predict each recipe stack's TTFT/ITL/throughput into config/predictions.json
+	$(PY) -m tools.predict
 
 bench: $(VENV)/.installed  ## render/floor per stack, paired run by run (floor: the same third-party imports)
 	$(PY) -m tools.bench

@@ -16,7 +16,7 @@ from components.image_prepull import ImagePrepull, ImagePrepullArgs
 from components.model_cache import AwsStorage, ModelCache, ModelCacheArgs
 from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
 from components.network_policies import ServingNetworkPolicies, ServingNetworkPoliciesArgs
-from config import catalog, versions
+from config import catalog, predictions, versions
 from config.keys import key
 from config.schema import EksTarget, ExistingTarget, StackConfig
 from preflight import aws as aws_preflight
@@ -29,6 +29,7 @@ from specs import (
     fabric_defaults,
     gate_spec,
     graph_spec,
+    predicted_performance,
     prepull_spec,
 )
 from specs.estimate import inputs as estimate_inputs
@@ -305,6 +306,11 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         pulumi.log.warn(warning)
     if stack_warnings:
         outputs["warnings"] = stack_warnings
+    # AIConfigurator's committed prediction for this exact topology (make predict), never computed here.
+    known = predictions.load()
+    predicted = predicted_performance.prediction_for(cfg, known)
+    if predicted:
+        outputs["predictedPerformance"] = predicted_performance.outputs(predicted, known, pool.price_per_hour_usd)
     if checks.benchmark_job_name:
         outputs["benchmarkJob"] = checks.benchmark_job_name
         outputs["benchmarkResultsDir"] = checks.results_dir

@@ -1,0 +1,1 @@
+"""Predicted serving performance with NVIDIA AIConfigurator, run from its own virtualenv (make predict)."""
