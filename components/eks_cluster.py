@@ -256,18 +256,8 @@ class EksCluster(pulumi.ComponentResource):
         """IMDSv2 for the node only and an encrypted gp3 root: what the node group's defaults leave open."""
         return aws.ec2.LaunchTemplate(
             f"{name}-system-lt",
-            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(**node_hardening.METADATA_OPTIONS),
-            block_device_mappings=[
-                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                    device_name=node_hardening.ROOT_DEVICE,
-                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                        volume_size=node_hardening.SYSTEM_ROOT_VOLUME_GIB,
-                        volume_type="gp3",
-                        encrypted="true",
-                        delete_on_termination="true",
-                    ),
-                )
-            ],
+            metadata_options=node_hardening.metadata_options(),
+            block_device_mappings=node_hardening.encrypted_root(node_hardening.SYSTEM_ROOT_VOLUME_GIB),
             update_default_version=True,
             opts=pulumi.ResourceOptions(parent=self),
         )

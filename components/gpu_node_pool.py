@@ -91,18 +91,8 @@ class GpuNodePool(pulumi.ComponentResource):
             network_interfaces=aws_specs.efa_network_interfaces(
                 itype.network_interfaces, [fabric_sg.id, where.cluster_security_group_id]
             ),
-            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(**node_hardening.METADATA_OPTIONS),
-            block_device_mappings=[
-                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                    device_name="/dev/xvda",
-                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                        volume_size=itype.root_volume_gib,
-                        volume_type="gp3",
-                        encrypted="true",
-                        delete_on_termination="true",
-                    ),
-                )
-            ],
+            metadata_options=node_hardening.metadata_options(),
+            block_device_mappings=node_hardening.encrypted_root(itype.root_volume_gib),
             placement=placement,
             capacity_reservation_specification=(
                 aws.ec2.LaunchTemplateCapacityReservationSpecificationArgs(

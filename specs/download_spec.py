@@ -13,6 +13,7 @@ from config import versions
 from config.catalog import Model
 from specs.in_pod_files import in_pod_file
 from specs.model_layout import CACHE_OWNER_UID, WRITABLE_DIRS, model_dir
+from specs.pod_security import restricted
 from specs.security_skips import DOWNLOAD_JOB_SKIPS, checkov_annotations
 
 CACHE_ROOT = "/cache"
@@ -48,26 +49,13 @@ def script_config_map(name: str, namespace: pulumi.Input[str]) -> dict[str, Any]
     }
 
 
-def _restricted(user: int = USER_ID) -> dict[str, Any]:
-    """The container security context every non-root step gets."""
-    return {
-        "runAsNonRoot": True,
-        "runAsUser": user,
-        "runAsGroup": user,
-        "allowPrivilegeEscalation": False,
-        "readOnlyRootFilesystem": True,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
-
-
 def _container(name: str, command: list[str], mounts: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return {
         "name": name,
         "image": versions.DOWNLOADER_IMAGE,
         "imagePullPolicy": "Always",  # a digest: Always costs one manifest check and never pulls another image
         "command": command,
-        "securityContext": _restricted(),
+        "securityContext": restricted(USER_ID),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, *mounts],
         **extra,
     }
@@ -102,7 +90,7 @@ def download_job(
             resources={"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "128Mi"}},
         ),
         "securityContext": {
-            **_restricted(0),
+            **restricted(0),
             "runAsNonRoot": False,
             "capabilities": {"drop": ["ALL"], "add": ["CHOWN"]},
         },

@@ -16,6 +16,7 @@ import pulumi
 from config import versions
 from config.schema import GpuPool
 from specs.estimate import figures
+from specs.pod_security import restricted
 from specs.security_skips import GPU_GATE_SKIPS, checkov_annotations
 
 COMPLETION_MARKER = ".dsr1-complete.json"
@@ -79,15 +80,7 @@ def gate_job(
         "command": ["sh", "-c", SCRIPT],
         "env": [{"name": k, "value": v} for k, v in env.items()],
         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "200m", "memory": "64Mi"}},
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": USER_ID,
-            "runAsGroup": USER_ID,
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted(USER_ID),
         "volumeMounts": [{"name": "model-cache", "mountPath": CACHE_ROOT, "readOnly": True}],
     }
     return {

@@ -9,6 +9,8 @@ Dynamo pods, the Jobs and the device plugins use no AWS API; an add-on controlle
 through EKS Pod Identity, never the node's.
 """
 
+import pulumi_aws as aws
+
 IMDS_HOP_LIMIT = 1
 METADATA_OPTIONS = {
     "http_endpoint": "enabled",
@@ -21,3 +23,20 @@ ROOT_DEVICE = "/dev/xvda"
 SYSTEM_ROOT_VOLUME_GIB = 100
 """The CPU nodes hold images of the platform (operator, NATS), the frontend's runtime image (~20 GB) and the
 download Job's scratch; 100 GiB leaves room for an image update beside the old one."""
+
+
+def encrypted_root(size_gib: int) -> list[aws.ec2.LaunchTemplateBlockDeviceMappingArgs]:
+    """An encrypted gp3 root volume of `size_gib`, deleted with the node: every node group's launch template."""
+    return [
+        aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+            device_name=ROOT_DEVICE,
+            ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                volume_size=size_gib, volume_type="gp3", encrypted="true", delete_on_termination="true"
+            ),
+        )
+    ]
+
+
+def metadata_options() -> aws.ec2.LaunchTemplateMetadataOptionsArgs:
+    """IMDSv2 only, hop limit 1: the node's credentials stay with the node."""
+    return aws.ec2.LaunchTemplateMetadataOptionsArgs(**METADATA_OPTIONS)

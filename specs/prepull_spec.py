@@ -10,6 +10,7 @@ from typing import Any
 
 import pulumi
 
+from specs.pod_security import restricted
 from specs.scheduling import PoolScheduling
 from specs.security_skips import IMAGE_PREPULL_SKIPS, checkov_annotations
 
@@ -33,15 +34,7 @@ def daemon_set(ds_name: str, namespace: pulumi.Input[str], image: str, pool: Poo
             "requests": {"cpu": "10m", "memory": "16Mi"},
             "limits": {"cpu": "50m", "memory": "32Mi"},
         },
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": USER_ID,
-            "runAsGroup": USER_ID,
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted(USER_ID),
     }
     return {
         "apiVersion": "apps/v1",

@@ -14,6 +14,7 @@ from config import versions
 from config.schema import Benchmark
 from specs.in_pod_files import in_pod_file
 from specs.model_layout import CACHE_OWNER_UID
+from specs.pod_security import restricted
 from specs.security_skips import ENDPOINT_CHECK_SKIPS, checkov_annotations
 
 CLIENT_FILE = "smoke_client.py"
@@ -33,16 +34,7 @@ RESULTS_DIR = "results/benchmarks"
 """Under the cache root: benchmark artifacts outlive the Job with the weights (the claim is retained)."""
 CACHE_ROOT = "/cache"
 
-HARDENED_CONTAINER: dict[str, Any] = {
-    "allowPrivilegeEscalation": False,
-    "privileged": False,
-    "readOnlyRootFilesystem": True,
-    "runAsNonRoot": True,
-    "runAsUser": 65534,
-    "runAsGroup": 65534,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
+HARDENED_CONTAINER: dict[str, Any] = restricted()
 """Non-root (nobody), read-only root, no capabilities, no escalation, the runtime's seccomp profile."""
 
 
