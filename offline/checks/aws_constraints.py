@@ -11,18 +11,20 @@ from datetime import date
 from typing import Any
 
 from config import versions
-from offline.checks.render_data import EKS_CLUSTER, Finding, Record, Render
+from config.resource_types import (
+    BUCKET,
+    EFS,
+    EKS_ADDON,
+    EKS_CLUSTER,
+    LAUNCH_TEMPLATE,
+    LUSTRE,
+    NODE_GROUP,
+    PLACEMENT_GROUP,
+    SECURITY_GROUP,
+    SUBNET,
+)
+from offline.checks.render_data import Finding, Record, Render
 from specs import aws_specs, eks_addon_spec
-
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-SUBNET = "aws:ec2/subnet:Subnet"
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-ADDON = "aws:eks/addon:Addon"
-LUSTRE = "aws:fsx/lustreFileSystem:LustreFileSystem"
-BUCKET = "aws:s3/bucket:Bucket"
-EFS = "aws:efs/fileSystem:FileSystem"
-PLACEMENT_GROUP = "aws:ec2/placementGroup:PlacementGroup"
 
 SG_TEXT = re.compile(r"^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}$")
 SRC_SG = "EC2 API CreateSecurityGroup: GroupName/Description up to 255 of a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$*"
@@ -181,7 +183,7 @@ def node_groups(render: Render) -> Iterator[Finding]:
 
 
 def addons(render: Render) -> Iterator[Finding]:
-    installed = {r["inputs"].get("addonName"): r for r in render.of_type(ADDON)}
+    installed = {r["inputs"].get("addonName"): r for r in render.of_type(EKS_ADDON)}
     agent = installed.get(eks_addon_spec.POD_IDENTITY_AGENT)
     for name, r in installed.items():
         spec = eks_addon_spec.ADDONS.get(str(name))
@@ -210,7 +212,7 @@ def addons(render: Render) -> Iterator[Finding]:
 
 def network_policy_addon(render: Render) -> Iterator[Finding]:
     """The CNI setting itself; cluster.py checks that the stack's NetworkPolicies have it."""
-    for r in render.of_type(ADDON):
+    for r in render.of_type(EKS_ADDON):
         if r["inputs"].get("addonName") == eks_addon_spec.VPC_CNI:
             config = json.loads(r["inputs"].get("configurationValues") or "{}")
             if config.get("enableNetworkPolicy") != "true":
