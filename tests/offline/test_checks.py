@@ -123,6 +123,25 @@ def test_a_csi_addon_created_before_the_pod_identity_agent_is_found(gb200: Rende
     assert broken(gb200, edit) == ["addon-pod-identity"]
 
 
+def test_the_agent_is_needed_by_pod_identity_associations_not_by_add_on_names(gb200: Render) -> None:
+    """EBS, EFS CSI take IRSA or Pod Identity: an association needs the agent first, an add-on without one does not
+    (FSx stays ordered after the agent: one rendition of the EKS user guide says its add-on always needs it)."""
+    r = copy.deepcopy(gb200)
+    eks = record(r, rt.EKS_CLUSTER)
+    efs = copy.deepcopy(addon(r, "aws-ebs-csi-driver"))
+    efs["inputs"] = {**efs["inputs"], "addonName": "aws-efs-csi-driver"}
+    efs["inputs"].pop("podIdentityAssociations")
+    efs["dependsOn"], efs["urn"] = [eks["urn"]], efs["urn"] + "-efs"
+    r.records.append(efs)
+    assert list(aws_constraints.addons(r)) == []
+    cni = addon(r, "vpc-cni")
+    cni["inputs"]["podIdentityAssociations"] = [{"roleArn": "arn", "serviceAccount": "aws-node"}]
+    cni["dependsOn"] = [eks["urn"]]
+    (found,) = aws_constraints.addons(r)
+    assert found.rule == "addon-pod-identity" and "vpc-cni" in found.message
+    assert "Pod Identity association" in found.message and found.source == aws_constraints.SRC_POD_ID
+
+
 def test_node_groups_wait_for_the_cni_and_the_agent(gb200: Render) -> None:
     def edit(r: Render) -> None:
         for name in ("cluster-system-nodes", "gpu-nodes"):
