@@ -96,11 +96,24 @@ class SystemNodes(Section):
     count: int = Field(2, ge=1, le=10, description="Number of CPU system nodes (in the GPU pool's zone).")
 
 
+def _vpc_block(network: IPv4Network) -> IPv4Network:
+    """EC2 API CreateVpc: the smallest VPC uses a /28 netmask, the largest a /16."""
+    if not 16 <= network.prefixlen <= 28:
+        raise ValueError(f"{network} is not a VPC's CIDR block (/16 to /28). Fix: the VPC's block of the subnets")
+    return network
+
+
 class ExistingNetwork(Section):
     vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]{8,17}$", description="The VPC to use instead of creating one.")
     private_subnet_ids: list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
         min_length=2,
         description="Private subnets with a NAT route, in two zones at least; the first holds the GPU nodes and cache.",
+    )
+    vpc_cidr: Annotated[IPv4Network, AfterValidator(_vpc_block)] | None = Field(
+        None,
+        description="The VPC's IPv4 CIDR block that holds privateSubnetIds (/16 to /28, e.g. 10.0.0.0/16): the"
+        " cluster's API endpoints are there, so the graph's pods may open :443 only there (Kubernetes discovery)."
+        " Unset, they may open :443 to any address, with a note in the render summary.",
     )
 
 
