@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
-from config import catalog, versions
+from config import catalog, engine_values, versions
 from config.k8s_types import (
     AbsolutePath,
     BinaryQuantity,
@@ -363,6 +363,16 @@ class TrtllmEngine(Section):
     print_iter_log: bool = Field(True, description="print_iter_log.")
 
 
+def _vllm_all2all(value: str) -> str:
+    allowed = engine_values.VLLM_ALL2ALL_BACKENDS
+    if value not in allowed:
+        raise ValueError(
+            f"{value!r} is not an all2all backend of vLLM {engine_values.VLLM_VERSION} (the Dynamo runtime image's)."
+            f" Fix: one of {', '.join(allowed)}"
+        )
+    return value
+
+
 class Worker(Section):
     replicas: int = Field(1, ge=1, description="Copies of this worker.")
     nodes: int = Field(1, ge=1, description="Nodes one copy spans (more than one makes it multi-node).")
@@ -379,8 +389,12 @@ class Worker(Section):
     gpu_memory_utilization: float | None = Field(
         None, gt=0, le=0.98, description="vLLM --gpu-memory-utilization (vLLM's default 0.9 when unset)."
     )
-    all2all_backend: str | None = Field(
-        None, alias="all2allBackend", description="vLLM --all2all-backend for expert parallelism."
+    all2all_backend: Annotated[str, AfterValidator(_vllm_all2all)] | None = Field(
+        None,
+        alias="all2allBackend",
+        description="vLLM --all2all-backend for expert parallelism: one of "
+        + ", ".join(engine_values.VLLM_ALL2ALL_BACKENDS)
+        + f" (vLLM {engine_values.VLLM_VERSION}, in the Dynamo runtime image).",
     )
     max_model_len: int | None = Field(None, ge=1, le=MAX_TOKENS, description="vLLM --max-model-len.")
     engine: TrtllmEngine | None = Field(None, description="TRT-LLM engine config (required for trtllm).")
