@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
-from config import catalog, versions
+from config import catalog, engine_values, versions
 from config.k8s_types import (
     AbsolutePath,
     BinaryQuantity,
@@ -96,11 +96,24 @@ class SystemNodes(Section):
     count: int = Field(2, ge=1, le=10, description="Number of CPU system nodes (in the GPU pool's zone).")
 
 
+def _vpc_block(network: IPv4Network) -> IPv4Network:
+    """EC2 API CreateVpc: the smallest VPC uses a /28 netmask, the largest a /16."""
+    if not 16 <= network.prefixlen <= 28:
+        raise ValueError(f"{network} is not a VPC's CIDR block (/16 to /28). Fix: the VPC's block of the subnets")
+    return network
+
+
 class ExistingNetwork(Section):
     vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]{8,17}$", description="The VPC to use instead of creating one.")
     private_subnet_ids: list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
         min_length=2,
         description="Private subnets with a NAT route, in two zones at least; the first holds the GPU nodes and cache.",
+    )
+    vpc_cidr: Annotated[IPv4Network, AfterValidator(_vpc_block)] | None = Field(
+        None,
+        description="The VPC's IPv4 CIDR block that holds privateSubnetIds (/16 to /28, e.g. 10.0.0.0/16): the"
+        " cluster's API endpoints are there, so the graph's pods may open :443 only there (Kubernetes discovery)."
+        " Unset, they may open :443 to any address, with a note in the render summary.",
     )
 
 
@@ -357,6 +370,16 @@ class TrtllmEngine(Section):
     print_iter_log: bool = Field(True, description="print_iter_log.")
 
 
+def _vllm_all2all(value: str) -> str:
+    allowed = engine_values.VLLM_ALL2ALL_BACKENDS
+    if value not in allowed:
+        raise ValueError(
+            f"{value!r} is not an all2all backend of vLLM {engine_values.VLLM_VERSION} (the Dynamo runtime image's)."
+            f" Fix: one of {', '.join(allowed)}"
+        )
+    return value
+
+
 class Worker(Section):
     replicas: int = Field(1, ge=1, description="Copies of this worker.")
     nodes: int = Field(1, ge=1, description="Nodes one copy spans (more than one makes it multi-node).")
@@ -373,8 +396,12 @@ class Worker(Section):
     gpu_memory_utilization: float | None = Field(
         None, gt=0, le=0.98, description="vLLM --gpu-memory-utilization (vLLM's default 0.9 when unset)."
     )
-    all2all_backend: str | None = Field(
-        None, alias="all2allBackend", description="vLLM --all2all-backend for expert parallelism."
+    all2all_backend: Annotated[str, AfterValidator(_vllm_all2all)] | None = Field(
+        None,
+        alias="all2allBackend",
+        description="vLLM --all2all-backend for expert parallelism: one of "
+        + ", ".join(engine_values.VLLM_ALL2ALL_BACKENDS)
+        + f" (vLLM {engine_values.VLLM_VERSION}, in the Dynamo runtime image).",
     )
     max_model_len: int | None = Field(None, ge=1, le=MAX_TOKENS, description="vLLM --max-model-len.")
     engine: TrtllmEngine | None = Field(None, description="TRT-LLM engine config (required for trtllm).")

@@ -22,16 +22,23 @@ from pulumi_policy import (
 )
 
 from config import catalog
+from config.resource_types import (
+    EKS_ADDON,
+    EKS_CLUSTER,
+    HELM_RELEASE,
+    K8S_SECRET,
+    K8S_SERVICE,
+    LAUNCH_TEMPLATE,
+    NETWORK_POLICY,
+    NODE_GROUP,
+    PERSISTENT_VOLUME,
+    PERSISTENT_VOLUME_CLAIM,
+    SECURITY_GROUP,
+    STORAGE_CLASS,
+)
 
 ENFORCEMENT = EnforcementLevel.MANDATORY
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-K8S_SECRET = "kubernetes:core/v1:Secret"
-EKS_CLUSTER = "aws:eks/cluster:Cluster"
-EKS_ADDON = "aws:eks/addon:Addon"
-NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+VPC_CNI = "vpc-cni"
 HF_TOKEN = re.compile(r"hf_[A-Za-z0-9]{30,}")
 PLACEHOLDERS = ("my-registry", "my-tag", "placeholder", "changeme", "<", "your-")
 
@@ -192,18 +199,30 @@ def _network_policies(args: StackValidationArgs, report: ReportViolation) -> Non
         and not (r.props.get("spec") or {}).get("ingress")
         and not (r.props.get("spec") or {}).get("egress")
     }
+    cnis = [r for r in args.resources if r.resource_type == EKS_ADDON and r.props.get("addonName") == VPC_CNI]
     for r in args.resources:
         if r.resource_type.endswith(":DynamoGraphDeployment") and ns(r) not in denied:
             report(f"graph {r.name}: no default-deny NetworkPolicy in namespace {ns(r)}.", r.urn)
-        vpc_cni = r.resource_type == EKS_ADDON and r.props.get("addonName") == "vpc-cni"
-        if vpc_cni and not _network_policy_enabled(r.props.get("configurationValues")):
+    for r in cnis:
+        if not _network_policy_enabled(r.props.get("configurationValues")):
             report(f"add-on {r.name}: the VPC CNI's network policy agent is off; NetworkPolicies are inert.", r.urn)
+    # The cluster EKS creates runs a self-managed VPC CNI with the agent off: without the stack's add-on enabling
+    # it, the rendered NetworkPolicies enforce nothing. On an existing cluster (no EKS cluster here) the CNI is the
+    # cluster owner's, and the render summary says so.
+    clusters = [r for r in args.resources if r.resource_type == EKS_CLUSTER]
+    policies = [r for r in args.resources if r.resource_type == NETWORK_POLICY]
+    if clusters and policies and not cnis:
+        report(
+            f"cluster {clusters[0].name}: {len(policies)} NetworkPolicies but no {VPC_CNI} add-on with "
+            'configurationValues {"enableNetworkPolicy": "true"}; the policies are inert.',
+            clusters[0].urn,
+        )
 
 
 network_policy_on = StackValidationPolicy(
     name="network-policy-default-deny",
-    description="The graph's namespace has a default-deny NetworkPolicy; the VPC CNI add-on, where the stack "
-    "manages it, enables network policy.",
+    description="The graph's namespace has a default-deny NetworkPolicy; a stack that creates an EKS cluster and "
+    "NetworkPolicies has the VPC CNI add-on with network policy enabled.",
     validate=_network_policies,
 )
 
@@ -271,7 +290,7 @@ def _frontend(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.get_config().get("allowPublicFrontend"):
         return
     t = args.resource_type
-    if t == "kubernetes:core/v1:Service" and (args.props.get("spec") or {}).get("type") in ("LoadBalancer", "NodePort"):
+    if t == K8S_SERVICE and (args.props.get("spec") or {}).get("type") in ("LoadBalancer", "NodePort"):
         report(f"Service {args.name} is exposed outside the cluster ({args.props['spec']['type']}).", None)
     if t.startswith("kubernetes:networking.k8s.io/") and t.endswith(":Ingress"):
         report(f"Ingress {args.name} exposes the cluster.", None)
@@ -299,9 +318,9 @@ def _by_name(args: StackValidationArgs, resource_type: str) -> dict[Any, Any]:
 
 
 def _cache_retained(args: StackValidationArgs, report: ReportViolation) -> None:
-    classes = _by_name(args, "kubernetes:storage.k8s.io/v1:StorageClass")
-    volumes = _by_name(args, "kubernetes:core/v1:PersistentVolume")
-    claims = [r for r in args.resources if r.resource_type == "kubernetes:core/v1:PersistentVolumeClaim"]
+    classes = _by_name(args, STORAGE_CLASS)
+    volumes = _by_name(args, PERSISTENT_VOLUME)
+    claims = [r for r in args.resources if r.resource_type == PERSISTENT_VOLUME_CLAIM]
     if not claims:
         report("the stack has no model cache claim.", None)
     for claim in claims:

@@ -41,6 +41,7 @@ from specs.scheduling import SYSTEM_LABELS, pool_scheduling
 from validation import limits, rules
 
 POOL_NAME = "gpu"
+ANYWHERE = "0.0.0.0/0"
 
 
 def _cluster(
@@ -71,19 +72,20 @@ def _imex(cfg: StackConfig) -> bool:
 
 
 def _api_server_cidrs(cfg: StackConfig) -> list[str]:
-    """The EKS API server's endpoints for pods are ENIs in the cluster's subnets: inside the VPC's CIDR when the
-    stack creates the VPC; on an existing cluster, where the user says. In a given VPC the CIDR is not known
-    offline, so any address on port 443 (check: a vpcCidr key on target.network would narrow it)."""
+    """The EKS API server's endpoints for pods are ENIs in the cluster's subnets: inside the VPC's CIDR, the one the
+    stack creates or target.network.vpcCidr; on an existing cluster, where the user says. A given VPC whose CIDR
+    is not stated cannot be known offline: any address on port 443."""
     t = cfg.target
     if isinstance(t, ExistingTarget):
         return [str(c) for c in t.api_server_cidrs]
-    if t.network is not None:
-        return ["0.0.0.0/0"]
+    if t.network is not None and t.network.vpc_cidr is None:
+        return [ANYWHERE]
+    vpc_cidr = str(t.network.vpc_cidr) if t.network is not None else t.vpc_cidr
     # Pods dial the `kubernetes` Service (its ClusterIP, the service range's first address) and the VPC CNI's policy
     # agent sees that address before kube-proxy translates it; EKS picks 172.20.0.0/16 for the service range, or
     # 10.100.0.0/16 when the VPC overlaps it (EKS API, CreateCluster serviceIpv4Cidr). (check)
-    overlaps = ipaddress.ip_network(t.vpc_cidr).overlaps(ipaddress.ip_network("172.20.0.0/16"))
-    return [t.vpc_cidr, "10.100.0.1/32" if overlaps else "172.20.0.1/32"]
+    overlaps = ipaddress.ip_network(vpc_cidr).overlaps(ipaddress.ip_network("172.20.0.0/16"))
+    return [vpc_cidr, "10.100.0.1/32" if overlaps else "172.20.0.1/32"]
 
 
 def _network_policy_notice(cfg: StackConfig) -> str:
@@ -93,8 +95,13 @@ def _network_policy_notice(cfg: StackConfig) -> str:
             "the policies are created but every pod can reach the frontend"
         )
     if isinstance(cfg.target, ExistingTarget):
-        return "enforced by the cluster's CNI (target.networkPolicyEnforced); default deny in the serving namespace"
-    return "enforced by the VPC CNI's network policy agent; default deny in the serving namespace"
+        notice = "enforced by the cluster's CNI (target.networkPolicyEnforced); default deny in the serving namespace"
+    else:
+        notice = "enforced by the VPC CNI's network policy agent; default deny in the serving namespace"
+    if _api_server_cidrs(cfg) == [ANYWHERE]:
+        where = "target.network.vpcCidr" if isinstance(cfg.target, EksTarget) else "target.apiServerCidrs"
+        notice += f"; the graph may open :443 to any address (the API server's is unknown): set {where} to narrow it"
+    return notice
 
 
 def _api_endpoint_notice(t: EksTarget) -> str:

@@ -24,9 +24,15 @@ class AddonSpec:
     """A DaemonSet the nodes need as they join (the CNI, the credentials agent): created before the node groups.
     Add-ons with a controller Deployment become ACTIVE only once nodes can run it: created after the system nodes."""
     needs_pod_identity: bool
-    """EKS user guide, "Deploy the FSx for Lustre driver": the FSx CSI add-on requires the EKS Pod Identity Agent
-    ("Amazon EKS Pod Identity agent is not installed in the cluster" otherwise); the EBS CSI add-on takes its IAM
-    role through a Pod Identity association, which the agent serves."""
+    """The add-on needs the EKS Pod Identity Agent even without a Pod Identity association of its own. Any add-on
+    with an association needs it too (EKS user guide "Attach an IAM Role to an Amazon EKS add-on using Pod Identity":
+    confirm the agent is set up first); the checks read that from the add-on's inputs, not from this flag.
+    FSx CSI (check): the EKS user guide's renditions disagree. "Deploy the FSx for Lustre driver" in its Markdown
+    rendition says the add-on "supports authentication through either EKS Pod Identity or IAM Roles for Service
+    Accounts (IRSA)" and needs the agent only for Pod Identity; its HTML rendition and "Amazon EKS add-ons" say it
+    "requires the EKS Pod Identity agent" and fails with "Amazon EKS Pod Identity agent is not installed in the
+    cluster". The stack's FSx add-on uses neither (it mounts a file system the stack created), so it stays after the
+    agent, which holds under both readings."""
     provisioner: str | None = None
     """The CSI driver name StorageClasses and PersistentVolumes refer to."""
 
@@ -36,9 +42,9 @@ ADDONS: dict[str, AddonSpec] = {
     POD_IDENTITY_AGENT: AddonSpec(
         POD_IDENTITY_AGENT, versions.POD_IDENTITY_AGENT_ADDON_VERSION, before_nodes=True, needs_pod_identity=False
     ),
-    EBS_CSI: AddonSpec(EBS_CSI, versions.EBS_CSI_ADDON_VERSION, False, True, "ebs.csi.aws.com"),
+    EBS_CSI: AddonSpec(EBS_CSI, versions.EBS_CSI_ADDON_VERSION, False, False, "ebs.csi.aws.com"),
     FSX_CSI: AddonSpec(FSX_CSI, versions.FSX_CSI_ADDON_VERSION, False, True, "fsx.csi.aws.com"),
-    EFS_CSI: AddonSpec(EFS_CSI, versions.EFS_CSI_ADDON_VERSION, False, True, "efs.csi.aws.com"),
+    EFS_CSI: AddonSpec(EFS_CSI, versions.EFS_CSI_ADDON_VERSION, False, False, "efs.csi.aws.com"),
 }
 
 CACHE_ADDON = {"fsx-lustre": FSX_CSI, "efs": EFS_CSI}

@@ -5,6 +5,7 @@ python -m tools.config_reference           (writes docs/CONFIG.md; `--check` exi
 
 import argparse
 import inspect
+import ipaddress
 import sys
 import types
 import typing
@@ -81,6 +82,8 @@ def type_name(annotation: Any) -> str:
         return "object (its section below)"
     if annotation is pydantic.AwareDatetime:
         return "timestamp (ISO 8601 with a zone)"
+    if annotation is ipaddress.IPv4Network:
+        return "IPv4 CIDR"
     return {str: "string", int: "integer", float: "number", bool: "boolean"}.get(annotation, str(annotation))
 
 

@@ -11,18 +11,20 @@ from datetime import date
 from typing import Any
 
 from config import versions
-from offline.checks.render_data import EKS_CLUSTER, Finding, Record, Render
+from config.resource_types import (
+    BUCKET,
+    EFS,
+    EKS_ADDON,
+    EKS_CLUSTER,
+    LAUNCH_TEMPLATE,
+    LUSTRE,
+    NODE_GROUP,
+    PLACEMENT_GROUP,
+    SECURITY_GROUP,
+    SUBNET,
+)
+from offline.checks.render_data import Finding, Record, Render
 from specs import aws_specs, eks_addon_spec
-
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-SUBNET = "aws:ec2/subnet:Subnet"
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-ADDON = "aws:eks/addon:Addon"
-LUSTRE = "aws:fsx/lustreFileSystem:LustreFileSystem"
-BUCKET = "aws:s3/bucket:Bucket"
-EFS = "aws:efs/fileSystem:FileSystem"
-PLACEMENT_GROUP = "aws:ec2/placementGroup:PlacementGroup"
 
 SG_TEXT = re.compile(r"^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}$")
 SRC_SG = "EC2 API CreateSecurityGroup: GroupName/Description up to 255 of a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$*"
@@ -37,7 +39,9 @@ SRC_GB200_ZONE = 'EC2 "Launch instances using Capacity Blocks": P6e-GB200 UltraS
 SRC_NG_TYPES = "EKS API CreateNodegroup: an instance type in the launch template and instanceTypes fails the create"
 SRC_NG_ENUMS = "EKS API CreateNodegroup: capacityType, amiType and taint effect enums; scalingConfig maxSize >= 1"
 SRC_CB_UPDATE = 'EKS user guide "Capacity Blocks" managed node groups: set the desired size to 0 before an update'
-SRC_POD_ID = 'EKS user guide "Deploy the FSx for Lustre driver": the add-on requires the EKS Pod Identity Agent'
+SRC_POD_ID = 'EKS user guide "Attach an IAM Role to an Amazon EKS add-on using Pod Identity": the agent first'
+SRC_POD_ID_FSX = 'EKS user guide "Deploy the FSx for Lustre driver": Pod Identity or IRSA; "Amazon EKS add-ons": the'
+SRC_POD_ID_FSX += " FSx add-on requires the Pod Identity Agent (the guide's renditions disagree: check)"
 SRC_BEFORE_NODES = "EKS add-ons: the CNI and the Pod Identity Agent run on every node; nodes wait for them"
 SRC_ADDON_CONFIG = "EKS API CreateAddon: configurationValues is a JSON document of the add-on's schema"
 SRC_NP = 'EKS user guide "Configure your cluster for Kubernetes network policies": enableNetworkPolicy "true"'
@@ -181,13 +185,20 @@ def node_groups(render: Render) -> Iterator[Finding]:
 
 
 def addons(render: Render) -> Iterator[Finding]:
-    installed = {r["inputs"].get("addonName"): r for r in render.of_type(ADDON)}
+    installed = {r["inputs"].get("addonName"): r for r in render.of_type(EKS_ADDON)}
     agent = installed.get(eks_addon_spec.POD_IDENTITY_AGENT)
     for name, r in installed.items():
         spec = eks_addon_spec.ADDONS.get(str(name))
-        if spec is not None and spec.needs_pod_identity and (agent is None or agent["urn"] not in render.closure(r)):
+        associated = bool(r["inputs"].get("podIdentityAssociations"))
+        needs = associated or (spec is not None and spec.needs_pod_identity)
+        if needs and (agent is None or agent["urn"] not in render.closure(r)):
+            source = SRC_POD_ID if associated else SRC_POD_ID_FSX
+            why = "its Pod Identity association" if associated else "the add-on"
             yield _f(
-                "addon-pod-identity", r, f"{name} is not created after {eks_addon_spec.POD_IDENTITY_AGENT}", SRC_POD_ID
+                "addon-pod-identity",
+                r,
+                f"{name} is not created after {eks_addon_spec.POD_IDENTITY_AGENT}, which {why} needs",
+                source,
             )
         config = r["inputs"].get("configurationValues")
         if config is not None:
@@ -210,7 +221,7 @@ def addons(render: Render) -> Iterator[Finding]:
 
 def network_policy_addon(render: Render) -> Iterator[Finding]:
     """The CNI setting itself; cluster.py checks that the stack's NetworkPolicies have it."""
-    for r in render.of_type(ADDON):
+    for r in render.of_type(EKS_ADDON):
         if r["inputs"].get("addonName") == eks_addon_spec.VPC_CNI:
             config = json.loads(r["inputs"].get("configurationValues") or "{}")
             if config.get("enableNetworkPolicy") != "true":

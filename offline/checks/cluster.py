@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from config import catalog
+from config.resource_types import EKS_ADDON, LAUNCH_TEMPLATE, NODE_GROUP
 from offline.checks.render_data import Finding, Render
 from specs import eks_addon_spec, k8s_names
 
-ADDON = "aws:eks/addon:Addon"
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
 SRC_PVC = 'Kubernetes "Persistent Volumes": a claim binds to a matching volume or its class provisions one'
 SRC_DEFAULT = 'Kubernetes "Storage Classes": a claim without storageClassName takes the default class'
@@ -75,7 +73,7 @@ def _platform_claims(values: dict[str, Any]) -> Iterator[Claim]:
 
 
 def _provisioners(render: Render) -> set[str]:
-    names = {r["inputs"].get("addonName") for r in render.of_type(ADDON)}
+    names = {r["inputs"].get("addonName") for r in render.of_type(EKS_ADDON)}
     return {s.provisioner for n, s in eks_addon_spec.ADDONS.items() if n in names and s.provisioner}
 
 
@@ -258,7 +256,7 @@ def network_policies_enforced(render: Render) -> Iterator[Finding]:
             f"existing cluster: its CNI must enforce NetworkPolicies ({', '.join(policies)} rely on it)"
         )
         return
-    cni = [r for r in render.of_type(ADDON) if r["inputs"].get("addonName") == eks_addon_spec.VPC_CNI]
+    cni = [r for r in render.of_type(EKS_ADDON) if r["inputs"].get("addonName") == eks_addon_spec.VPC_CNI]
     on = any(
         json.loads(r["inputs"].get("configurationValues") or "{}").get("enableNetworkPolicy") == "true" for r in cni
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from config.resource_types import EKS_CLUSTER
 from offline import report
 from offline.run import Run
 
@@ -72,6 +73,3 @@ class Render:
     @property
     def on_eks(self) -> bool:
         return any(True for _ in self.of_type(EKS_CLUSTER))
-
-
-EKS_CLUSTER = "aws:eks/cluster:Cluster"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from config import resource_types as rt
 from offline.checks import aws_constraints, cluster
 from offline.checks.__main__ import main
 from offline.checks.render_data import Finding, Render
@@ -70,14 +71,14 @@ def manifest(r: Render, kind: str) -> dict[str, Any]:
 
 
 def addon(r: Render, name: str) -> dict[str, Any]:
-    (found,) = [x for x in r.of_type(aws_constraints.ADDON) if x["inputs"]["addonName"] == name]
+    (found,) = [x for x in r.of_type(rt.EKS_ADDON) if x["inputs"]["addonName"] == name]
     return found
 
 
 def test_a_security_group_description_with_an_apostrophe_is_refused(gb200: Render) -> None:
     def edit(r: Render) -> None:
         # The description the cache's security group had: EC2 refuses the apostrophes.
-        sg = record(r, aws_constraints.SECURITY_GROUP, "model-cache-sg")
+        sg = record(r, rt.SECURITY_GROUP, "model-cache-sg")
         sg["inputs"]["description"] = (
             "FSx for Lustre: traffic from the cluster's nodes and between the file system's servers"
         )
@@ -122,10 +123,29 @@ def test_a_csi_addon_created_before_the_pod_identity_agent_is_found(gb200: Rende
     assert broken(gb200, edit) == ["addon-pod-identity"]
 
 
+def test_the_agent_is_needed_by_pod_identity_associations_not_by_add_on_names(gb200: Render) -> None:
+    """EBS, EFS CSI take IRSA or Pod Identity: an association needs the agent first, an add-on without one does not
+    (FSx stays ordered after the agent: one rendition of the EKS user guide says its add-on always needs it)."""
+    r = copy.deepcopy(gb200)
+    eks = record(r, rt.EKS_CLUSTER)
+    efs = copy.deepcopy(addon(r, "aws-ebs-csi-driver"))
+    efs["inputs"] = {**efs["inputs"], "addonName": "aws-efs-csi-driver"}
+    efs["inputs"].pop("podIdentityAssociations")
+    efs["dependsOn"], efs["urn"] = [eks["urn"]], efs["urn"] + "-efs"
+    r.records.append(efs)
+    assert list(aws_constraints.addons(r)) == []
+    cni = addon(r, "vpc-cni")
+    cni["inputs"]["podIdentityAssociations"] = [{"roleArn": "arn", "serviceAccount": "aws-node"}]
+    cni["dependsOn"] = [eks["urn"]]
+    (found,) = aws_constraints.addons(r)
+    assert found.rule == "addon-pod-identity" and "vpc-cni" in found.message
+    assert "Pod Identity association" in found.message and found.source == aws_constraints.SRC_POD_ID
+
+
 def test_node_groups_wait_for_the_cni_and_the_agent(gb200: Render) -> None:
     def edit(r: Render) -> None:
         for name in ("cluster-system-nodes", "gpu-nodes"):
-            ng = record(r, aws_constraints.NODE_GROUP, name)
+            ng = record(r, rt.NODE_GROUP, name)
             ng["dependsOn"] = [d for d in ng["dependsOn"] if "eks/addon" not in d]
 
     assert broken(gb200, edit) == ["addon-before-nodes"]
@@ -144,11 +164,11 @@ def test_a_local_zone_subnet_in_the_control_plane_is_found(gb200: Render) -> Non
         eks["inputs"]["vpcConfig"]["subnetIds"].append("cluster-private-us-east-1-dfw-2a-id")
 
     def fsx_there(r: Render) -> None:
-        record(r, aws_constraints.LUSTRE)["inputs"]["subnetIds"] = "cluster-private-us-east-1-dfw-2a-id"
+        record(r, rt.LUSTRE)["inputs"]["subnetIds"] = "cluster-private-us-east-1-dfw-2a-id"
 
     def gpus_in_the_region(r: Render) -> None:
         # Where the gb200 stack put its GPU nodes before: a Region zone, where no GB200 block can be.
-        record(r, aws_constraints.NODE_GROUP, "gpu-nodes")["inputs"]["subnetIds"] = ["cluster-private-us-east-1a-id"]
+        record(r, rt.NODE_GROUP, "gpu-nodes")["inputs"]["subnetIds"] = ["cluster-private-us-east-1a-id"]
 
     assert broken(gb200, edit) == ["control-plane-local-zone"]
     assert broken(gb200, gpus_in_the_region) == ["gb200-local-zone"]
@@ -158,11 +178,11 @@ def test_a_local_zone_subnet_in_the_control_plane_is_found(gb200: Render) -> Non
 def test_capacity_block_templates_name_the_instance_type_once(gb200: Render) -> None:
     def on_the_node_group(r: Render) -> None:
         # Where the program put it before: on the node group, not in the launch template.
-        del record(r, aws_constraints.LAUNCH_TEMPLATE, "gpu-lt")["inputs"]["instanceType"]
-        record(r, aws_constraints.NODE_GROUP, "gpu-nodes")["inputs"]["instanceTypes"] = ["p6e-gb200.36xlarge"]
+        del record(r, rt.LAUNCH_TEMPLATE, "gpu-lt")["inputs"]["instanceType"]
+        record(r, rt.NODE_GROUP, "gpu-nodes")["inputs"]["instanceTypes"] = ["p6e-gb200.36xlarge"]
 
     def in_both(r: Render) -> None:
-        record(r, aws_constraints.NODE_GROUP, "gpu-nodes")["inputs"]["instanceTypes"] = ["p6e-gb200.36xlarge"]
+        record(r, rt.NODE_GROUP, "gpu-nodes")["inputs"]["instanceTypes"] = ["p6e-gb200.36xlarge"]
 
     assert broken(gb200, on_the_node_group) == ["capacity-block-template"]
     assert broken(gb200, in_both) == ["node-group-instance-types"]
@@ -170,7 +190,7 @@ def test_capacity_block_templates_name_the_instance_type_once(gb200: Render) -> 
 
 def test_reserved_capacity_without_the_update_path_is_found(gb200: Render) -> None:
     def edit(r: Render) -> None:
-        record(r, aws_constraints.NODE_GROUP, "gpu-nodes").pop("ignoreChanges")
+        record(r, rt.NODE_GROUP, "gpu-nodes").pop("ignoreChanges")
 
     assert broken(gb200, edit) == ["reserved-update-path"]
 
@@ -212,17 +232,17 @@ def test_derived_names_are_checked(gb200: Render) -> None:
 
 def test_file_system_bucket_and_tag_limits(gb200: Render) -> None:
     def fsx(r: Render) -> None:
-        record(r, aws_constraints.LUSTRE)["inputs"]["perUnitStorageThroughput"] = 200
+        record(r, rt.LUSTRE)["inputs"]["perUnitStorageThroughput"] = 200
 
     def tag(r: Render) -> None:
-        record(r, aws_constraints.LUSTRE)["inputs"]["tags"] = {"aws:x": "y"}
+        record(r, rt.LUSTRE)["inputs"]["tags"] = {"aws:x": "y"}
 
     assert broken(gb200, fsx) == ["fsx"]
     assert broken(gb200, tag) == ["tags"]
     staged = Render.from_run(render(*VARIANTS["h200-s3-staging"]))
 
     def prefix(r: Render) -> None:
-        record(r, aws_constraints.BUCKET)["inputs"]["bucketPrefix"] = "a" * 38
+        record(r, rt.BUCKET)["inputs"]["bucketPrefix"] = "a" * 38
 
     assert broken(staged, prefix) == ["s3-bucket-prefix"]
 
@@ -236,7 +256,7 @@ def test_the_cli_checks_a_stack_and_a_render(tmp_path: Any, capsys: pytest.Captu
     report.write(run, tmp_path)
     resources = json.loads((tmp_path / "resources.json").read_text())
     for r in resources:
-        if r["type"] == aws_constraints.SECURITY_GROUP:
+        if r["type"] == rt.SECURITY_GROUP:
             r["inputs"]["description"] = "the cluster's nodes"
     (tmp_path / "resources.json").write_text(json.dumps(resources))
     assert main(["--render", str(tmp_path)]) == 1
@@ -263,10 +283,10 @@ def _set(token: str, name: str | None, path: str, value: Any) -> Callable[[Rende
             _set("aws:eks/cluster:Cluster", None, "vpcConfig.subnetIds", ["cluster-private-us-east-1a-id"]),
             "control-plane-zones",
         ),
-        (_set(aws_constraints.NODE_GROUP, "gpu-nodes", "amiType", "AL2_x86_64_GPU"), "node-group-enum"),
-        (_set(aws_constraints.NODE_GROUP, "gpu-nodes", "scalingConfig.maxSize", 0), "node-group-scaling"),
-        (_set(aws_constraints.PLACEMENT_GROUP, None, "strategy", "clustered"), "placement-group"),
-        (_set(aws_constraints.LAUNCH_TEMPLATE, "gpu-lt", "metadataOptions.httpPutResponseHopLimit", 0), "imds"),
+        (_set(rt.NODE_GROUP, "gpu-nodes", "amiType", "AL2_x86_64_GPU"), "node-group-enum"),
+        (_set(rt.NODE_GROUP, "gpu-nodes", "scalingConfig.maxSize", 0), "node-group-scaling"),
+        (_set(rt.PLACEMENT_GROUP, None, "strategy", "clustered"), "placement-group"),
+        (_set(rt.LAUNCH_TEMPLATE, "gpu-lt", "metadataOptions.httpPutResponseHopLimit", 0), "imds"),
     ],
 )
 def test_more_aws_rules_fire(edit: Callable[[Render], None], rule: str) -> None:

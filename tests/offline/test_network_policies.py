@@ -3,16 +3,18 @@
 Each needed flow is admitted at each policed end by exactly one policy; each forbidden flow is refused at one end.
 """
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from config.errors import ConfigError
 from offline.checks.network_walk import Endpoint, allowed, flow
 from offline.checks.operator_pods import graph_deployments
-from offline.report import manifests
+from offline.report import manifests, summary
 from offline.run import Run
-from tests.support import stacks
+from tests.support import render, stack_values, stacks
 
 API_SERVER_IP = "10.40.0.10"
 """An EKS control-plane ENI in the stack's VPC (10.40.0.0/16, the default vpcCidr)."""
@@ -117,3 +119,48 @@ def test_the_walk_catches_a_missing_allow(sglang8: Run) -> None:
     policies = [p for p in _policies(sglang8) if not p["metadata"]["name"].endswith("-internal")]
     assert not allowed(flow(policies, pods["prefill"], pods["decode"], 30001))
     assert allowed(flow(_policies(sglang8), pods["prefill"], pods["decode"], 30001))
+
+
+def _in_existing_vpc(**network: Any) -> Run:
+    target = {
+        **stack_values("h200-sglang-8")["target"],
+        "availabilityZones": None,
+        "network": {
+            "vpcId": "vpc-0123456789abcdef0",
+            "privateSubnetIds": ["subnet-0aaaaaaaa", "subnet-0bbbbbbbb"],
+            **network,
+        },
+    }
+    return render("h200-sglang-8", f"target={json.dumps(target)}")
+
+
+def _api_server_blocks(run: Run) -> list[str]:
+    (platform,) = [p for p in _policies(run) if p["metadata"]["name"].endswith("-platform")]
+    (to_api,) = [e for e in platform["spec"]["egress"] if any("ipBlock" in t for t in e["to"])]
+    return [t["ipBlock"]["cidr"] for t in to_api["to"]]
+
+
+def test_an_existing_vpc_with_its_cidr_narrows_the_api_server_egress() -> None:
+    """target.network.vpcCidr: the graph opens :443 inside the VPC (and to the `kubernetes` Service), not anywhere."""
+    run = _in_existing_vpc(vpcCidr="10.40.0.0/16")
+    assert _api_server_blocks(run) == ["10.40.0.0/16", "172.20.0.1/32"]
+    assert "vpcCidr" not in run.outputs["networkPolicies"]
+    policies, pods = _policies(run), _pods(run)
+    for src, dst, port, protocol in _needed(pods, "dynamo-system"):
+        assert allowed(flow(policies, src, dst, port, protocol)), (src.name, dst.name, port)
+    for src, dst, port in _forbidden(pods, api_server_anywhere=False):
+        assert not allowed(flow(policies, src, dst, port)), (src.name, dst.name, port)
+
+
+def test_an_existing_vpc_without_its_cidr_opens_443_anywhere_and_says_so() -> None:
+    run = _in_existing_vpc()
+    assert _api_server_blocks(run) == ["0.0.0.0/0"]
+    assert "set target.network.vpcCidr" in run.outputs["networkPolicies"]
+    assert "set target.network.vpcCidr" in summary(run)
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/8", "10.0.0.1/16", "10.0.0.0/29", "not-a-cidr"])
+def test_a_vpc_cidr_that_is_no_vpc_block_is_refused(cidr: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        _in_existing_vpc(vpcCidr=cidr)
+    assert "target.network.vpcCidr" in str(e.value)

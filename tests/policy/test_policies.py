@@ -2,7 +2,9 @@
 and each policy firing on a broken input."""
 
 import copy
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.deserialize import deserialize_properties
 
+from config import resource_types as rt
 from offline.run import Run
 from policy import dsr1_policies as p
 from tests.conftest import RENDER_TOKEN
@@ -155,6 +158,23 @@ def test_network_policy_policy_fires_on_a_cni_without_the_agent(sglang8_resource
     for enabled in ('{"enableNetworkPolicy": "true"}', '{"enableNetworkPolicy":"true","nodeAgent":{}}'):
         addon.props = {"addonName": "vpc-cni", "configurationValues": enabled}
         assert violations(p.network_policy_on, [*sglang8_resources, addon]) == []
+
+
+def test_network_policy_policy_fires_without_the_cni_add_on(sglang8_resources: list[PolicyResource]) -> None:
+    """An EKS cluster of the stack runs the self-managed CNI, agent off, unless the stack's add-on turns it on."""
+    items = [r for r in copy.deepcopy(sglang8_resources) if r.props.get("addonName") != "vpc-cni"]
+    assert any(r.resource_type == rt.NETWORK_POLICY for r in items)
+    assert "no vpc-cni add-on" in " ".join(violations(p.network_policy_on, items))
+    without_cluster = [r for r in items if r.resource_type != rt.EKS_CLUSTER]
+    assert violations(p.network_policy_on, without_cluster) == []
+
+
+def test_resource_type_tokens_are_defined_once() -> None:
+    """The policy pack and the offline checks take their type tokens from config.resource_types, none of their own."""
+    token = re.compile(r"""^[A-Z_]+ = ["'](aws|kubernetes):[^"']+["']""", re.M)
+    root = Path(__file__).resolve().parents[2]
+    for path in [root / "policy" / "dsr1_policies.py", *sorted((root / "offline" / "checks").glob("*.py"))]:
+        assert not token.findall(path.read_text()), path
 
 
 @pytest.mark.parametrize("image", ["python:latest", "python", "my-registry/sglang-runtime:my-tag"])

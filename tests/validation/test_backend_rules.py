@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from config import engine_values
 from config.errors import ConfigError
 from program.config_source import load_stack_config
 from tests.support import stack_values
@@ -37,6 +38,19 @@ def test_vllm_expert_parallelism_spans_all_gpus() -> None:
 def test_vllm_expert_parallelism_needs_an_all2all_backend() -> None:
     found = problems("h200-vllm-16", lambda v: v["serving"]["decode"].pop("all2allBackend"))
     assert "dsr1:serving.decode.all2allBackend" in found
+
+
+def test_an_all2all_backend_vllm_does_not_run_is_refused_naming_the_ones_it_does() -> None:
+    """vLLM 0.23.0 (Dynamo 1.3.0's image) silently swaps `naive` for allgather_reducescatter: refused here."""
+    found = problems("h200-vllm-16", lambda v: v["serving"]["decode"].update(all2allBackend="naive"))
+    (message,) = found.values()
+    assert list(found) == ["dsr1:serving.decode.all2allBackend"]
+    assert all(b in message for b in engine_values.VLLM_ALL2ALL_BACKENDS)
+    for backend in engine_values.VLLM_ALL2ALL_BACKENDS:
+        values = stack_values("h200-vllm-16")
+        values["serving"]["decode"]["all2allBackend"] = backend
+        if not backend.startswith("deepep"):  # DeepEP is refused on EFA (below)
+            load_stack_config(values, "us-east-1")
 
 
 def test_deepep_is_refused_on_efa() -> None:

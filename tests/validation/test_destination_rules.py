@@ -128,7 +128,15 @@ CASES: list[tuple[str, str, Any, str, str]] = [
         "vllm key; the sglang backend",
     ),
     ("h200-sglang-8", "serving.decode.maxModelLen", 4096, "serving.decode.maxModelLen", "vllm key; the sglang backend"),
-    ("h200-sglang-8", "serving.decode.all2allBackend", "x", "serving.decode.all2allBackend", "vllm key; the sglang"),
+    (
+        "h200-sglang-8",
+        "serving.decode.all2allBackend",
+        "allgather_reducescatter",
+        "serving.decode.all2allBackend",
+        "vllm key; the sglang",
+    ),
+    ("h200-vllm-16", "serving.decode.all2allBackend", "pplx", "serving.decode.all2allBackend", "vLLM 0.23.0"),
+    ("h200-vllm-16", "serving.prefill.all2allBackend", "mori_low_latency", "serving.prefill.all2allBackend", "one of"),
     (
         "h200-vllm-16",
         "serving.decode.memFractionStatic",
