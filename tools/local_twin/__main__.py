@@ -25,11 +25,9 @@ CHECK_BENCHMARK = Benchmark(enabled=True, input_length=128, output_length=32, co
 def describe(p: TwinPlan, port: int, layout: Layout) -> str:
     lines = [f"graph {p.graph_name} (Dynamo namespace {p.dynamo_namespace}), model {p.served_model_name}"]
     for w in p.workers:
-        memory = " ".join(w.memory_flag) if w.memory_flag else "-"
-        lines.append(
-            f"  {w.service}: {w.replicas} x mocker --engine-type {w.engine} --disaggregation-mode {w.role} "
-            f"--data-parallel-size {w.data_parallel_size} {memory} {' '.join(w.extra)}".rstrip()
-        )
+        words = [f"{w.replicas} x mocker --engine-type {w.engine} --disaggregation-mode {w.role}"]
+        words += [f"--data-parallel-size {w.data_parallel_size}", *(w.memory_flag or ()), *w.extra]
+        lines.append(f"  {w.service}: {' '.join(words)}")
     lines += [
         f"logs: {layout.logs}/",
         f"URL:  http://{LOOPBACK}:{port}/v1",

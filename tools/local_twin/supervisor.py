@@ -34,8 +34,10 @@ SYSTEM_PORTS = range(20000, 32768)
 
 
 def port_free(port: int) -> bool:
-    """Whether `port` can be bound on loopback now."""
+    """Whether a server could bind `port` on loopback now (SO_REUSEADDR, as servers set it: a port whose last
+    connections linger in TIME_WAIT is free)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
