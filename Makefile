@@ -7,11 +7,12 @@ OUT ?= build
 
 CHECKOV_VENV := .venv-checkov
 LOCAL_VENV := .venv-local
+AIC_VENV := .venv-aic
 PORT ?= 8000
 
 BASE ?= origin/main
 
-.PHONY: render test lint typecheck pytest bench clean preview-diff local local-check
+.PHONY: render test lint typecheck pytest bench clean preview-diff local local-check predict
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +56,16 @@ local: $(VENV)/.installed $(LOCAL_VENV)/.installed  ## serve $(STACK)'s graph he
 
 local-check: $(VENV)/.installed $(LOCAL_VENV)/.installed  ## the same, then the smoke Job's client and a short aiperf run
 	$(PY) -m tools.local_twin --stack $(STACK) --port $(PORT) --check
+
+# AIConfigurator for `make predict` (not needed by the tests: they check its arguments, not its answers).
+$(AIC_VENV)/.installed: requirements-aic.txt
+	@echo "== .venv-aic: aiconfigurator 0.12.0 from requirements-aic.txt (hash-locked, ~850 MB) =="
+	$(PYTHON) -m venv $(AIC_VENV)
+	$(AIC_VENV)/bin/python -m pip install --disable-pip-version-check --no-input --require-hashes -r requirements-aic.txt
+	touch $@
+
+predict: $(VENV)/.installed $(AIC_VENV)/.installed  ## AIConfigurator's TTFT, ITL, tokens/s/GPU and $/Mtok per recipe stack
+	$(PY) -m tools.predict
 
 pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(LOCAL_VENV)/.installed node_modules/.installed
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -q

@@ -6,6 +6,7 @@ ConfigMap), bench/ (aiperf artifacts).
 """
 
 import json
+import os
 import shutil
 import time
 import urllib.error
@@ -103,8 +104,6 @@ def twin_env(layout: Layout) -> dict[str, str]:
 
 def base_env(venv: Path) -> dict[str, str]:
     """A minimal environment: the twin's venv first on PATH, nothing else of the caller's leaks in."""
-    import os
-
     keep = {k: v for k, v in os.environ.items() if k in ("HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "TERM")}
     return {**keep, "PATH": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin", "PYTHONUNBUFFERED": "1"}
 
