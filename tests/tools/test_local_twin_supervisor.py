@@ -83,3 +83,41 @@ def test_a_busy_port_is_skipped() -> None:
         s.listen()
         busy = s.getsockname()[1]
         assert free_port(set(), range(busy, busy + 50)) != busy
+
+
+# Stands in for a mocker: binds DYN_SYSTEM_PORT and logs what ai-dynamo-runtime logs on success or failure.
+FAKE_MOCKER = (
+    "import os, socket, time\n"
+    "port = int(os.environ['DYN_SYSTEM_PORT'])\n"
+    "s = socket.socket()\n"
+    "try:\n"
+    "    s.bind(('127.0.0.1', port)); s.listen()\n"
+    "    print(f'System status server started successfully on 127.0.0.1:{port}', flush=True)\n"
+    "except OSError:\n"
+    "    print('System status server startup failed: Address already in use', flush=True)\n"
+    "time.sleep(120)\n"
+)
+
+
+@pytest.mark.timeout(60)
+def test_a_mocker_whose_system_port_was_taken_is_restarted_on_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools.local_twin import twin
+    from tools.local_twin.plan import Process
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken_first = busy.getsockname()[1]
+        offered = iter([taken_first, free_port(set())])
+        monkeypatch.setattr(twin, "free_port", lambda taken: next(offered))
+        sup = Supervisor(tmp_path)
+        try:
+            m = Process("decode-0", (), {})
+            twin._start_mocker(sup, m, [sys.executable, "-c", FAKE_MOCKER], dict(os.environ), set())
+            assert len(sup.running) == 1  # the first attempt was stopped and dropped
+            log = sup.running[0].log.read_text()
+            assert "started successfully" in log and str(taken_first) not in log
+        finally:
+            sup.stop_all()

@@ -7,6 +7,7 @@ Linux each child also gets SIGTERM if the supervisor itself dies (PR_SET_PDEATHS
 import contextlib
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -46,8 +47,11 @@ def port_free(port: int) -> bool:
 
 
 def free_port(taken: set[int], ports: range = SYSTEM_PORTS) -> int:
-    """The first port of `ports` free on loopback now and not in `taken` (which it joins)."""
-    for port in ports:
+    """A port of `ports` free on loopback now and not in `taken` (which it joins). The search starts at a random
+    place: two twins on one machine then rarely reach for the same port at once (the caller still checks)."""
+    start = random.randrange(len(ports))
+    for i in range(len(ports)):
+        port = ports[(start + i) % len(ports)]
         if port not in taken and port_free(port):
             taken.add(port)
             return port

@@ -23,7 +23,7 @@ from offline import report
 from offline.run import run_program
 from offline.stack_files import read_stack
 from tools.local_twin import model_dir
-from tools.local_twin.plan import LOOPBACK, TwinPlan, plan
+from tools.local_twin.plan import LOOPBACK, Process, TwinPlan, plan
 from tools.local_twin.supervisor import Supervisor, free_port, port_free
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,6 +95,9 @@ def twin_env(layout: Layout) -> dict[str, str]:
         "DYN_TCP_RPC_HOST": LOOPBACK,
         "DYN_TCP_RESPONSE_STREAM_HOST": "lo",
         "DYN_SYSTEM_HOST": LOOPBACK,
+        # The frontend caches the model files it fetches under $HOME/.cache/dynamo/mdc/<served name>/: one per twin,
+        # or two twins of the same model race on one directory.
+        "HOME": str(layout.root / "home"),
         "HF_HOME": str(layout.root / "hf-home"),  # the pod's HF_HOME is the cache mount, absent here
         "HF_HUB_OFFLINE": "1",
         "XDG_CACHE_HOME": str(layout.root / "cache"),
@@ -109,7 +112,7 @@ def base_env(venv: Path) -> dict[str, str]:
 
 
 def prepare(stack: str, layout: Layout, port: int, benchmark: Benchmark | None) -> TwinPlan:
-    for d in (layout.kv, layout.logs, layout.bench, layout.render):
+    for d in (layout.kv, layout.logs, layout.bench, layout.render, layout.root / "home"):
         shutil.rmtree(d, ignore_errors=True)
     docs, outputs = render(stack, layout.render, benchmark)
     model_dir.write(layout.model)
@@ -126,6 +129,37 @@ def prepare(stack: str, layout: Layout, port: int, benchmark: Benchmark | None) 
     )
 
 
+SYSTEM_UP = "System status server started successfully on {host}:{port}"
+SYSTEM_FAILED = "System status server startup failed"
+"""What ai-dynamo-runtime 1.3.0.post1 logs when a mocker's system server binds, or does not (seen here: the mocker
+then runs on without it, and without self-hosted metadata the frontend falls back to the Hub and never lists the
+model)."""
+SYSTEM_TRIES = 5
+SYSTEM_WAIT_S = 60.0
+
+
+def _start_mocker(sup: Supervisor, m: Process, argv: list[str], env: dict[str, str], taken: set[int]) -> None:
+    """Start a mocker on a free system port; another process may take the port first, so watch its log and retry."""
+    for _ in range(SYSTEM_TRIES):
+        port = free_port(taken)
+        proc = sup.start(m.name, argv, {**env, "DYN_SYSTEM_PORT": str(port)})
+        up = SYSTEM_UP.format(host=LOOPBACK, port=port)
+        deadline = time.monotonic() + SYSTEM_WAIT_S
+        while time.monotonic() < deadline:
+            text = proc.log.read_text(errors="replace")
+            if up in text:
+                return
+            if SYSTEM_FAILED in text or proc.popen.poll() is not None:
+                break
+            time.sleep(0.1)
+        log = proc.tail()
+        sup.stop(proc)
+        sup.running.remove(proc)
+        if SYSTEM_FAILED not in log:
+            raise TwinError(f"{m.name}: its system server did not start on {LOOPBACK}:{port}; {proc.log}:\n{log}")
+    raise TwinError(f"{m.name}: no free system port after {SYSTEM_TRIES} tries")
+
+
 def start(p: TwinPlan, sup: Supervisor, venv: Path, port: int) -> None:
     if not port_free(port):
         raise TwinError(f"port {port} is in use on {LOOPBACK}; choose another (make local PORT=...)")
@@ -134,7 +168,7 @@ def start(p: TwinPlan, sup: Supervisor, venv: Path, port: int) -> None:
     sup.start(p.frontend.name, [python, *p.frontend.args], {**env, **p.frontend.env})
     taken = {port}  # the frontend may not have bound its port yet
     for m in p.mockers:
-        sup.start(m.name, [python, *m.args], {**env, **m.env, "DYN_SYSTEM_PORT": str(free_port(taken))})
+        _start_mocker(sup, m, [python, *m.args], {**env, **m.env}, taken)
 
 
 def _get(url: str) -> Any:
@@ -165,4 +199,6 @@ def wait_ready(p: TwinPlan, sup: Supervisor, port: int, timeout: float = READY_T
         except (OSError, ValueError):
             pass
         time.sleep(0.5)
-    raise TwinError(f"not ready after {timeout:.0f}s (want {want} workers); last /health: {seen}")
+    frontend = next((r for r in sup.running if r.name == p.frontend.name), None)
+    tail = f"\n{frontend.log}:\n{frontend.tail()}" if frontend else ""
+    raise TwinError(f"not ready after {timeout:.0f}s (want {want} workers); last /health: {seen}{tail}")
