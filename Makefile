@@ -8,10 +8,12 @@ STACK ?= h200-sglang-8
 OUT ?= build
 
 CHECKOV_VENV := .venv-checkov
+LOCAL_VENV := .venv-local
+PORT ?= 8000
 
 BASE ?= origin/main
 
-.PHONY: render test lint typecheck pytest bench clean preview-diff check predict
+.PHONY: render test lint typecheck pytest bench clean preview-diff check local local-check predict
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +57,22 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed node_modules/.installed
+# The local twin's tools (ai-dynamo's frontend and mocker, aiperf) in their own virtualenv, hash-locked; about 1.4 GB,
+# a few minutes on a first install, so pip shows what it fetches.
+$(LOCAL_VENV)/.installed: requirements-local.txt
+	@echo "== .venv-local: ai-dynamo 1.3.0.post1 + aiperf from requirements-local.txt (hash-locked, ~1.4 GB) =="
+	$(PYTHON) -m venv $(LOCAL_VENV)
+	$(LOCAL_VENV)/bin/python -m pip install --disable-pip-version-check --no-input --progress-bar on \
+		--require-hashes -r requirements-local.txt
+	touch $@
+
+local: $(VENV)/.installed $(LOCAL_VENV)/.installed  ## serve $(STACK)'s graph here (real frontend, mocker workers); Ctrl-C stops
+	$(PY) -m tools.local_twin --stack $(STACK) --port $(PORT)
+
+local-check: $(VENV)/.installed $(LOCAL_VENV)/.installed  ## the same, then the smoke Job's client and a short aiperf run
+	$(PY) -m tools.local_twin --stack $(STACK) --port $(PORT) --check
+
+pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(LOCAL_VENV)/.installed node_modules/.installed
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -q
 
 preview-diff: $(VENV)/.runtime  ## render every stack on $(BASE) and here; diffs in $(OUT)/preview-diff/
