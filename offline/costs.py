@@ -44,7 +44,9 @@ def _node_groups(regs: Sequence[Registration]) -> list[LineItem]:
     for reg in (r for r in regs if r.type == NODE_GROUP):
         data = _inputs(reg)
         count = int((data.get("scalingConfig") or {}).get("desiredSize") or 0)
-        (itype,) = data.get("instanceTypes") or ["?"]
+        template = templates.get(((data.get("launchTemplate") or {}).get("id")) or "")
+        # A Capacity Block node group leaves the type out (EKS's Capacity Blocks guide): its launch template has it.
+        (itype,) = data.get("instanceTypes") or [(template or {}).get("instanceType") or "?"]
         gpu = catalog.INSTANCE_TYPES.get(itype)
         price = catalog.SYSTEM_INSTANCE_PRICES.get(itype)
         what = "GPU nodes" if gpu else "system nodes"
@@ -59,7 +61,6 @@ def _node_groups(regs: Sequence[Registration]) -> list[LineItem]:
             items.append(LineItem(f"{what}: {count} x {itype}", _hourly(price, count), price.cite()))
         else:
             items.append(LineItem(f"{what}: {count} x {itype}", 0.0, "no price in config/catalog.py (check)"))
-        template = templates.get(((data.get("launchTemplate") or {}).get("id")) or "")
         sizes = [(m.get("ebs") or {}).get("volumeSize") for m in (template or {}).get("blockDeviceMappings") or []] or [
             data.get("diskSize") or catalog.DEFAULT_NODE_DISK_GIB
         ]
