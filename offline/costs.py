@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from config import catalog
+from config import catalog, versions
 from offline.mocks import Registration, scrub
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -75,7 +75,7 @@ def _control_plane(regs: Sequence[Registration], today: datetime.date) -> list[L
     items = []
     for reg in (r for r in regs if r.type == "aws:eks/cluster:Cluster"):
         version = str(_inputs(reg).get("version") or "")
-        ends = catalog.EKS_STANDARD_SUPPORT_ENDS.get(version)
+        ends = versions.EKS_STANDARD_SUPPORT_END.get(version)
         extended = ends is not None and today.isoformat() > ends
         price = catalog.PRICES["eks-extended" if extended else "eks-standard"]
         when = (

@@ -4,7 +4,7 @@ import datetime
 import json
 from collections.abc import Callable
 
-from config import catalog
+from config import catalog, versions
 from offline import costs, report
 from offline.run import Run
 from tests.support import render, stack_values
@@ -42,6 +42,12 @@ def test_the_control_plane_is_priced_for_standard_or_extended_support(rendered: 
     assert items(rendered("h200-sglang-8"), BEFORE_EOS)["EKS control plane"].per_hour == 0.10
     extended = items(rendered("h200-sglang-8"), AFTER_EOS)["EKS control plane"]
     assert extended.per_hour == 0.60 and "extended support since 2027-03-27" in extended.name
+
+
+def test_every_offered_kubernetes_version_has_one_end_of_standard_support() -> None:
+    """The cost summary and offline/checks read the same table; a version EKS offers is never "unknown" to either."""
+    assert set(versions.EKS_KUBERNETES_VERSIONS) <= set(versions.EKS_STANDARD_SUPPORT_END)
+    assert not hasattr(catalog, "EKS_STANDARD_SUPPORT_ENDS")
 
 
 def test_efs_and_s3_staging_are_costed_by_the_weights_they_hold() -> None:
