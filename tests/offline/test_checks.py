@@ -300,6 +300,13 @@ def test_addon_configuration_must_be_json(gb200: Render) -> None:
     assert broken(gb200, edit) == ["addon-config"]
 
 
+def test_a_cni_configuration_that_is_not_json_enforces_nothing(gb200: Render) -> None:
+    def edit(r: Render) -> None:
+        addon(r, "vpc-cni")["inputs"]["configurationValues"] = "enableNetworkPolicy: true"
+
+    assert broken(gb200, edit) == ["addon-config", "network-policy-enforced", "vpc-cni-network-policy"]
+
+
 def test_a_claim_with_no_class_and_no_volume_is_found(gb200: Render) -> None:
     def edit(r: Render) -> None:
         del manifest(r, "PersistentVolumeClaim")["spec"]["volumeName"]
