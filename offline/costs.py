@@ -81,7 +81,11 @@ def _control_plane(regs: Sequence[Registration], today: datetime.date) -> list[L
         when = (
             f"extended support since {ends}"
             if extended
-            else (f"standard support until {ends}, then $0.60/h" if ends else "support dates unknown (check)")
+            else (
+                f"standard support until {ends}, then ${catalog.PRICES['eks-extended'].usd:.2f}/h"
+                if ends
+                else "support dates unknown (check)"
+            )
         )
         items.append(LineItem(f"EKS control plane (Kubernetes {version}: {when})", price.usd, price.cite()))
     return items
