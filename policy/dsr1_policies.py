@@ -2,8 +2,9 @@
 
 The policy engine hands validations resource inputs with secrets already decrypted and without retainOnDelete,
 so "the token is only ever a secret" is checked here as "the token appears nowhere but in a Secret, and never as
-an env value" (that the Secret's value is marked secret is tested on the mocked run, tests/test_stack_graph.py), and
-"the cache is retained" as "its StorageClass keeps the volume" (the claim's retainOnDelete is tested likewise).
+an env value" (that the Secret's value is marked secret is tested on the mocked run,
+tests/program/test_stack_graph.py), and "the cache is retained" as "its StorageClass keeps the volume" (the claim's
+retainOnDelete is tested likewise).
 """
 
 import json
