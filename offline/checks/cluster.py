@@ -252,7 +252,8 @@ def network_policies_enforced(render: Render) -> Iterator[Finding]:
         return
     if not render.on_eks:
         render.statements.append(
-            f"existing cluster: its CNI must enforce NetworkPolicies ({', '.join(policies)} rely on it)"
+            f"existing cluster: {', '.join(policies)} hold only if its CNI enforces NetworkPolicies, which"
+            " target.networkPolicyEnforced states (the render summary's network policies line says which)"
         )
         return
     cni = [r for r in render.of_type(EKS_ADDON) if r["inputs"].get("addonName") == eks_addon_spec.VPC_CNI]

@@ -46,7 +46,7 @@ def test_the_existing_cluster_states_what_it_assumes(rendered: Callable[[str], R
     r = Render.from_run(rendered("dev"))
     assert findings(r) == []
     assert any("default StorageClass" in s for s in r.statements)
-    assert any("enforce NetworkPolicies" in s for s in r.statements)
+    assert any("enforces NetworkPolicies, which target.networkPolicyEnforced states" in s for s in r.statements)
 
 
 @pytest.fixture(scope="module")
