@@ -47,7 +47,6 @@ def test_the_control_plane_is_priced_for_standard_or_extended_support(rendered: 
 def test_every_offered_kubernetes_version_has_one_end_of_standard_support() -> None:
     """The cost summary and offline/checks read the same table; a version EKS offers is never "unknown" to either."""
     assert set(versions.EKS_KUBERNETES_VERSIONS) <= set(versions.EKS_STANDARD_SUPPORT_END)
-    assert not hasattr(catalog, "EKS_STANDARD_SUPPORT_ENDS")
 
 
 def test_efs_and_s3_staging_are_costed_by_the_weights_they_hold() -> None:
