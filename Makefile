@@ -89,7 +89,7 @@ $(AIC_VENV)/.installed: requirements-aic.txt
 predict: $(VENV)/.installed $(AIC_VENV)/.installed  ## predict each recipe stack's TTFT/ITL/throughput into config/predictions.json
 	$(PY) -m tools.predict
 
-bench: $(VENV)/.installed  ## render/floor per stack, paired run by run (floor: the same third-party imports)
+bench: $(VENV)/.runtime  ## render/floor per stack, paired run by run (floor: the same third-party imports)
 	$(PY) -m tools.bench
 
 clean:

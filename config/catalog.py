@@ -230,16 +230,5 @@ FSX_PERSISTENT_2: dict[int, Price] = {
     for tier, usd in {125: 0.145, 250: 0.21, 500: 0.29, 1000: 0.42}.items()
 }
 
-EKS_STANDARD_SUPPORT_ENDS: dict[str, str] = {
-    "1.30": "2025-07-23",
-    "1.31": "2025-11-26",
-    "1.32": "2026-03-23",
-    "1.33": "2026-07-29",
-    "1.34": "2026-12-02",
-    "1.35": "2027-03-27",
-}
-"""End of EKS standard support (14 months after release; then extended support at $0.60/h): endoflife.date/amazon-eks,
-read 2026-02, and the EKS User Guide's version lifecycle page."""
-
 DEFAULT_NODE_DISK_GIB = 20
 """Root volume of a managed node group without a launch template or diskSize (EKS CreateNodegroup default) (check)."""

@@ -31,12 +31,17 @@ EKS_KUBERNETES_VERSION: Final = "1.35"
 amazon-eks): 1.33 left standard support on 2026-07-29 and 1.34 leaves it on 2026-12-02, after which a cluster pays
 for extended support. DRA (GB200's ComputeDomains) is GA since 1.34. Every EKS stack uses the same version."""
 EKS_STANDARD_SUPPORT_END: Final = {
+    "1.30": "2025-07-23",
+    "1.31": "2025-11-26",
+    "1.32": "2026-03-23",
     "1.33": "2026-07-29",
     "1.34": "2026-12-02",
     "1.35": "2027-03-27",
     "1.36": "2027-08-02",
 }
-"""End of EKS standard support per minor version (EKS release calendar); offline/checks refuses a version past it."""
+"""End of EKS standard support per minor version (14 months after release; then extended support at $0.60/h): EKS
+release calendar, endoflife.date/amazon-eks. offline/checks refuses a version past it; the cost summary prices the
+control plane by it."""
 EKS_NODE_RELEASE_VERSION: Final = "1.35.3-20260415"
 """The EKS-optimized AL2023 AMI release of the GPU node groups, pinned so a new AMI is a reviewed change.
 awslabs/amazon-eks-ami CHANGELOG.md "AMI Release v20260415" (tag v20260415, commit eb1cb9dd): release version

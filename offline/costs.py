@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from config import catalog
+from config import catalog, versions
 from offline.mocks import Registration, scrub
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -44,7 +44,9 @@ def _node_groups(regs: Sequence[Registration]) -> list[LineItem]:
     for reg in (r for r in regs if r.type == NODE_GROUP):
         data = _inputs(reg)
         count = int((data.get("scalingConfig") or {}).get("desiredSize") or 0)
-        (itype,) = data.get("instanceTypes") or ["?"]
+        template = templates.get(((data.get("launchTemplate") or {}).get("id")) or "")
+        # A Capacity Block node group leaves the type out (EKS's Capacity Blocks guide): its launch template has it.
+        (itype,) = data.get("instanceTypes") or [(template or {}).get("instanceType") or "?"]
         gpu = catalog.INSTANCE_TYPES.get(itype)
         price = catalog.SYSTEM_INSTANCE_PRICES.get(itype)
         what = "GPU nodes" if gpu else "system nodes"
@@ -59,7 +61,6 @@ def _node_groups(regs: Sequence[Registration]) -> list[LineItem]:
             items.append(LineItem(f"{what}: {count} x {itype}", _hourly(price, count), price.cite()))
         else:
             items.append(LineItem(f"{what}: {count} x {itype}", 0.0, "no price in config/catalog.py (check)"))
-        template = templates.get(((data.get("launchTemplate") or {}).get("id")) or "")
         sizes = [(m.get("ebs") or {}).get("volumeSize") for m in (template or {}).get("blockDeviceMappings") or []] or [
             data.get("diskSize") or catalog.DEFAULT_NODE_DISK_GIB
         ]
@@ -74,13 +75,17 @@ def _control_plane(regs: Sequence[Registration], today: datetime.date) -> list[L
     items = []
     for reg in (r for r in regs if r.type == "aws:eks/cluster:Cluster"):
         version = str(_inputs(reg).get("version") or "")
-        ends = catalog.EKS_STANDARD_SUPPORT_ENDS.get(version)
+        ends = versions.EKS_STANDARD_SUPPORT_END.get(version)
         extended = ends is not None and today.isoformat() > ends
         price = catalog.PRICES["eks-extended" if extended else "eks-standard"]
         when = (
             f"extended support since {ends}"
             if extended
-            else (f"standard support until {ends}, then $0.60/h" if ends else "support dates unknown (check)")
+            else (
+                f"standard support until {ends}, then ${catalog.PRICES['eks-extended'].usd:.2f}/h"
+                if ends
+                else "support dates unknown (check)"
+            )
         )
         items.append(LineItem(f"EKS control plane (Kubernetes {version}: {when})", price.usd, price.cite()))
     return items

@@ -1,5 +1,6 @@
 """Run `__main__.py` for a named stack under mocks and return what it registered."""
 
+import logging
 import os
 import runpy
 import sys
@@ -14,6 +15,12 @@ from pulumi.runtime.sync_await import _sync_await
 
 from offline.mocks import RecordingMonitor, Registration, StackMocks
 from offline.stack_files import StackSettings
+
+ENGINE_LOG = logging.getLogger("dsr1.offline.engine")
+"""Where the mocked engine sends pulumi.log messages: nowhere. The program's warnings are also its `warnings`
+output, which the render summary prints as `warning:` lines; logging them too printed each one twice."""
+ENGINE_LOG.addHandler(logging.NullHandler())
+ENGINE_LOG.propagate = False
 
 
 @dataclass
@@ -49,7 +56,12 @@ def run_program(
     else:
         monitor.mocks = mocks
     pulumi.runtime.set_mocks(
-        mocks, project=stack_settings.project, stack=stack_settings.stack, preview=False, monitor=monitor
+        mocks,
+        project=stack_settings.project,
+        stack=stack_settings.stack,
+        preview=False,
+        monitor=monitor,
+        logger=ENGINE_LOG,
     )
     pulumi.runtime.set_all_config(dict(stack_settings.config), secret_keys=sorted(stack_settings.secret_keys))
     if str(root) not in sys.path:

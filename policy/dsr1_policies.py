@@ -2,8 +2,9 @@
 
 The policy engine hands validations resource inputs with secrets already decrypted and without retainOnDelete,
 so "the token is only ever a secret" is checked here as "the token appears nowhere but in a Secret, and never as
-an env value" (that the Secret's value is marked secret is tested on the mocked run, tests/test_stack_graph.py), and
-"the cache is retained" as "its StorageClass keeps the volume" (the claim's retainOnDelete is tested likewise).
+an env value" (that the Secret's value is marked secret is tested on the mocked run,
+tests/program/test_stack_graph.py), and "the cache is retained" as "its StorageClass keeps the volume" (the claim's
+retainOnDelete is tested likewise).
 """
 
 import json
@@ -64,11 +65,12 @@ def _efa_layout(args: StackValidationArgs, report: ReportViolation) -> None:
     for ng in args.resources:
         if ng.resource_type != NODE_GROUP:
             continue
-        types = ng.props.get("instanceTypes") or []
-        itype = catalog.INSTANCE_TYPES.get(types[0]) if types else None
+        lts = [d for d in ng.dependencies if d.resource_type == LAUNCH_TEMPLATE]
+        # A Capacity Block node group names no instance type: its launch template does (EKS Capacity Blocks guide).
+        types = ng.props.get("instanceTypes") or [lt.props.get("instanceType") for lt in lts]
+        itype = catalog.INSTANCE_TYPES.get(str(types[0])) if types else None
         if itype is None or not itype.efa_devices:
             continue
-        lts = [d for d in ng.dependencies if d.resource_type == LAUNCH_TEMPLATE]
         if not lts:
             report(f"GPU node group {ng.name} ({itype.name}) has no launch template: EFA needs one.", ng.urn)
             continue

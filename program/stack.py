@@ -156,8 +156,11 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
     )
     # Every node of the graph loads the weights at once when it starts: the cache is sized for all of them.
     cache_plan = cache_sizing.plan(cfg.model_cache, model.weight_bytes, graph_spec.graph_nodes(cfg.serving))
-    if cache_plan.storage == "efs":
-        pulumi.log.warn(f"model cache on EFS: {cache_plan.describe(model.weight_bytes)}; FSx for Lustre is faster")
+    slow_cache = (
+        [f"{key('modelCache.storage')}: {cache_plan.describe(model.weight_bytes)}; FSx for Lustre is faster"]
+        if cache_plan.storage == "efs"
+        else []
+    )
     cache = ModelCache(
         "model-cache",
         ModelCacheArgs(
@@ -301,7 +304,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
     }
     # Allowed but costly or risky (idle GPU nodes, quotas, a slow start): pulumi preview shows them; the offline
     # summary prints the output.
-    stack_warnings = [str(w) for w in rules.warnings(cfg)] + limits.warnings(cfg)
+    stack_warnings = [str(w) for w in rules.warnings(cfg)] + limits.warnings(cfg) + slow_cache
     start = estimate_model.graph_start_minutes(flows)
     if start > graph_spec.READY_TIMEOUT_S / 60:
         stack_warnings.append(

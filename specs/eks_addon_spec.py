@@ -54,6 +54,17 @@ VPC_CNI_CONFIGURATION = json.dumps({"enableNetworkPolicy": "true"})
 """EKS user guide, "Configure your cluster for Kubernetes network policies": the vpc-cni add-on enforces
 NetworkPolicies only with `enableNetworkPolicy` set to "true" in its configuration values (off by default)."""
 
+
+def network_policy_enabled(configuration_values: object) -> bool:
+    """Whether a vpc-cni add-on's configurationValues (a JSON string) turn its network policy agent on, as
+    VPC_CNI_CONFIGURATION does; anything that is not JSON turns nothing on."""
+    try:
+        parsed = json.loads(configuration_values) if isinstance(configuration_values, str) else None
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and parsed.get("enableNetworkPolicy") == "true"
+
+
 EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
 EBS_CSI_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
 """EKS user guide, "Amazon EBS CSI driver" add-on: its controller's service account and the managed policy it needs."""

@@ -1,7 +1,7 @@
 """The serving namespace's NetworkPolicies: deny everything, then allow exactly what each part needs, once.
 
 Every flow below is allowed by one policy at each end (egress where it leaves, ingress where it arrives); the test
-(tests/specs/test_network_policies.py) walks them against the pods the stack runs. The parts' own policies
+(tests/offline/test_network_policies.py) walks them against the pods the stack runs. The parts' own policies
 (the download's HTTPS egress, the fabric check's peers) live beside their Jobs; DNS is allowed here for all.
 
 Flows, from Dynamo 1.3's communication planes (docs.nvidia.com/dynamo, "Service Discovery", "Discovery Plane"):

@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
+from config import versions
 from offline.mocks import RecordingMonitor, Registration
 from offline.run import Run, run_program
 from offline.stack_files import read_stack
@@ -18,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(os.environ.get("DSR1_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
 CRD_PATH = REFERENCE / "dynamo/deploy/operator/config/crd/bases/nvidia.com_dynamographdeployments.yaml"
 RECIPES = REFERENCE / "dynamo/recipes/deepseek-r1"
-K8S_VERSION = "1.31"
+K8S_VERSION = versions.EKS_KUBERNETES_VERSION
+"""The schemas rendered objects are checked against: the Kubernetes version the EKS stacks run."""
 BLOCK = {
     "type": "capacity-block",
     "id": "cr-0123456789abcdef0",

@@ -48,11 +48,12 @@ def problems(cfg: StackConfig) -> Iterator[Problem]:
     pool, s = cfg.gpu_pool, cfg.serving
     worker_pods = sum(w.replicas * w.nodes for w in (s.prefill, s.decode))
     per_node = math.ceil(worker_pods / pool.node_count) + DAEMONSET_PODS_PER_GPU_NODE
+    fewest_nodes = math.ceil(worker_pods / (PODS_PER_NODE - DAEMONSET_PODS_PER_GPU_NODE))
     if per_node > PODS_PER_NODE:
         yield Problem(
             key("gpuPool.nodeCount"),
             f"{per_node} pods per GPU node exceed Kubernetes' {PODS_PER_NODE} pods per node.",
-            f"spread the workers over more nodes (at least {math.ceil(worker_pods / (PODS_PER_NODE - 5))}).",
+            f"spread the workers over more nodes (at least {fewest_nodes}).",
         )
     if not isinstance(cfg.target, EksTarget):
         return

@@ -222,10 +222,9 @@ def addons(render: Render) -> Iterator[Finding]:
 def network_policy_addon(render: Render) -> Iterator[Finding]:
     """The CNI setting itself; cluster.py checks that the stack's NetworkPolicies have it."""
     for r in render.of_type(EKS_ADDON):
-        if r["inputs"].get("addonName") == eks_addon_spec.VPC_CNI:
-            config = json.loads(r["inputs"].get("configurationValues") or "{}")
-            if config.get("enableNetworkPolicy") != "true":
-                yield _f("vpc-cni-network-policy", r, "network policy enforcement is off", SRC_NP)
+        config = r["inputs"].get("configurationValues")
+        if r["inputs"].get("addonName") == eks_addon_spec.VPC_CNI and not eks_addon_spec.network_policy_enabled(config):
+            yield _f("vpc-cni-network-policy", r, "network policy enforcement is off", SRC_NP)
 
 
 def file_systems(render: Render) -> Iterator[Finding]:

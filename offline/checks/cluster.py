@@ -5,7 +5,6 @@ On an existing cluster (no EKS records) what only the cluster knows (its default
 is not proved: it is listed in `render.statements`, which `python -m offline.checks` prints.
 """
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -253,13 +252,12 @@ def network_policies_enforced(render: Render) -> Iterator[Finding]:
         return
     if not render.on_eks:
         render.statements.append(
-            f"existing cluster: its CNI must enforce NetworkPolicies ({', '.join(policies)} rely on it)"
+            f"existing cluster: {', '.join(policies)} hold only if its CNI enforces NetworkPolicies, which"
+            " target.networkPolicyEnforced states (the render summary's network policies line says which)"
         )
         return
     cni = [r for r in render.of_type(EKS_ADDON) if r["inputs"].get("addonName") == eks_addon_spec.VPC_CNI]
-    on = any(
-        json.loads(r["inputs"].get("configurationValues") or "{}").get("enableNetworkPolicy") == "true" for r in cni
-    )
+    on = any(eks_addon_spec.network_policy_enabled(r["inputs"].get("configurationValues")) for r in cni)
     if not on:
         for p in policies:
             yield _f("network-policy-enforced", f"NetworkPolicy {p}", "the VPC CNI does not enforce it", SRC_NP)

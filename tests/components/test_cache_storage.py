@@ -96,6 +96,7 @@ def test_efs_cache_mounts_in_every_zone_with_its_csi_driver() -> None:
     (pv,) = [inputs(r) for r in run.registrations if r.type == "kubernetes:core/v1:PersistentVolume"]
     assert pv["spec"]["csi"]["driver"] == "efs.csi.aws.com"
     assert "EFS" in str(run.outputs["modelCache"]) and "slow" in str(run.outputs["modelCache"])
+    assert any(w.startswith("dsr1:modelCache.storage: EFS") for w in run.outputs["warnings"])  # the summary's too
 
 
 @pytest.mark.parametrize(

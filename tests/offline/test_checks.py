@@ -46,7 +46,7 @@ def test_the_existing_cluster_states_what_it_assumes(rendered: Callable[[str], R
     r = Render.from_run(rendered("dev"))
     assert findings(r) == []
     assert any("default StorageClass" in s for s in r.statements)
-    assert any("enforce NetworkPolicies" in s for s in r.statements)
+    assert any("enforces NetworkPolicies, which target.networkPolicyEnforced states" in s for s in r.statements)
 
 
 @pytest.fixture(scope="module")
@@ -298,6 +298,13 @@ def test_addon_configuration_must_be_json(gb200: Render) -> None:
         addon(r, "eks-pod-identity-agent")["inputs"]["configurationValues"] = "enable: true"
 
     assert broken(gb200, edit) == ["addon-config"]
+
+
+def test_a_cni_configuration_that_is_not_json_enforces_nothing(gb200: Render) -> None:
+    def edit(r: Render) -> None:
+        addon(r, "vpc-cni")["inputs"]["configurationValues"] = "enableNetworkPolicy: true"
+
+    assert broken(gb200, edit) == ["addon-config", "network-policy-enforced", "vpc-cni-network-policy"]
 
 
 def test_a_claim_with_no_class_and_no_volume_is_found(gb200: Render) -> None:

@@ -4,14 +4,14 @@ import datetime
 import json
 from collections.abc import Callable
 
-from config import catalog
+from config import catalog, versions
 from offline import costs, report
 from offline.run import Run
 from tests.support import render, stack_values
 
 BEFORE_EOS = datetime.date(2026, 1, 1)
 AFTER_EOS = datetime.date(2027, 4, 1)  # 1.35 leaves standard support on 2027-03-27
-"""Either side of Kubernetes 1.33's end of EKS standard support (2026-07-29)."""
+"""Either side of Kubernetes 1.35's end of EKS standard support (2027-03-27), the version the stacks pin."""
 
 
 def items(run: Run, today: datetime.date = BEFORE_EOS) -> dict[str, costs.LineItem]:
@@ -44,6 +44,11 @@ def test_the_control_plane_is_priced_for_standard_or_extended_support(rendered: 
     assert extended.per_hour == 0.60 and "extended support since 2027-03-27" in extended.name
 
 
+def test_every_offered_kubernetes_version_has_one_end_of_standard_support() -> None:
+    """The cost summary and offline/checks read the same table; a version EKS offers is never "unknown" to either."""
+    assert set(versions.EKS_KUBERNETES_VERSIONS) <= set(versions.EKS_STANDARD_SUPPORT_END)
+
+
 def test_efs_and_s3_staging_are_costed_by_the_weights_they_hold() -> None:
     efs = items(render("h200-sglang-8", f"modelCache={json.dumps({'storage': 'efs'})}"))
     assert round(efs["EFS"].per_month) == round(688.6 * 0.30)
@@ -56,6 +61,16 @@ def test_the_summary_totals_per_hour_and_month_and_marks_unverified_prices(rende
     total = sum(i.per_hour for i in costs.line_items(rendered("h200-sglang-8").registrations, 688_600_000_000))
     assert f"${total:>9,.2f}/h" in text and "/month" in text and "(check)" in text
     assert "EKS control plane (Kubernetes 1.35" in text
+
+
+def test_a_capacity_block_pool_is_costed_from_its_launch_template(rendered: Callable[[str], Run]) -> None:
+    """The block's node group leaves its instance type out (EKS requires it); the template still names it."""
+    got = items(rendered("gb200"))
+    assert "GPU nodes" in got and "9 x p6e-gb200.36xlarge (Capacity Block" in got["GPU nodes"].name
+    assert round(got["GPU nodes"].per_hour, 2) == round(
+        9 * catalog.INSTANCE_TYPES["p6e-gb200.36xlarge"].price_per_hour_usd, 2
+    )
+    assert "?" not in "".join(i.name for i in got.values())
 
 
 def test_the_capacity_block_end_and_its_warning_are_on_stdout(rendered: Callable[[str], Run]) -> None:

@@ -89,8 +89,11 @@ def test_each_needed_flow_is_allowed_by_exactly_one_policy_at_each_end(
 ) -> None:
     run = rendered(stack)
     policies, pods = _policies(run), _pods(run)
-    for src, dst, port, protocol in _needed(pods, "dynamo-system"):
+    needed = list(_needed(pods, "dynamo-system"))
+    assert needed, stack  # the walk has flows to check
+    for src, dst, port, protocol in needed:
         result = flow(policies, src, dst, port, protocol)
+        assert any(names is not None for names in result.values()), (stack, src.name, dst.name, port)
         for side, names in result.items():
             if names is not None:
                 assert len(names) == 1, (stack, src.name, dst.name, port, side, names)

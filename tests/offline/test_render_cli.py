@@ -63,6 +63,15 @@ def test_the_token_appears_nowhere(rendered: tuple[Path, subprocess.CompletedPro
     assert secret["stringData"] == {"token": "[secret]"}
 
 
+def test_a_warning_is_printed_once_as_a_summary_line(tmp_path: Path) -> None:
+    """The program logs its warnings for `pulumi preview`; offline the summary's `warning:` lines carry them."""
+    result = render_cli("--stack", "h200-sglang-8", "--out", str(tmp_path), "--config", "gpuPool.nodeCount=3")
+    assert result.returncode == 0, result.stderr
+    idle = "3 GPU nodes, but the workers use 2"
+    assert (result.stdout + result.stderr).count(idle) == 1
+    assert any(line.startswith("warning: ") and idle in line for line in result.stdout.splitlines())
+
+
 def test_invalid_stack_exits_2_with_one_message_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "build"
     result = render_cli("--stack", "h200-sglang-8", "--out", str(out), "--config", "aws:region=eu-west-1")

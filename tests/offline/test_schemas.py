@@ -1,5 +1,5 @@
-"""Every rendered object of every stack against real schemas: Kubernetes 1.31 (strict) for built-ins, the Dynamo
-CRD for DynamoGraphDeployments."""
+"""Every rendered object of every stack against real schemas: Kubernetes at the EKS stacks' version (strict) for
+built-ins, the Dynamo CRD for DynamoGraphDeployments."""
 
 from collections.abc import Callable
 from typing import Any

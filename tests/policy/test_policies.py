@@ -91,6 +91,12 @@ def test_efa_layout_fires_on_a_missing_interface(sglang8_resources: list[PolicyR
     assert "EFA layout" in violations(p.efa_layout, items)[0]
 
 
+def test_efa_layout_checks_a_capacity_block_pool_by_its_template(rendered: Callable[[str], Run]) -> None:
+    """gb200's node group leaves the instance type to its launch template; the layout is still checked."""
+    items = broken(resources(rendered("gb200")), ":LaunchTemplate", lambda lt: lt["networkInterfaces"].pop(), "gpu-lt")
+    assert "p6e-gb200.36xlarge's EFA layout" in violations(p.efa_layout, items)[0]
+
+
 def test_efa_layout_fires_without_the_self_referencing_group(sglang8_resources: list[PolicyResource]) -> None:
     def open_group(sg: dict[str, Any]) -> None:
         sg["ingress"] = [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["10.0.0.0/8"]}]
