@@ -26,9 +26,13 @@ root = Path(sys.argv[1]).resolve()
 sys.argv = ["render.py", "--stack", sys.argv[2], "--out", sys.argv[3]]
 with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
     runpy.run_path(str(root / "render.py"), run_name="__main__")
+venv = Path(sys.prefix).resolve()  # .venv sits inside the checkout: its packages are third-party all the same
 def ours(module):
     path = getattr(module, "__file__", None)
-    return path is not None and Path(path).resolve().is_relative_to(root)
+    if path is None:
+        return False
+    where = Path(path).resolve()
+    return where.is_relative_to(root) and not where.is_relative_to(venv)
 print(json.dumps(sorted(n for n, m in list(sys.modules.items()) if n != "__main__" and m is not None and not ours(m))))
 """
 
