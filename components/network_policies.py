@@ -16,6 +16,8 @@ class ServingNetworkPoliciesArgs:
     platform_namespace: str
     api_server_cidrs: list[str]
     """Where the API server's endpoints are: the VPC's CIDR on a VPC the stack creates, else anywhere."""
+    benchmark: bool = False
+    """Whether the benchmark Job runs (its PyPI egress is allowed only then)."""
 
 
 class ServingNetworkPolicies(pulumi.ComponentResource):
@@ -35,6 +37,7 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
                     graph_name=args.graph_name,
                     platform_namespace=args.platform_namespace,
                     api_server_cidrs=args.api_server_cidrs,
+                    benchmark=args.benchmark,
                 )
             ),
         ]

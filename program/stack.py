@@ -151,6 +151,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             graph_name=cfg.serving.graph_name,
             platform_namespace=cfg.dynamo.namespace,
             api_server_cidrs=_api_server_cidrs(cfg),
+            benchmark=cfg.serving.benchmark.enabled,
         ),
         opts=on_cluster,
     )

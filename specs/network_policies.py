@@ -75,12 +75,17 @@ def namespace_policies(namespace: pulumi.Input[str]) -> list[dict[str, Any]]:
 
 
 def graph_policies(
-    *, namespace: pulumi.Input[str], graph_name: str, platform_namespace: str, api_server_cidrs: list[str]
+    *,
+    namespace: pulumi.Input[str],
+    graph_name: str,
+    platform_namespace: str,
+    api_server_cidrs: list[str],
+    benchmark: bool = False,
 ) -> list[dict[str, Any]]:
-    """What the graph's pods and the Jobs that call it may do."""
+    """What the graph's pods and the Jobs that call it may do; the benchmark's PyPI egress only when it runs."""
     everyone = _graph(graph_name)
     frontend_port = [{"protocol": "TCP", "port": FRONTEND_PORT}]
-    return [
+    policies = [
         _policy(
             f"{graph_name}-internal",
             namespace,
@@ -124,16 +129,20 @@ def graph_policies(
                 "egress": [{"to": [{"podSelector": _graph(graph_name, "frontend")}], "ports": frontend_port}],
             },
         ),
-        _policy(
-            f"{graph_name}-benchmark-pypi",
-            namespace,
-            {
-                # aiperf is installed from PyPI at start (hash-locked); PyPI's addresses are a CDN's, so any :443.
-                "podSelector": {
-                    "matchLabels": {"app.kubernetes.io/part-of": graph_name, "app.kubernetes.io/name": "benchmark"}
-                },
-                "policyTypes": ["Egress"],
-                "egress": [{"ports": [{"protocol": "TCP", "port": 443}]}],
-            },
-        ),
     ]
+    if benchmark:
+        policies.append(
+            _policy(
+                f"{graph_name}-benchmark-pypi",
+                namespace,
+                {
+                    # aiperf is installed from PyPI at start (hash-locked); PyPI's addresses are a CDN's, so any :443.
+                    "podSelector": {
+                        "matchLabels": {"app.kubernetes.io/part-of": graph_name, "app.kubernetes.io/name": "benchmark"}
+                    },
+                    "policyTypes": ["Egress"],
+                    "egress": [{"ports": [{"protocol": "TCP", "port": 443}]}],
+                },
+            )
+        )
+    return policies

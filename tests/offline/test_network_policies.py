@@ -167,3 +167,14 @@ def test_a_vpc_cidr_that_is_no_vpc_block_is_refused(cidr: str) -> None:
     with pytest.raises(ConfigError) as e:
         _in_existing_vpc(vpcCidr=cidr)
     assert "target.network.vpcCidr" in str(e.value)
+
+
+def test_the_benchmarks_pypi_egress_exists_only_when_the_benchmark_runs(rendered: Callable[[str], Run]) -> None:
+    def pypi_policies(run: Run) -> list[str]:
+        names = [m["metadata"]["name"] for m in manifests(run) if m["kind"] == "NetworkPolicy"]
+        return [n for n in names if n.endswith("-benchmark-pypi")]
+
+    assert pypi_policies(rendered("h200-sglang-8")) == []
+    serving = stack_values("h200-sglang-8")["serving"]
+    serving["benchmark"] = {"enabled": True}
+    assert pypi_policies(render("h200-sglang-8", f"serving={json.dumps(serving)}")) == ["sgl-dsr1-8gpu-benchmark-pypi"]
