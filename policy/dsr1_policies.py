@@ -7,7 +7,6 @@ tests/program/test_stack_graph.py), and "the cache is retained" as "its StorageC
 retainOnDelete is tested likewise).
 """
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -37,6 +36,7 @@ from config.resource_types import (
     SECURITY_GROUP,
     STORAGE_CLASS,
 )
+from config.vpc_cni import network_policy_enabled
 
 ENFORCEMENT = EnforcementLevel.MANDATORY
 VPC_CNI = "vpc-cni"
@@ -179,15 +179,6 @@ control_plane_hardened = ResourceValidationPolicy(
 # Network policies: default deny where the graph runs, and an enforcing CNI.
 
 
-def _network_policy_enabled(values: Any) -> bool:
-    """The add-on's configurationValues (a JSON string) turn on the agent: {"enableNetworkPolicy": "true"}."""
-    try:
-        parsed = json.loads(values) if isinstance(values, str) else values
-    except ValueError:
-        return False
-    return isinstance(parsed, Mapping) and str(parsed.get("enableNetworkPolicy")).lower() == "true"
-
-
 def _network_policies(args: StackValidationArgs, report: ReportViolation) -> None:
     def ns(r: Any) -> Any:
         return (r.props.get("metadata") or {}).get("namespace")
@@ -206,7 +197,9 @@ def _network_policies(args: StackValidationArgs, report: ReportViolation) -> Non
         if r.resource_type.endswith(":DynamoGraphDeployment") and ns(r) not in denied:
             report(f"graph {r.name}: no default-deny NetworkPolicy in namespace {ns(r)}.", r.urn)
     for r in cnis:
-        if not _network_policy_enabled(r.props.get("configurationValues")):
+        # One rule with the offline checks (config.vpc_cni): EKS user guide, "Configure your cluster for Kubernetes
+        # network policies", documents only the string "true".
+        if not network_policy_enabled(r.props.get("configurationValues")):
             report(f"add-on {r.name}: the VPC CNI's network policy agent is off; NetworkPolicies are inert.", r.urn)
     # The cluster EKS creates runs a self-managed VPC CNI with the agent off: without the stack's add-on enabling
     # it, the rendered NetworkPolicies enforce nothing. On an existing cluster (no EKS cluster here) the CNI is the

@@ -3,11 +3,10 @@
 Facts the EKS cluster component builds from and the offline checks verify against (offline/checks/).
 """
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from config import versions
+from config import versions, vpc_cni
 
 POD_IDENTITY_AGENT = "eks-pod-identity-agent"
 VPC_CNI = "vpc-cni"
@@ -50,19 +49,10 @@ ADDONS: dict[str, AddonSpec] = {
 CACHE_ADDON = {"fsx-lustre": FSX_CSI, "efs": EFS_CSI}
 """The CSI driver that mounts each file system the stack can own."""
 
-VPC_CNI_CONFIGURATION = json.dumps({"enableNetworkPolicy": "true"})
+VPC_CNI_CONFIGURATION = vpc_cni.CONFIGURATION
 """EKS user guide, "Configure your cluster for Kubernetes network policies": the vpc-cni add-on enforces
-NetworkPolicies only with `enableNetworkPolicy` set to "true" in its configuration values (off by default)."""
-
-
-def network_policy_enabled(configuration_values: object) -> bool:
-    """Whether a vpc-cni add-on's configurationValues (a JSON string) turn its network policy agent on, as
-    VPC_CNI_CONFIGURATION does; anything that is not JSON turns nothing on."""
-    try:
-        parsed = json.loads(configuration_values) if isinstance(configuration_values, str) else None
-    except ValueError:
-        return False
-    return isinstance(parsed, dict) and parsed.get("enableNetworkPolicy") == "true"
+NetworkPolicies only with `enableNetworkPolicy` set to "true" in its configuration values (off by default); the
+rule that reads it back is config.vpc_cni.network_policy_enabled."""
 
 
 EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"

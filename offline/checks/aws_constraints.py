@@ -23,6 +23,7 @@ from config.resource_types import (
     SECURITY_GROUP,
     SUBNET,
 )
+from config.vpc_cni import network_policy_enabled
 from offline.checks.render_data import Finding, Record, Render
 from specs import aws_specs, eks_addon_spec
 
@@ -44,7 +45,7 @@ SRC_POD_ID_FSX = 'EKS user guide "Deploy the FSx for Lustre driver": Pod Identit
 SRC_POD_ID_FSX += " FSx add-on requires the Pod Identity Agent (the guide's renditions disagree: check)"
 SRC_BEFORE_NODES = "EKS add-ons: the CNI and the Pod Identity Agent run on every node; nodes wait for them"
 SRC_ADDON_CONFIG = "EKS API CreateAddon: configurationValues is a JSON document of the add-on's schema"
-SRC_NP = 'EKS user guide "Configure your cluster for Kubernetes network policies": enableNetworkPolicy "true"'
+SRC_NP = 'EKS user guide "Configure your cluster for Kubernetes network policies": enableNetworkPolicy string "true"'
 SRC_FSX = "FSx API LustreFileSystemConfiguration: PERSISTENT_2 PerUnitStorageThroughput 125|250|500|1000; capacity"
 SRC_FSX += " 1200 GiB or multiples of 2400"
 SRC_FSX_ZONE = 'EKS user guide "Local Zones": nodes, EBS volumes and ALBs there; no FSx for Lustre (check: LZ features)'
@@ -223,7 +224,7 @@ def network_policy_addon(render: Render) -> Iterator[Finding]:
     """The CNI setting itself; cluster.py checks that the stack's NetworkPolicies have it."""
     for r in render.of_type(EKS_ADDON):
         config = r["inputs"].get("configurationValues")
-        if r["inputs"].get("addonName") == eks_addon_spec.VPC_CNI and not eks_addon_spec.network_policy_enabled(config):
+        if r["inputs"].get("addonName") == eks_addon_spec.VPC_CNI and not network_policy_enabled(config):
             yield _f("vpc-cni-network-policy", r, "network policy enforcement is off", SRC_NP)
 
 

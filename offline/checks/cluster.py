@@ -11,6 +11,7 @@ from typing import Any
 
 from config import catalog
 from config.resource_types import EKS_ADDON, LAUNCH_TEMPLATE, NODE_GROUP
+from config.vpc_cni import network_policy_enabled
 from offline.checks.render_data import Finding, Render
 from specs import eks_addon_spec, k8s_names
 
@@ -257,7 +258,7 @@ def network_policies_enforced(render: Render) -> Iterator[Finding]:
         )
         return
     cni = [r for r in render.of_type(EKS_ADDON) if r["inputs"].get("addonName") == eks_addon_spec.VPC_CNI]
-    on = any(eks_addon_spec.network_policy_enabled(r["inputs"].get("configurationValues")) for r in cni)
+    on = any(network_policy_enabled(r["inputs"].get("configurationValues")) for r in cni)
     if not on:
         for p in policies:
             yield _f("network-policy-enforced", f"NetworkPolicy {p}", "the VPC CNI does not enforce it", SRC_NP)

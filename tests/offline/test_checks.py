@@ -307,6 +307,16 @@ def test_a_cni_configuration_that_is_not_json_enforces_nothing(gb200: Render) ->
     assert broken(gb200, edit) == ["addon-config", "network-policy-enforced", "vpc-cni-network-policy"]
 
 
+@pytest.mark.parametrize(("value", "enforced"), [("true", True), (True, False), ("True", False)])
+def test_a_cni_enforces_only_with_the_documented_string(gb200: Render, value: object, enforced: bool) -> None:
+    """The same rule as the policy pack (config.vpc_cni): the EKS user guide documents the string "true" only."""
+
+    def edit(r: Render) -> None:
+        addon(r, "vpc-cni")["inputs"]["configurationValues"] = json.dumps({"enableNetworkPolicy": value})
+
+    assert broken(gb200, edit) == ([] if enforced else ["network-policy-enforced", "vpc-cni-network-policy"])
+
+
 def test_a_claim_with_no_class_and_no_volume_is_found(gb200: Render) -> None:
     def edit(r: Render) -> None:
         del manifest(r, "PersistentVolumeClaim")["spec"]["volumeName"]

@@ -2,6 +2,7 @@
 and each policy firing on a broken input."""
 
 import copy
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -164,6 +165,20 @@ def test_network_policy_policy_fires_on_a_cni_without_the_agent(sglang8_resource
     for enabled in ('{"enableNetworkPolicy": "true"}', '{"enableNetworkPolicy":"true","nodeAgent":{}}'):
         addon.props = {"addonName": "vpc-cni", "configurationValues": enabled}
         assert violations(p.network_policy_on, [*sglang8_resources, addon]) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "enforced"),
+    [("true", True), (True, False), ("True", False), ("false", False), (False, False)],
+)
+def test_network_policy_policy_takes_only_the_documented_string(
+    sglang8_resources: list[PolicyResource], value: object, enforced: bool
+) -> None:
+    """The same rule as the offline checks (config.vpc_cni): the EKS user guide documents the string "true" only."""
+    items = copy.deepcopy(sglang8_resources)
+    cni = next(r for r in items if r.props.get("addonName") == "vpc-cni")
+    cni.props = {**cni.props, "configurationValues": json.dumps({"enableNetworkPolicy": value})}
+    assert (violations(p.network_policy_on, items) == []) is enforced
 
 
 def test_network_policy_policy_fires_without_the_cni_add_on(sglang8_resources: list[PolicyResource]) -> None:
