@@ -124,8 +124,9 @@ def test_the_cache_does_not_wait_for_the_cluster_and_admits_the_node_subnets(sto
     run = render("h200-sglang-8", f"modelCache={json.dumps({'storage': storage})}")
     by_urn = {r.urn: r for r in run.registrations}
     (sg,) = [r for r in run.registrations if r.name == "model-cache-sg"]
-    waits = closure(run, sg)
-    assert not any(by_urn[u].type == "aws:eks/cluster:Cluster" for u in waits if u in by_urn)
+    waited = {by_urn[u].type for u in closure(run, sg) if u in by_urn}
+    assert "aws:ec2/vpc:Vpc" in waited  # the walk found what the group does wait for: the check below is not vacuous
+    assert "aws:eks/cluster:Cluster" not in waited
     ports = {(rule["fromPort"], rule["toPort"]) for rule in inputs(sg)["ingress"]}
     assert ports == ({(988, 988), (1018, 1023)} if storage == "fsx-lustre" else {(2049, 2049)})
     for rule in inputs(sg)["ingress"]:

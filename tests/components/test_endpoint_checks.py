@@ -121,5 +121,7 @@ def test_benchmark_keys_are_checked() -> None:
 def test_cost_per_million_tokens() -> None:
     assert cost_per_million_tokens(126.59, 5000) == pytest.approx(7.0328, abs=1e-4)
     assert cost_per_million_tokens(3.6, 1) == pytest.approx(1000.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be positive"):
         cost_per_million_tokens(1.0, 0)
+    with pytest.raises(ValueError, match="must be positive"):
+        cost_per_million_tokens(1.0, -5)

@@ -96,6 +96,7 @@ def test_transient_answers_are_retried_until_the_file_is_right(rig: Rig, fault: 
     code, out = rig.run()
     assert code == 0, out
     rig.assert_complete()
+    assert rig.hub.faults[BIG] == [] and len(rig.file_requests(BIG)) >= 2  # the fault was served, then retried
 
 
 @pytest.mark.parametrize("fault", ["503", "429", "reset"])
@@ -104,6 +105,7 @@ def test_a_failing_listing_is_retried(rig: Rig, fault: str) -> None:
     code, out = rig.run()
     assert code == 0, out
     rig.assert_complete()
+    assert rig.hub.faults["listing"] == []  # both faults were served before the listing that worked
 
 
 def test_many_faults_in_a_row_are_ridden_out(rig: Rig) -> None:
@@ -111,6 +113,7 @@ def test_many_faults_in_a_row_are_ridden_out(rig: Rig) -> None:
     code, out = rig.run()
     assert code == 0, out
     rig.assert_complete()
+    assert rig.hub.faults[BIG] == []
     assert out.count(f"{BIG}: ") >= 16
 
 

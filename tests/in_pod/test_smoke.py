@@ -262,8 +262,9 @@ def test_both_clients_refuse_bad_flags_without_a_traceback(flags: list[str], cap
 
 
 def test_the_job_client_refuses_a_negative_backoff(capsys: Any) -> None:
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as e:
         smoke_client.main(["--url", "http://127.0.0.1:9", "--model", MODEL, "--backoff", "-1"])
+    assert e.value.code == 2
     assert "argument --backoff" in capsys.readouterr().err
 
 

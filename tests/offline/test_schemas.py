@@ -56,12 +56,12 @@ def test_graph_is_valid_against_the_crd(stack: str, rendered: Callable[[str], Ru
 def test_strict_validation_catches_a_misspelt_field(sglang8: Run) -> None:
     (job,) = [m for m in builtins(sglang8) if m["kind"] == "Job" and m["metadata"]["name"].startswith("download-")]
     job["spec"]["backofLimit"] = 3
-    with pytest.raises(kubernetes_validate.ValidationError):
+    with pytest.raises(kubernetes_validate.ValidationError, match="backofLimit"):
         kubernetes_validate.validate(job, K8S_VERSION, strict=True)
 
 
 def test_crd_check_catches_a_snake_case_field(sglang8: Run) -> None:
     (dgd,) = dgds(sglang8)
     dgd["spec"]["services"]["decode"]["shared_memory"] = {"size": "80Gi"}
-    with pytest.raises(jsonschema.ValidationError):
+    with pytest.raises(jsonschema.ValidationError, match="shared_memory"):
         crd_validator().validate(dgd)

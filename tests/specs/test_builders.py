@@ -1,6 +1,7 @@
 """Pure builders, without the Pulumi runtime."""
 
 import json
+import re
 
 from config import catalog
 from config.schema import Worker
@@ -64,6 +65,10 @@ def test_job_name_is_unique_per_model_and_revision_and_a_valid_name() -> None:
     names = {download_spec.job_name(m, r) for m in (R1, fp4) for r in (REV, "0" * 40)}
     assert len(names) == 4
     assert all(len(n) <= 63 for n in names)
+    # Kubernetes refuses a Job name that is not a DNS-1123 label: try revisions the schema admits (tags, branches).
+    for rev in ("Main_Branch/v1.0", "refs/pr/12", "v2.0-RC1", "a---------b", "X" * 100):
+        name = download_spec.job_name(R1, rev)
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", name), (rev, name)
 
 
 def test_platform_values_enable_grove_and_kai_only_for_multinode_workers() -> None:

@@ -54,6 +54,7 @@ def test_sglang_worker_flags_carry_the_recipes_values(stack: str, rendered: Call
     for role in ("prefill", "decode"):
         mine = flags(ours["spec"]["services"][role]["extraPodSpec"]["mainContainer"]["args"])
         upstream = flags(theirs["spec"]["services"][role]["extraPodSpec"]["mainContainer"]["args"])
+        assert len(upstream) > 5 and "--model-path" in upstream, (role, upstream)  # the recipe's flags were read
         for flag, value in upstream.items():
             if flag != "--model-path":
                 assert mine[flag] == value, (role, flag)

@@ -40,6 +40,7 @@ def test_unsized_workers_on_an_existing_cluster_say_why(rendered: Callable[[str]
 
 def test_a_digest_pins_every_service_image_and_drops_the_skip() -> None:
     services = _graph(render("h200-sglang-8", _serving("h200-sglang-8", imageDigest=DIGEST)))["spec"]["services"]
+    assert {"Frontend", "prefill", "decode"} <= set(services)
     for service in services.values():
         assert service["extraPodSpec"]["mainContainer"]["image"].endswith(f":1.3.0@{DIGEST}")
         assert "CKV_K8S_43" not in _skips(service)
@@ -55,7 +56,9 @@ def test_the_privileged_switch_is_visible_in_the_skips() -> None:
 
 
 def test_hardened_by_default(sglang8: Run) -> None:
-    for name, service in _graph(sglang8)["spec"]["services"].items():
+    services = _graph(sglang8)["spec"]["services"]
+    assert {"Frontend", "prefill", "decode"} <= set(services)
+    for name, service in services.items():
         pod = service["extraPodSpec"]
         sc = pod["mainContainer"]["securityContext"]
         assert sc["runAsNonRoot"] and sc["readOnlyRootFilesystem"] and not sc["allowPrivilegeEscalation"], name

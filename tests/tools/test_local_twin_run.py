@@ -181,7 +181,9 @@ def test_local_serves_an_openai_client_on_loopback_and_stops_on_ctrl_c(
     pids = mentioning(str(out))
     assert len(pids) >= 4  # this CLI, the frontend and a mocker per worker (prefill, decode)
     events = event_plane_ports(out / "kv")
-    exposed = {a for a in listeners(pids) if not a.startswith(("127.0.0.1:", "::1:"))}
+    listening = listeners(pids)
+    assert f"127.0.0.1:{port}" in listening, listening  # the scan sees the frontend: an empty scan cannot pass
+    exposed = {a for a in listening if not a.startswith(("127.0.0.1:", "::1:"))}
     assert {int(a.rsplit(":", 1)[1]) for a in exposed} <= events, f"listeners off loopback: {exposed}"
 
     proc.send_signal(signal.SIGINT)
