@@ -643,14 +643,18 @@ def run_job(s: Settings, hub: Hub) -> int:
     try:
         return download(s, hub)
     except PermanentError as e:
-        log(f"FAILED (permanent, not retried): {e}")
-        return EXIT_PERMANENT
+        return permanent(str(e))
     except ExhaustedError as e:
         log(f"FAILED (retry budget spent; the Job's next pod resumes): {e}")
         return EXIT_RETRY
     except OSError as e:
-        log(f"FAILED (permanent, not retried): {disk_error(e, s.target)}")
-        return EXIT_PERMANENT
+        return permanent(str(disk_error(e, s.target)))
+
+
+def permanent(why: str) -> int:
+    """One line for a fault no retry can fix; the Job's podFailurePolicy fails it on this exit code."""
+    log(f"FAILED (permanent, not retried): {why}")
+    return EXIT_PERMANENT
 
 
 def main() -> int:
@@ -658,11 +662,9 @@ def main() -> int:
         s = Settings.from_env(os.environ)
         hub: Hub = HfHub(s)
     except PermanentError as e:
-        log(f"FAILED (permanent, not retried): {e}")
-        return EXIT_PERMANENT
+        return permanent(str(e))
     except ImportError as e:
-        log(f"FAILED (permanent, not retried): {e}. Fix: the install-client init container installs huggingface_hub")
-        return EXIT_PERMANENT
+        return permanent(f"{e}. Fix: the install-client init container installs huggingface_hub")
     return run_job(s, hub)
 
 

@@ -12,6 +12,7 @@ import pulumi
 from config import versions
 from config.catalog import Model
 from specs.in_pod_files import in_pod_file
+from specs.job_manifest import job
 from specs.model_layout import CACHE_OWNER_UID, WRITABLE_DIRS, model_dir
 from specs.pod_security import restricted
 from specs.security_skips import DOWNLOAD_JOB_SKIPS, checkov_annotations
@@ -169,29 +170,28 @@ def download_job(
     if node_selector:
         pod_spec["nodeSelector"] = node_selector
     annotations = checkov_annotations(DOWNLOAD_JOB_SKIPS)
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": name, "namespace": namespace, "labels": labels, "annotations": annotations},
-        "spec": {
-            # Each pod rides out up to 1,000 transient faults and 30-minute outages in-process (fetch_weights.py);
-            # the backoffLimit covers what kills a pod (node loss, OOM) and exhausted budgets, each pod resuming.
-            "backoffLimit": 6,
-            "activeDeadlineSeconds": DEADLINE_S,
-            # Pod failure policy (kubernetes.io/docs/tasks/job/pod-failure-policy, stable in 1.31): a permanent
-            # fault fails the Job at once instead of burning retries; a node drain or preemption is not counted.
-            "podFailurePolicy": {
-                "rules": [
-                    {
-                        "action": "FailJob",
-                        "onExitCodes": {"containerName": "download", "operator": "In", "values": [PERMANENT_EXIT_CODE]},
-                    },
-                    {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
-                ]
-            },
-            "template": {"metadata": {"labels": labels}, "spec": pod_spec},
+    return job(
+        name,
+        namespace,
+        labels,
+        annotations,
+        pod_spec,
+        # Each pod rides out up to 1,000 transient faults and 30-minute outages in-process (fetch_weights.py);
+        # the backoffLimit covers what kills a pod (node loss, OOM) and exhausted budgets, each pod resuming.
+        backoff_limit=6,
+        deadline_s=DEADLINE_S,
+        # Pod failure policy (kubernetes.io/docs/tasks/job/pod-failure-policy, stable in 1.31): a permanent
+        # fault fails the Job at once instead of burning retries; a node drain or preemption is not counted.
+        podFailurePolicy={
+            "rules": [
+                {
+                    "action": "FailJob",
+                    "onExitCodes": {"containerName": "download", "operator": "In", "values": [PERMANENT_EXIT_CODE]},
+                },
+                {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
+            ]
         },
-    }
+    )
 
 
 def network_policy(name: str, namespace: pulumi.Input[str], model: Model) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import pulumi
 from config import versions
 from config.schema import GpuPool
 from specs.estimate import figures
+from specs.job_manifest import job
 from specs.pod_security import restricted
 from specs.security_skips import GPU_GATE_SKIPS, checkov_annotations
 
@@ -83,34 +84,18 @@ def gate_job(
         "securityContext": restricted(USER_ID),
         "volumeMounts": [{"name": "model-cache", "mountPath": CACHE_ROOT, "readOnly": True}],
     }
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {
-            "name": name,
-            "namespace": namespace,
-            "labels": labels,
-            "annotations": checkov_annotations(GPU_GATE_SKIPS),
-        },
-        "spec": {
-            "backoffLimit": 3,
-            "activeDeadlineSeconds": DEADLINE_S,
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "restartPolicy": "OnFailure",
-                    "nodeSelector": node_selector,
-                    "automountServiceAccountToken": False,
-                    "enableServiceLinks": False,
-                    "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
-                    "containers": [container],
-                    "volumes": [
-                        {"name": "model-cache", "persistentVolumeClaim": {"claimName": pvc_name, "readOnly": True}}
-                    ],
-                },
-            },
-        },
+    pod = {
+        "restartPolicy": "OnFailure",
+        "nodeSelector": node_selector,
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [container],
+        "volumes": [{"name": "model-cache", "persistentVolumeClaim": {"claimName": pvc_name, "readOnly": True}}],
     }
+    return job(
+        name, namespace, labels, checkov_annotations(GPU_GATE_SKIPS), pod, backoff_limit=3, deadline_s=DEADLINE_S
+    )
 
 
 def enabled(pool: GpuPool, on_eks: bool) -> bool:

@@ -13,6 +13,7 @@ import pulumi
 from config import versions
 from config.schema import Benchmark
 from specs.in_pod_files import in_pod_file
+from specs.job_manifest import job
 from specs.model_layout import CACHE_OWNER_UID
 from specs.pod_security import restricted
 from specs.security_skips import ENDPOINT_CHECK_SKIPS, checkov_annotations
@@ -115,22 +116,15 @@ def smoke_job(
         ],
     }
     volumes = [{"name": "client", "configMap": {"name": config_map, "defaultMode": 0o444}}]
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {
-            "name": name,
-            "namespace": namespace,
-            "labels": labels,
-            "annotations": checkov_annotations(ENDPOINT_CHECK_SKIPS),
-        },
-        "spec": {
-            # The client retries by itself; a second pod only helps if the node died.
-            "backoffLimit": 1,
-            "activeDeadlineSeconds": SMOKE_DEADLINE_S,
-            "template": {"metadata": {"labels": labels}, "spec": _pod([container], volumes, node_selector)},
-        },
-    }
+    return job(
+        name,
+        namespace,
+        labels,
+        checkov_annotations(ENDPOINT_CHECK_SKIPS),
+        _pod([container], volumes, node_selector),
+        backoff_limit=1,  # the client retries by itself; a second pod only helps if the node died
+        deadline_s=SMOKE_DEADLINE_S,
+    )
 
 
 def benchmark_script(
@@ -221,16 +215,15 @@ def benchmark_job(
     ]
     pod = _pod([container], volumes, node_selector)
     pod["volumes"][0]["emptyDir"]["sizeLimit"] = "8Gi"  # aiperf and its dependencies are installed here
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": name, "namespace": namespace, "labels": labels, "annotations": annotations},
-        "spec": {
-            "backoffLimit": 0,  # a retried benchmark would mix two runs' load; rerun it deliberately
-            "activeDeadlineSeconds": BENCHMARK_DEADLINE_S,
-            "template": {"metadata": {"labels": labels}, "spec": pod},
-        },
-    }
+    return job(
+        name,
+        namespace,
+        labels,
+        annotations,
+        pod,
+        backoff_limit=0,  # a retried benchmark would mix two runs' load; rerun it deliberately
+        deadline_s=BENCHMARK_DEADLINE_S,
+    )
 
 
 def cost_per_million_tokens(cost_per_hour_usd: float, output_tokens_per_second: float) -> float:
