@@ -25,6 +25,7 @@ from specs import (
     aws_specs,
     cache_sizing,
     capacity,
+    download_node,
     eks_addon_spec,
     fabric_defaults,
     gate_spec,
@@ -184,6 +185,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         opts=on_cluster,
     )
     # The download needs only the cache: it runs on CPU nodes while the GPU pool is still being provisioned.
+    # A pod mounting the cache waits for the cache's CSI driver too (its node plugin mounts the volume).
+    cache_mount_waits = [cluster.cache_csi] if cluster and cluster.cache_csi else []
     download = ModelDownloadJob(
         "model-download",
         ModelDownloadJobArgs(
@@ -194,6 +197,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             hf_token=hf_token,
             node_selector=system_selector,
             verify_hashes=cfg.model.verify == "hashes",
+            after=cache_mount_waits,
+            placement=download_node.placement(system_selector) if cluster and cluster.download_node_group else None,
         ),
         opts=on_cluster,
     )
@@ -209,6 +214,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
                 model_dir(model, cfg.model.revision),
                 model.weight_bytes,
                 system_selector,
+                after=cache_mount_waits,
             ),
             opts=on_cluster,
         )

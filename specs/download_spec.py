@@ -73,6 +73,7 @@ def download_job(
     script_config_map: pulumi.Input[str],
     node_selector: dict[str, str],
     verify_hashes: bool = False,
+    placement: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A batch/v1 Job (namespace, claim, secret and script may be Outputs).
 
@@ -167,7 +168,9 @@ def download_job(
             {"name": "tmp", "emptyDir": {"sizeLimit": "20Gi"}},
         ],
     }
-    if node_selector:
+    if placement:
+        pod_spec.update(placement)  # affinity to the download node (specs/download_node.py)
+    elif node_selector:
         pod_spec["nodeSelector"] = node_selector
     annotations = checkov_annotations(DOWNLOAD_JOB_SKIPS)
     return job(
