@@ -7,7 +7,7 @@ import pytest
 from offline.report import resource_entries, summary
 from offline.run import Run
 from specs import graph_spec
-from specs.estimate import figures, model
+from specs.estimate import model
 from specs.estimate.model import Flows
 from specs.estimate.summary import estimate, nodes_from_resources
 from tests.support import render, stacks
