@@ -26,6 +26,8 @@ class ModelDownloadJobArgs:
     """What a pod mounting the cache waits for besides the claim: the cache's CSI add-on (its node plugin mounts)."""
     placement: dict[str, Any] | None = None
     """Affinity and tolerations for the download node (specs/download_node.py); None: `node_selector`."""
+    runtime_dirs: Sequence[str] = ()
+    """Directories under the cache's root the serving pods' user owns: the engines' compile caches."""
     verify_hashes: bool = False
     """A rerun that finds the completion marker re-hashes every file (re-reads the checkpoint) instead of checking
     sizes. A download always checks each file's hash as its bytes arrive."""
@@ -70,6 +72,7 @@ class ModelDownloadJob(pulumi.ComponentResource):
             node_selector=args.node_selector,
             verify_hashes=args.verify_hashes,
             placement=args.placement,
+            runtime_dirs=args.runtime_dirs,
         )
         # Pulumi waits for the Job to succeed (~690 GB at Hub speeds); a rerun after a replacement finds the marker.
         # Its egress allow exists before its pod: under the namespace's default deny the download would fail.

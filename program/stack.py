@@ -25,6 +25,7 @@ from specs import (
     aws_specs,
     cache_sizing,
     capacity,
+    compile_cache,
     download_node,
     eks_addon_spec,
     fabric_defaults,
@@ -198,6 +199,9 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             node_selector=system_selector,
             verify_hashes=cfg.model.verify == "hashes",
             after=cache_mount_waits,
+            runtime_dirs=[
+                compile_cache.sub_path(cfg.serving, catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or ""))
+            ],
             placement=download_node.placement(system_selector) if cluster and cluster.download_node_group else None,
         ),
         opts=on_cluster,
