@@ -220,8 +220,9 @@ gateway ($0.045/GB), EFS elastic reads and cross-zone traffic are per use and le
 
 SYSTEM_INSTANCE_PRICES: dict[str, Price] = {
     "m7i.4xlarge": Price(0.8064, "hour", "EC2 On-Demand m7i.4xlarge Linux, us-east-1", "2026", checked=False),
+    "c6in.8xlarge": Price(1.8144, "hour", "EC2 On-Demand c6in.8xlarge Linux, us-east-1", "2026", checked=False),
 }
-"""CPU node types for systemNodes.instanceType; another type is costed as unknown."""
+"""CPU node types for systemNodes.instanceType and downloadNode.instanceType; another type is costed as unknown."""
 
 FSX_PERSISTENT_2: dict[int, Price] = {
     tier: Price(
