@@ -188,6 +188,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
     # The download needs only the cache: it runs on CPU nodes while the GPU pool is still being provisioned.
     # A pod mounting the cache waits for the cache's CSI driver too (its node plugin mounts the volume).
     cache_mount_waits = [cluster.cache_csi] if cluster and cluster.cache_csi else []
+    # The download node must have joined before the Job's pod is scheduled, or it would settle for a system node.
+    download_waits = [cluster.download_node_group] if cluster and cluster.download_node_group else []
     download = ModelDownloadJob(
         "model-download",
         ModelDownloadJobArgs(
@@ -198,7 +200,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             hf_token=hf_token,
             node_selector=system_selector,
             verify_hashes=cfg.model.verify == "hashes",
-            after=cache_mount_waits,
+            after=[*cache_mount_waits, *download_waits],
             runtime_dirs=[
                 compile_cache.sub_path(cfg.serving, catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or ""))
             ],
@@ -345,6 +347,17 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             outputs["modelStagingBucket"] = cache.staging_bucket
         outputs["kubeconfig"] = cluster.kubeconfig
         outputs["gpuNodeGroup"] = pool.node_group_name
+        if cluster.download_node_group is not None:
+            # After the download the node only costs money; `pulumi up` leaves the size alone (ignore_changes).
+            outputs["downloadNodeScaleDown"] = pulumi.Output.concat(
+                "aws eks update-nodegroup-config --region ",
+                region or "",
+                " --cluster-name ",
+                cluster.cluster_name,
+                " --nodegroup-name ",
+                cluster.download_node_group.node_group_name,
+                " --scaling-config minSize=0,maxSize=1,desiredSize=0",
+            )
         outputs["gpuZone"] = facts.zone
         cap = cfg.gpu_pool.capacity
         if cap.type != "on-demand":
