@@ -108,13 +108,14 @@ class Flows:
         verified = figures.LARGEST_SHARD_BYTES if self.verify_while_downloading else self.weight_bytes
         return figures.MINUTES["job-start"].at(case) + fetch + verified / (read_rate * MB) / 60
 
-    def load_minutes(self) -> float:
-        """Every loading node reads its share at once: the cache's throughput is divided among them (FSx), or each
-        reads at the per-client rate (EFS)."""
+    def load_minutes(self, nodes: int | None = None) -> float:
+        """Every loading node (`nodes`, default all of the graph's) reads its share at once: the cache's throughput
+        is divided among them (FSx), or each reads at the per-client rate (EFS)."""
         if not self.cache_read_mbps:
             return 0.0
         per_node = self.weight_bytes * cache_sizing.READ_FRACTION_PER_NODE
-        total = per_node if self.per_client else per_node * max(self.loading_nodes, 1)
+        loading = self.loading_nodes if nodes is None else nodes
+        total = per_node if self.per_client else per_node * max(loading, 1)
         return total / (self.cache_read_mbps * MB) / 60
 
     def engine_minutes(self, first_start: bool, case: Case = "typical") -> float:
@@ -124,8 +125,9 @@ class Flows:
         return compile_ + figures.ENGINE_START_MINUTES.at(case)
 
     def restart_minutes(self, first_start: bool, case: Case = "typical") -> float:
-        """A worker pod restarted on a node that has the image: load and start (its compile only if `first_start`)."""
-        return self.load_minutes() + self.engine_minutes(first_start, case)
+        """One worker pod restarted on a node that has the image: it alone loads, then starts (and compiles only on
+        a first start)."""
+        return self.load_minutes(nodes=1) + self.engine_minutes(first_start, case)
 
 
 def graph_start_minutes(flows: Flows, case: Case = "typical", first_start: bool = True) -> float:

@@ -90,6 +90,14 @@ def test_a_warm_start_skips_the_compile_only_when_the_caches_persist() -> None:
     assert cold_took - warm_took == pytest.approx(compile_)
 
 
+def test_a_restarted_worker_loads_alone_and_compiles_only_on_a_first_start() -> None:
+    f = flows(loading_nodes=4)
+    assert f.load_minutes(nodes=1) == pytest.approx(f.load_minutes() / 4)
+    later = f.restart_minutes(first_start=False)
+    assert later == pytest.approx(f.load_minutes(nodes=1) + figures.ENGINE_START_MINUTES.typical)
+    assert f.restart_minutes(first_start=True) - later == pytest.approx(figures.COMPILE_MINUTES["sglang"].typical)
+
+
 def test_every_figure_has_a_range_and_a_source_or_says_it_is_an_assumption() -> None:
     found = figures.all_figures()
     assert "minutes.eks-cluster" in found and "compile.sglang" in found
