@@ -164,4 +164,4 @@ def test_estimate_prices_idle_gpus_and_reads_resources_json() -> None:
     entries = [{"urn": n.urn, "type": n.type, "dependsOn": sorted(n.deps), "provider": None} for n in stack()]
     est = estimate(nodes_from_resources(entries), flows())
     assert est["gpuIdleUsdCold"] == round(est["gpuIdleMinutesCold"] / 60 * 120, 0)
-    assert est["coldChain"][0].startswith("eks (15 min")
+    assert est["coldChain"][0].startswith(f"eks ({figures.MINUTES['eks-cluster'].typical:.0f} min")
