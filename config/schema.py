@@ -106,8 +106,19 @@ class DownloadNode(Section):
     )
     instance_type: Ec2InstanceType = Field(
         "c6in.8xlarge",
-        description="Instance type of the download node: 32+ vCPUs get half their bandwidth to the internet.",
+        description="Instance type of the download node: 32+ vCPUs get half their bandwidth to the internet; one of"
+        f" {', '.join(catalog.DOWNLOAD_NODE_TYPES)}.",
     )
+
+    @model_validator(mode="after")
+    def _known_type(self) -> "DownloadNode":
+        if self.instance_type not in catalog.DOWNLOAD_NODE_TYPES:
+            known = ", ".join(catalog.DOWNLOAD_NODE_TYPES)
+            raise ValueError(
+                f"{self.instance_type!r} is not a download node type this stack knows the network of (x86, known "
+                f"bandwidth). Fix: use one of {known}"
+            )
+        return self
 
 
 def _vpc_block(network: IPv4Network) -> IPv4Network:

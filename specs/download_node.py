@@ -8,7 +8,7 @@ download; a c6in.8xlarge (32 vCPUs, 50 Gbps (check)) gets 25 Gbps (3,125 MB/s), 
 throughput at the default size: the cache, not the node, is then the limit.
 """
 
-from dataclasses import dataclass
+from config import catalog
 
 GBPS_TO_MBPS = 125.0
 NAT_GATEWAY_MAX_GBPS = 100.0
@@ -19,18 +19,7 @@ TAINT = {"key": "dsr1.io/download", "value": "true", "effect": "NoSchedule"}
 """Only the download Job tolerates it: nothing else lands on a node that exists for one Job."""
 
 
-@dataclass(frozen=True)
-class NetworkSpec:
-    vcpus: int
-    gbps: float
-    source: str
-
-
-NETWORK: dict[str, NetworkSpec] = {
-    "c6in.8xlarge": NetworkSpec(32, 50.0, "EC2 network-optimized C6in: 50 Gbps at 8xlarge (check)"),
-    "c6in.16xlarge": NetworkSpec(64, 100.0, "EC2 network-optimized C6in: 100 Gbps at 16xlarge (check)"),
-    "m7i.4xlarge": NetworkSpec(16, 12.5, "EC2 M7i: up to 12.5 Gbps at 4xlarge (check)"),
-}
+NETWORK = catalog.DOWNLOAD_NODE_TYPES
 """Instance types the download node may be, with their vCPUs and network bandwidth."""
 
 

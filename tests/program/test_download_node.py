@@ -4,12 +4,16 @@ for the cache's CSI driver; without the download node, the Job stays on the syst
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+from config.errors import ConfigError
 from offline.mocks import Registration
 from offline.report import inputs, manifests
 from offline.run import Run
+from program.config_source import load_stack_config
 from specs import download_node
 from specs.scheduling import SYSTEM_LABELS
-from tests.support import render
+from tests.support import render, stack_values
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 
@@ -89,3 +93,12 @@ def test_without_the_download_node_the_job_stays_on_the_system_nodes(rendered: C
     est = run.outputs["timeToEndpoint"]
     assert est["inputs"]["download_node"] == "m7i.4xlarge" and est["download"]["mbps"] == 625.0
     assert "downloadNodeScaleDown" not in run.outputs
+
+
+def test_a_download_node_type_of_unknown_network_is_refused_with_its_fix() -> None:
+    values = stack_values("h200-sglang-8")
+    values["target"] = {**values["target"], "downloadNode": {"instanceType": "c7gn.8xlarge"}}  # Graviton: not x86
+    with pytest.raises(ConfigError) as err:
+        load_stack_config(values, "us-east-1")
+    (problem,) = err.value.problems
+    assert problem.key == "dsr1:target.downloadNode" and "c6in.8xlarge" in problem.fix
