@@ -100,22 +100,15 @@ def download_job(
     install = _container(
         "install-client",
         [
-            "python",
-            "-m",
-            "pip",
-            "install",
-            "--no-cache-dir",
-            "--disable-pip-version-check",
-            # Every file checked against the lock's hashes; nothing resolved, nothing built from source. Every locked
-            # package has cp312 wheels for x86_64 and aarch64 (checked with `pip download --only-binary=:all:
-            # --require-hashes` for both platforms).
-            "--require-hashes",
-            "--no-deps",
-            "--only-binary=:all:",
-            "--target",
-            DEPS_DIR,
-            "-r",
-            f"{SCRIPT_DIR}/{REQUIREMENTS_KEY}",
+            "sh",
+            "-c",
+            # Every file checked against the lock's hashes and exactly the lock installed (--no-deps: nothing
+            # resolved, so no release published after the lock can be picked); nothing built from source. Then
+            # `pip check` proves the set complete (tools/locks checks the same offline). Every locked package has
+            # cp312 wheels for x86_64 and aarch64 (the lock's claimed platforms, uv --only-binary).
+            f"python -m pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps "
+            f"--only-binary=:all: --target {DEPS_DIR} -r {SCRIPT_DIR}/{REQUIREMENTS_KEY}"
+            f" && PYTHONPATH={DEPS_DIR} python -m pip check",
         ],
         [deps, script_mount],
         env=[{"name": "HOME", "value": "/tmp"}],
