@@ -89,8 +89,9 @@ class EksCluster(pulumi.ComponentResource):
     cluster_security_group_id: pulumi.Output[str]
     """The security group EKS attaches to the control plane and managed nodes."""
     private_subnet_cidrs: list[pulumi.Input[str]]
-    """Address ranges of the private subnets, where every node (and, with the VPC CNI, every pod) lives: what the
-    cache admits, known without waiting for the cluster (its security group exists only once EKS made it)."""
+    """Address ranges of the private subnets, the Local Zone's included, where every node (and, with the VPC CNI,
+    every pod) lives: what the cache admits, known without waiting for the cluster (its security group exists only
+    once EKS made it)."""
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dsr1:index:EksCluster", name, None, opts)
@@ -170,6 +171,9 @@ class EksCluster(pulumi.ComponentResource):
             if t.network is not None
             else [plan.private_cidr for plan in aws_specs.subnet_plan(t.vpc_cidr, t.availability_zones or [])]
         )
+        if local_subnet is not None:
+            # The GPU nodes in the Local Zone mount the cache too (offline/checks/cache_reach.py proves it).
+            self.private_subnet_cidrs.append(aws_specs.local_zone_cidr(t.vpc_cidr, t.availability_zones or []))
         self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(

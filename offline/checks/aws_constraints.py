@@ -24,6 +24,7 @@ from config.resource_types import (
     SUBNET,
 )
 from config.vpc_cni import network_policy_enabled
+from offline.checks.cache_reach import cache_reachable
 from offline.checks.render_data import Finding, Record, Render
 from specs import aws_specs, eks_addon_spec
 
@@ -289,6 +290,7 @@ RULES: list[Callable[[Render], Iterator[Finding]]] = [
     buckets,
     placement_and_metadata,
     tags,
+    cache_reachable,
 ]
 
 
