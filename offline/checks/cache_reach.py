@@ -63,7 +63,7 @@ def _file_system_groups(render: Render, driver: str, handle: str) -> list[Record
 
 def _admits(groups: list[Record], cidr: str, lo: int, hi: int) -> bool:
     """Some ingress rule covers every port lo..hi over TCP from an address range that holds all of `cidr`."""
-    subnet = ipaddress.ip_network(cidr)
+    subnet = ipaddress.IPv4Network(cidr)
     for g in groups:
         for rule in g["inputs"].get("ingress") or []:
             proto = str(rule.get("protocol"))
@@ -71,7 +71,7 @@ def _admits(groups: list[Record], cidr: str, lo: int, hi: int) -> bool:
                 continue
             if proto not in ("-1", "all") and not (rule.get("fromPort", 0) <= lo and hi <= rule.get("toPort", -1)):
                 continue
-            if any(subnet.subnet_of(ipaddress.ip_network(c)) for c in rule.get("cidrBlocks") or []):
+            if any(subnet.subnet_of(ipaddress.IPv4Network(c)) for c in rule.get("cidrBlocks") or []):
                 return True
     return False
 

@@ -35,6 +35,13 @@ def estimate(nodes: Sequence[Node], flows: Flows) -> dict[str, Any]:
         else "hashes verified in a second full pass",
         "inputs": asdict(flows),
     }
+    if flows.link_mbps_per_node:
+        out["localZoneLink"] = {
+            "perNodeMbps": flows.link_mbps_per_node,
+            "linkMinutes": round(flows.link_minutes(), 1),
+            "loadMinutes": round(flows.load_minutes(), 1),
+            "source": figures.LOCAL_ZONE_READ_MBPS_PER_NODE.source,
+        }
     idle = cold.gpu_idle_minutes
     if idle is not None:
         warm_idle = warm.gpu_idle_minutes or 0.0
@@ -60,6 +67,13 @@ def lines(est: dict[str, Any]) -> list[str]:
         out.append(
             f"  GPUs idle before the graph starts: ~{est['gpuIdleMinutesCold']:.0f} min, ~${est['gpuIdleUsdCold']:.0f}"
             f" cold; ~{est['gpuIdleMinutesWarm']:.0f} min, ~${est['gpuIdleUsdWarm']:.0f} warm{note}"
+        )
+    link = est.get("localZoneLink")
+    if link:
+        out.append(
+            f"  weights across the Local Zone link: ~{link['linkMinutes']:.0f} min per GPU node at"
+            f" {link['perNodeMbps']:.0f} MB/s each, in the graph's load of ~{link['loadMinutes']:.0f} min"
+            f" [{link['source']}]"
         )
     out.append("  figures and their sources: specs/estimate/figures.py; (check) marks unverified ones")
     return out
