@@ -25,6 +25,7 @@ from config.resource_types import (
 )
 from config.vpc_cni import network_policy_enabled
 from offline.checks.cache_reach import cache_reachable
+from offline.checks.local_zone import local_zone_volumes
 from offline.checks.render_data import Finding, Record, Render
 from specs import aws_specs, eks_addon_spec
 
@@ -291,6 +292,7 @@ RULES: list[Callable[[Render], Iterator[Finding]]] = [
     placement_and_metadata,
     tags,
     cache_reachable,
+    local_zone_volumes,
 ]
 
 
