@@ -58,6 +58,9 @@ class EksClusterArgs:
     """Install NVIDIA's DRA driver for ComputeDomains (GB200's IMEX channels)."""
     gpu_subnet_index: int = 0
     """Which private subnet (zone) holds the system nodes and the cache, and the GPU nodes unless `local_zone`."""
+    gpu_plugins: bool = True
+    """Install the GPU nodes' device plugins (and DRA driver); off while a Capacity Block has not started: there are
+    no GPU nodes for them yet, and the `pulumi up` after the start adds them with the node group."""
     local_zone: str | None = None
     """A Local Zone for the GPU nodes (GB200 UltraServer blocks live in us-east-1-dfw-2a): it gets its own private
     subnet, kept out of the control plane's subnets (EKS "Local Zones": EKS cannot place its network interfaces in
@@ -190,7 +193,8 @@ class EksCluster(pulumi.ComponentResource):
         eks_addons.after_nodes(
             name, cluster, args.cache_storage, [system_nodes, *node_addons.before_nodes], self.provider, self
         )
-        self._device_plugins(name, args.dra_driver)
+        if args.gpu_plugins:
+            self._device_plugins(name, args.dra_driver)
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,

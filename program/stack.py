@@ -48,7 +48,7 @@ ANYWHERE = "0.0.0.0/0"
 
 
 def _cluster(
-    cfg: StackConfig, region: str | None, facts: aws_preflight.CapacityFacts
+    cfg: StackConfig, region: str | None, facts: aws_preflight.CapacityFacts, staged: bool
 ) -> tuple[k8s.Provider, EksCluster | None]:
     if isinstance(cfg.target, EksTarget):
         assert region is not None, "rules.problems() requires aws:region on EKS"
@@ -60,6 +60,7 @@ def _cluster(
                 cache_storage=cfg.model_cache.storage,
                 dra_driver=_imex(cfg),
                 gpu_subnet_index=facts.subnet_index,
+                gpu_plugins=not staged,
                 local_zone=facts.local_zone,
             ),
         )
@@ -129,7 +130,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
     flows = estimate_inputs.flows(cfg, cache_plan, gate_spec.lead_minutes() if with_gate else None)
     staged, stage_notice = _capacity_window(cfg, facts, flows)
     resource_graph = ResourceGraph()
-    provider, cluster = _cluster(cfg, region, facts)
+    provider, cluster = _cluster(cfg, region, facts, staged)
     on_cluster = pulumi.ResourceOptions(providers=[provider])
     system_selector = SYSTEM_LABELS if cluster else {}
 

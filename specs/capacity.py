@@ -97,6 +97,7 @@ def stage_notice(capacity: Capacity, window: Window, minutes_to_endpoint: float)
     return (
         f"Capacity Block {capacity.id} starts at {window.start.isoformat()}: staged (network, cluster, cache and"
         f" the weights' download; no GPU node group, fabric check or graph yet). Run `pulumi up` again at or after"
-        f" {window.start.isoformat()}: it adds the GPU nodes, the fabric check and the graph,"
-        f" ~{minutes_to_endpoint:.0f} min to the endpoint with the weights already in the cache."
+        f" {window.start.isoformat()}, once the download Job has completed (`downloadLogsCommand`): it adds the GPU"
+        f" nodes, the fabric check and the graph, ~{minutes_to_endpoint:.0f} min to the endpoint with the weights"
+        " already in the cache."
     )

@@ -47,6 +47,20 @@ def test_before_the_start_everything_but_the_gpus_is_built(staged: Run) -> None:
     assert not [r for r in staged.registrations if r.type == "kubernetes:batch/v1:Job" and "smoke" in r.name]
 
 
+def test_before_the_start_no_gpu_daemonset_waits_for_nodes(staged: Run) -> None:
+    releases = [r.name for r in staged.registrations if r.type == rt.HELM_RELEASE]
+    assert not [n for n in releases if "device-plugin" in n or "dra-driver" in n]
+
+
+def test_the_window_comes_from_ec2_when_the_config_has_none() -> None:
+    """Online the preflight reads StartDate and EndDate (DescribeCapacityReservations); the file carries no dates."""
+    start, end = block_time(2), block_time(4)
+    run = render("gb200", invokes={CAPACITY_BLOCK: {"state": "scheduled", "startDate": start, "endDate": end}})
+    assert node_groups(run) == ["cluster-system-nodes"]
+    assert f"starts at {as_output(start)}" in run.outputs["capacityStage"]
+    assert run.outputs["capacityEndTime"] == as_output(end)
+
+
 def test_the_summary_says_when_to_run_up_again(staged: Run) -> None:
     start = as_output(block_time(1))
     notice = staged.outputs["capacityStage"]
@@ -54,6 +68,7 @@ def test_the_summary_says_when_to_run_up_again(staged: Run) -> None:
     assert "no GPU node group, fabric check or graph yet" in notice
     assert f"capacity not started: Capacity Block cr-0123456789abcdef0 starts at {start}" in report.summary(staged)
     assert "frontendUrl" not in staged.outputs and "smokeJob" not in staged.outputs
+    assert "time to the staged stack (GPU phase after the block starts)" in report.summary(staged)
 
 
 def test_after_the_start_everything_is_built() -> None:
