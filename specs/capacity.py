@@ -54,8 +54,9 @@ class Window:
     end: datetime | None = None
 
     def staged(self, now: datetime) -> bool:
-        """Before the start: the GPU nodes cannot launch yet (EC2 "Capacity Blocks": instances launch only once the
-        block is active), so the stack builds what needs no GPU and waits for the next `pulumi up`."""
+        """Before the start: the GPU nodes cannot launch yet (a node group made before the reservation is active
+        starts at desired capacity 0: EKS user guide, "Create self-managed nodes with Capacity Blocks for ML"), so the
+        stack builds what needs no GPU and waits for the next `pulumi up`."""
         return self.start is not None and now < self.start
 
 
