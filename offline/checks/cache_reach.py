@@ -11,7 +11,7 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from config.resource_types import EFS, LUSTRE, NODE_GROUP, SECURITY_GROUP, SUBNET
+from config.resource_types import EFS, EFS_MOUNT_TARGET, LUSTRE, NODE_GROUP, SECURITY_GROUP, SUBNET
 from offline.checks import cluster
 from offline.checks.render_data import Finding, Record, Render
 from specs import cache_spec
@@ -20,7 +20,6 @@ SRC_REACH = (
     'FSx for Lustre guide "File system access control with Amazon VPC": TCP 988, 1018-1023 inbound from every client;'
     ' EFS guide "Using VPC security groups": TCP 2049 inbound from every client'
 )
-EFS_MOUNT_TARGET = "aws:efs/mountTarget:MountTarget"
 PORTS = {"fsx.csi.aws.com": cache_spec.LUSTRE_PORTS, "efs.csi.aws.com": ((cache_spec.NFS_PORT, cache_spec.NFS_PORT),)}
 """The ports each CSI driver's clients need on the file system, by driver."""
 

@@ -49,7 +49,7 @@ def test_capacity_block_exports_its_end_and_the_termination_warning() -> None:
 
 
 def test_ultraserver_blocks_end_an_hour_early() -> None:
-    out = render("gb200", f"gpuPool.capacity.endTime={BLOCK_END}").outputs
+    out = render("gb200", f"gpuPool.capacity.endTime='{BLOCK_END}'").outputs
     assert "60 minutes" in out["capacityWarning"]
     assert as_output(BLOCK_END).replace("T11:30", "T10:30") in out["capacityWarning"]
 

@@ -24,8 +24,8 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "gb200-efs": ("gb200", f"modelCache={json.dumps({'storage': 'efs'})}"),
     "gb200-staged": (
         "gb200",
-        f"gpuPool.capacity.startTime={block_time(1)}",
-        f"gpuPool.capacity.endTime={block_time(3)}",
+        f"gpuPool.capacity.startTime='{block_time(1)}'",
+        f"gpuPool.capacity.endTime='{block_time(3)}'",
     ),
 }
 

@@ -74,7 +74,7 @@ def test_a_capacity_block_pool_is_costed_from_its_launch_template(rendered: Call
 
 
 def test_the_capacity_block_end_and_its_warning_are_on_stdout() -> None:
-    text = report.summary(render("gb200", f"gpuPool.capacity.endTime={BLOCK_END}"))
+    text = report.summary(render("gb200", f"gpuPool.capacity.endTime='{BLOCK_END}'"))
     assert f"capacity ends {as_output(BLOCK_END)}" in text and "terminates its instances 60 minutes earlier" in text
 
 

@@ -20,7 +20,7 @@ GPU_PHASE = ("dsr1:index:FabricCheck", "kubernetes:nvidia.com/v1alpha1:DynamoGra
 
 
 def gb200(start: str, end: str) -> Run:
-    return render("gb200", f"gpuPool.capacity.startTime={start}", f"gpuPool.capacity.endTime={end}")
+    return render("gb200", f"gpuPool.capacity.startTime='{start}'", f"gpuPool.capacity.endTime='{end}'")
 
 
 def types(run: Run) -> Counter[str]:
@@ -93,8 +93,8 @@ def test_a_block_past_its_end_is_refused_even_if_ec2_says_active() -> None:
     with pytest.raises(ConfigError) as e:
         render(
             "gb200",
-            f"gpuPool.capacity.startTime={block_time(-3)}",
-            f"gpuPool.capacity.endTime={end}",
+            f"gpuPool.capacity.startTime='{block_time(-3)}'",
+            f"gpuPool.capacity.endTime='{end}'",
             invokes={CAPACITY_BLOCK: {"state": "active"}},
         )
     (problem,) = e.value.problems
