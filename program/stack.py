@@ -233,7 +233,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         "timeToEndpoint": resource_graph.estimate(flows),
     }
     if stage_notice is not None:
-        outputs["capacityStage"] = stage_notice
+        outputs["capacityStage" if staged else "capacityWindow"] = stage_notice
     if not staged:
         built = _Built(provider, cluster, pool, scheduling, namespace, policies, download, cache, gate)
         outputs.update(_serve(cfg, built))
@@ -255,6 +255,8 @@ def _capacity_window(
     found = capacity.window_problems(cap, facts.window, itype, now, minutes)
     if found:
         raise ConfigError(found)
+    if facts.window.start is None and facts.window.end is None:
+        return False, capacity.unknown_window_notice(cap)
     if not facts.window.staged(now):
         return False, None
     return True, capacity.stage_notice(cap, facts.window, minutes)

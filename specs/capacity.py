@@ -102,3 +102,14 @@ def stage_notice(capacity: Capacity, window: Window, minutes_to_endpoint: float)
         f" nodes, the fabric check and the graph, ~{minutes_to_endpoint:.0f} min to the endpoint with the weights"
         " already in the cache."
     )
+
+
+def unknown_window_notice(capacity: Capacity) -> str:
+    """The summary's line when neither EC2 nor the config gave the block's dates (an offline render of a stack file
+    without them): what `pulumi up` does with them."""
+    return (
+        f"Capacity Block {capacity.id}: start and end not known offline (no gpuPool.capacity.startTime/endTime);"
+        " `pulumi up` reads them from EC2: before the start it builds everything but the GPU pool, its fabric check"
+        " and the graph, and says when to run it again (docs/gb200.md); an ended block is refused. Rendered here as"
+        " started."
+    )

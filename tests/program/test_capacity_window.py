@@ -138,4 +138,8 @@ def test_the_committed_gb200_carries_no_dates() -> None:
 def test_the_committed_gb200_renders_without_a_date_warning() -> None:
     run = render("gb200")
     assert "capacityStage" not in run.outputs and "capacityEndTime" not in run.outputs
+    assert "`pulumi up` reads them from EC2" in run.outputs["capacityWindow"]
+    assert "capacity window: Capacity Block cr-0123456789abcdef0: start and end not known offline" in report.summary(
+        run
+    )
     assert not any("ended" in w or "past" in w for w in run.outputs.get("warnings", []))
