@@ -77,6 +77,7 @@ def window_problems(
     cutoff = window.end - termination_lead(itype)
     if now >= window.end:
         return [Problem(key("gpuPool.capacity.id"), f"{what} ended at {window.end.isoformat()}.", f"{fix}.")]
+    now = now.replace(microsecond=0)
     begins = max(now, window.start) if window.start is not None else now
     ready = begins + timedelta(minutes=minutes_to_endpoint)
     if ready >= cutoff:
