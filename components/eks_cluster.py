@@ -175,7 +175,9 @@ class EksCluster(pulumi.ComponentResource):
             else [plan.private_cidr for plan in aws_specs.subnet_plan(t.vpc_cidr, t.availability_zones or [])]
         )
         if local_subnet is not None:
-            # The GPU nodes in the Local Zone mount the cache too (offline/checks/cache_reach.py proves it).
+            # The GPU nodes in the Local Zone mount the cache too (offline/checks/cache_reach.py proves it): a Local
+            # Zone subnet routes like any subnet of the VPC (Local Zones user guide, "How AWS Local Zones work");
+            # FSx's guide names no Local Zone clients either way (check).
             self.private_subnet_cidrs.append(aws_specs.local_zone_cidr(t.vpc_cidr, t.availability_zones or []))
         self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
         self.kubeconfig = pulumi.Output.secret(
