@@ -143,3 +143,14 @@ def test_the_committed_gb200_renders_without_a_date_warning() -> None:
         run
     )
     assert not any("ended" in w or "past" in w for w in run.outputs.get("warnings", []))
+
+
+def test_a_start_time_that_is_not_the_blocks_is_refused() -> None:
+    with pytest.raises(ConfigError) as e:
+        render(
+            "gb200",
+            f"gpuPool.capacity.startTime='{block_time(1)}'",
+            invokes={CAPACITY_BLOCK: {"state": "scheduled", "startDate": block_time(2)}},
+        )
+    (problem,) = e.value.problems
+    assert problem.key == "dsr1:gpuPool.capacity.startTime" and f"set it to {block_time(2)}" in problem.fix
