@@ -45,7 +45,7 @@ $(VENV)/.installed: requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip check
 	touch $@
 
-render: $(VENV)/.runtime  ## render $(STACK) offline into $(OUT)/
+render: $(VENV)/.runtime  ## render STACK= (default h200-sglang-8) offline into OUT= (default build/)
 	$(PY) render.py --stack $(STACK) --out $(OUT)
 
 STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
@@ -76,7 +76,7 @@ node_modules/.installed: package.json package-lock.json
 $(LOCAL_VENV)/.installed: requirements-local.txt
 	$(call install-lock,$(LOCAL_VENV),requirements-local.txt,the twin: ai-dynamo and aiperf; ~1.4 GB)
 
-local: $(VENV)/.installed $(LOCAL_VENV)/.installed  ## serve $(STACK)'s graph here (real frontend, mocker workers); Ctrl-C stops
+local: $(VENV)/.installed $(LOCAL_VENV)/.installed  ## serve STACK='s graph here (real frontend, mocker workers); Ctrl-C stops
 	$(PY) -m tools.local_twin --stack $(STACK) --port $(PORT)
 
 local-check: $(VENV)/.installed $(LOCAL_VENV)/.installed  ## the same, then the smoke Job's client and a short aiperf run
@@ -85,7 +85,7 @@ local-check: $(VENV)/.installed $(LOCAL_VENV)/.installed  ## the same, then the 
 pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(LOCAL_VENV)/.installed node_modules/.installed
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -q
 
-preview-diff: $(VENV)/.runtime  ## render every stack on $(BASE) and here; diffs in $(OUT)/preview-diff/
+preview-diff: $(VENV)/.runtime  ## render every stack on BASE= (default origin/main) and here; diffs in build/preview-diff/
 	$(PY) -m tools.preview_diff --base $(BASE) --out $(OUT)/preview-diff
 
 # AIConfigurator in its own virtualenv (~850 MB with its kernel databases): a developer tool, not part of `make test`.
