@@ -109,6 +109,8 @@ class FileJob:
         }
         tmp = self.target / f"{self.rel_state}.tmp"
         with self.lock:
+            if self.finished:  # a late checkpoint of a part the finishing worker already hashed
+                return
             with os.fdopen(open_nofollow(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w") as fh:
                 json.dump(body, fh)
             os.replace(tmp, self.target / self.rel_state)
@@ -165,11 +167,13 @@ class FileJob:
     def _finish(self, requeue: Callable[[list[int]], None]) -> None:
         if self.hasher.hexdigest() == self.f.digest:
             final = real_dir(self.target, PurePosixPath(self.f.path).parent) / PurePosixPath(self.f.path).name
+            with self.lock:
+                self.finished = True
             os.replace(self.part_path, final)
             unlink_below(self.target, self.rel_state)
             self.journal.add(self.f)
             with self.lock:
-                self.finished, self.hashing = True, False
+                self.hashing = False
             return
         self.strikes += 1
         if self.strikes >= self.strikes_allowed:

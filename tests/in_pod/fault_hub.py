@@ -82,6 +82,10 @@ class FaultHub:
         queue = self.faults.get(key)
         return queue.pop(0) if queue else None
 
+    def listing_of(self, path: str) -> str:
+        """The listing's entry for one file, as JSON."""
+        return json.dumps(sibling(path, self.content[path]))
+
     def listing(self) -> dict[str, Any]:
         siblings = [sibling(p, d) for p, d in self.content.items()] + self.extra_siblings
         return {"id": REPO, "sha": REV, "siblings": siblings}

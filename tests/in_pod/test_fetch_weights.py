@@ -3,9 +3,7 @@ fake Hub on loopback that resets, truncates, stalls, corrupts, answers 5xx/429/4
 and a disk that fills up. Backoff and timeouts are shrunk through the script's own environment variables."""
 
 import errno
-import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,64 +12,10 @@ import pytest
 from config import versions
 from in_pod.weights import errors, job, ledger, transfer
 from in_pod.weights.hub import parse_retry_after
-from in_pod.weights.retry import backoff
 from in_pod.weights.listing import RemoteFile
-from tests.in_pod.fault_hub import CONTENT, REPO, REV, FaultHub, serve
-
-BIG = "model-00001-of-00002.safetensors"
-
-
-@dataclass
-class Rig:
-    hub: FaultHub
-    target: Path
-    capsys: pytest.CaptureFixture[str]
-    monkeypatch: pytest.MonkeyPatch
-
-    def run(self, **env: str) -> tuple[int, str]:
-        for k, v in env.items():
-            self.monkeypatch.setenv(k, v)
-        code = job.main()
-        out = self.capsys.readouterr()
-        text = out.out + out.err
-        assert "Traceback" not in text
-        return code, text
-
-    def file_requests(self, name: str) -> list[str | None]:
-        return [rng for path, rng in self.hub.requests if path.endswith(f"/{name}")]
-
-    def assert_complete(self) -> None:
-        for path, data in CONTENT.items():
-            assert (self.target / path).read_bytes() == data, path
-        marker = json.loads((self.target / ledger.MARKER).read_text())
-        assert (marker["repo"], marker["revision"]) == (REPO, REV)
-        assert {f["path"] for f in marker["files"]} == set(CONTENT)
-        assert all(f["sha256"] or f["git_sha1"] for f in marker["files"])
-        assert not list((self.target / ledger.PARTIAL_DIR).rglob("*.part"))
-
-
-@pytest.fixture
-def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Rig]:
-    hub = FaultHub()
-    target = tmp_path / "cache" / "rev"
-    with serve(hub) as url:
-        env = {
-            "HF_ENDPOINT": url,
-            "HF_TOKEN": "hf_test",
-            "HF_HOME": str(tmp_path / "hf"),
-            "DSR1_REPO": REPO,
-            "DSR1_REVISION": REV,
-            "DSR1_TARGET": str(target),
-            "DSR1_BACKOFF_BASE": "0.01",
-            "DSR1_BACKOFF_CAP": "0.05",
-            "DSR1_READ_TIMEOUT": "0.5",
-            "DSR1_OUTAGE_SECONDS": "30",
-            "DSR1_PROGRESS_SECONDS": "3600",
-        }
-        for k, v in env.items():
-            monkeypatch.setenv(k, v)
-        monkeypatch.delenv("DSR1_VERIFY", raising=False)
-        yield Rig(hub, target, capsys, monkeypatch)
+from in_pod.weights.retry import backoff
+from tests.in_pod.conftest import BIG, Rig
+from tests.in_pod.fault_hub import CONTENT, REPO, REV
 
 
 def test_a_clean_download_is_verified_and_marked(rig: Rig) -> None:
@@ -250,7 +194,8 @@ def test_files_in_place_from_an_older_run_are_hashed_once_and_kept_or_replaced(r
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("DSR1_READ_TIMEOUT", "0"), ("DSR1_CONNECTIONS", "x"), ("DSR1_VERIFY", "sha1"), ("DSR1_REPO", "")]
+    ("name", "value"),
+    [("DSR1_READ_TIMEOUT", "0"), ("DSR1_CONNECTIONS", "x"), ("DSR1_VERIFY", "sha1"), ("DSR1_REPO", "")],
 )
 def test_bad_settings_end_with_one_line(rig: Rig, name: str, value: str) -> None:
     code, out = rig.run(**{name: value})
