@@ -87,7 +87,8 @@ def test_a_huge_answer_fails_with_one_line_and_bounded_memory(
 def test_an_answer_within_the_bound_is_read_whole() -> None:
     class Response:
         def __init__(self, data: bytes) -> None:
-            self.data, self.headers = data, {}
+            self.data = data
+            self.headers: dict[str, str] = {}
 
         def read(self, n: int) -> bytes:
             chunk, self.data = self.data[:n], self.data[n:]
