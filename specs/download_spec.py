@@ -39,7 +39,7 @@ CONNECTIONS = 16
 stream from the Hub's CDN does not fill a node's link; sixteen spread the 163 shards' parts so the node's network or
 the cache's write throughput sets the rate (docs/weights.md). At 512 MiB parts DeepSeek-R1 is ~1,300 resolve
 requests, well under the Hub's Resolvers limit of 5,000 per 5 minutes for a free user
-(huggingface.co/docs/hub/rate-limits)."""
+(huggingface.co/docs/hub/rate-limits; the figure (check)). The Hub documents no per-connection bandwidth."""
 PART_BYTES = 512 * 1024**2
 """Files larger than 1.5 parts are fetched as ranged parts of this size, each resumable on its own."""
 PERMANENT_EXIT_CODE = 3

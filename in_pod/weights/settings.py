@@ -8,6 +8,8 @@ from pathlib import Path
 from .errors import PermanentError
 
 MIB = 1024**2
+MAX_CONNECTIONS = 64
+"""huggingface_hub's shared httpx client pools at most 100 connections (httpx _config.py DEFAULT_LIMITS, 0.28.1)."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,11 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+def _whole(env: Mapping[str, str], name: str, default: int, most: int | None = None) -> int:
     raw = env.get(name, str(default))
-    if not raw.strip().isdigit() or int(raw) < 1:
-        raise PermanentError(f"{name}={raw!r} is not a whole number of at least 1. Fix: set one")
+    if not raw.strip().isdigit() or int(raw) < 1 or (most is not None and int(raw) > most):
+        bound = f" and at most {most}" if most is not None else ""
+        raise PermanentError(f"{name}={raw!r} is not a whole number of at least 1{bound}. Fix: set one")
     return int(raw)
 
 
@@ -71,7 +74,7 @@ def from_env(env: Mapping[str, str]) -> Settings:
         revision=env["DSR1_REVISION"],
         target=Path(env["DSR1_TARGET"]),
         verify=verify,
-        connections=_whole(env, "DSR1_CONNECTIONS", d.connections),
+        connections=_whole(env, "DSR1_CONNECTIONS", d.connections, MAX_CONNECTIONS),
         part_bytes=_whole(env, "DSR1_PART_BYTES", d.part_bytes),
         read_timeout=_number(env, "DSR1_READ_TIMEOUT", d.read_timeout),
         rate_floor=_number(env, "DSR1_RATE_FLOOR_BYTES", d.rate_floor),

@@ -195,7 +195,15 @@ def test_files_in_place_from_an_older_run_are_hashed_once_and_kept_or_replaced(r
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("DSR1_READ_TIMEOUT", "0"), ("DSR1_CONNECTIONS", "x"), ("DSR1_VERIFY", "sha1"), ("DSR1_REPO", "")],
+    [
+        ("DSR1_READ_TIMEOUT", "0"),
+        ("DSR1_CONNECTIONS", "x"),
+        ("DSR1_CONNECTIONS", "65"),
+        ("DSR1_PART_BYTES", "0"),
+        ("DSR1_RATE_WINDOW_SECONDS", "-1"),
+        ("DSR1_VERIFY", "sha1"),
+        ("DSR1_REPO", ""),
+    ],
 )
 def test_bad_settings_end_with_one_line(rig: Rig, name: str, value: str) -> None:
     code, out = rig.run(**{name: value})
