@@ -82,3 +82,15 @@ def test_the_defaults_are_sixteen_connections_and_512_mib_parts() -> None:
     s = from_env({"DSR1_REPO": "r", "DSR1_REVISION": "v", "DSR1_TARGET": "/t"})
     assert (s.connections, s.part_bytes) == (16, 512 * 1024**2) == (Settings.connections, Settings.part_bytes)
     assert (s.rate_floor, s.rate_window, s.hash_strikes) == (4096.0, 120.0, 3)
+
+
+def test_many_parts_under_many_faults_end_complete_and_correct(rig: Rig) -> None:
+    big = "model-00003-of-00003.safetensors"
+    rig.hub.content[big] = bytes((i * 7919) % 251 for i in range(200_000))
+    rig.hub.faults[big] = ["reset", "503", "truncate", "wrong-range", "429", "stall", "ignore-range", "truncate"] * 3
+    rig.hub.faults[BIG] = ["truncate", "reset", "502"]
+    code, out = rig.run(DSR1_PART_BYTES="4096", DSR1_CONNECTIONS="8", DSR1_HASH_STRIKES="100")
+    assert code == 0, out
+    assert rig.hub.faults[big] == [] and rig.hub.max_in_flight > 1
+    assert len({r for r in rig.file_requests(big) if r}) > 48  # every part, and resumed ones from mid-part
+    rig.assert_complete()
