@@ -45,6 +45,9 @@ class FileJob:
         self.rel_part, self.rel_state = f"{rel}.part", f"{rel}.part.json"
         self.bounds = plan(f.size, part_bytes)
         self.done = [0] * len(self.bounds)
+        """Bytes written per part (what the hash may read once a part is complete)."""
+        self.durable = [0] * len(self.bounds)
+        """Bytes per part made durable and recorded: what a new pod resumes from."""
         self.lock = threading.Lock()
         self.hasher: Any = new_hasher(f)
         self.hashed = 0
@@ -65,16 +68,18 @@ class FileJob:
     def prepare(self) -> list[int]:
         """Load or start the partial file and its record; the indexes of the parts still to fetch."""
         real_dir(self.target, PurePosixPath(self.rel_part).parent)
-        record = self._read_record()
+        recorded = regular_size(self.target / self.rel_state) is not None
+        record = self._read_record() if recorded else None
         have = regular_size(self.part_path)
         if record is not None and have is not None and have <= self.f.size:
             pairs = zip(record["done"], self.bounds, strict=True)
-            self.done = [min(max(int(d), 0), e - s, max(have - s, 0)) for d, (s, e) in pairs]
-            self.strikes = int(record.get("strikes", 0))
-        elif record is None and have is not None and have <= self.f.size:  # no record: a sequential prefix
+            self.done = [min(max(d, 0), e - s, max(have - s, 0)) for d, (s, e) in pairs]
+            self.strikes = record["strikes"]
+        elif not recorded and have is not None and have <= self.f.size:  # no record: a sequential prefix
             self.done = [min(max(have - s, 0), e - s) for s, e in self.bounds]
-        else:
+        else:  # a record for other part sizes or another file, or unreadable: nothing of it is trusted
             self._start_over()
+        self.durable = list(self.done)
         if regular_size(self.part_path) is None:
             os.close(open_nofollow(self.part_path, os.O_WRONLY | os.O_CREAT))
         self.record()
@@ -92,9 +97,11 @@ class FileJob:
                 self.part_bytes,
                 self.f.digest,
             )
-            if not same or len(record["done"]) != len(self.bounds):
+            done, strikes = record["done"], record.get("strikes", 0)
+            whole = all(type(d) is int for d in [*done, strikes])
+            if not same or not whole or len(done) != len(self.bounds):
                 return None
-            return dict(record)
+            return {"done": done, "strikes": strikes}
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -104,7 +111,7 @@ class FileJob:
             "size": self.f.size,
             "partBytes": self.part_bytes,
             "digest": self.f.digest,
-            "done": list(self.done),
+            "done": list(self.durable),
             "strikes": self.strikes,
         }
         tmp = self.target / f"{self.rel_state}.tmp"
@@ -115,25 +122,28 @@ class FileJob:
                 json.dump(body, fh)
             os.replace(tmp, self.target / self.rel_state)
 
-    def checkpoint(self, fd: int) -> None:
+    def checkpoint(self, i: int, fd: int) -> None:
+        """Part i's bytes so far made durable, then recorded (a record never counts bytes a crash could lose)."""
         os.fdatasync(fd)
+        self.durable[i] = self.done[i]
         self.record()
 
     def _start_over(self) -> None:
         unlink_below(self.target, self.rel_part)
         self.done = [0] * len(self.bounds)
+        self.durable = [0] * len(self.bounds)
         self.hasher, self.hashed = new_hasher(self.f), 0
 
     def restart_part(self, i: int) -> int:
         """Forget part i's bytes (the hash has not read them: it only reads complete parts); how many were dropped."""
         with self.lock:
-            dropped, self.done[i] = self.done[i], 0
+            dropped, self.done[i], self.durable[i] = self.done[i], 0, 0
         return dropped
 
     # --- the hash, in order -------------------------------------------------------------------------------------
 
     def part_complete(self, i: int, fd: int, requeue: Callable[[list[int]], None]) -> None:
-        self.checkpoint(fd)
+        self.checkpoint(i, fd)
         self.advance_hash(requeue)
 
     def advance_hash(self, requeue: Callable[[list[int]], None]) -> None:

@@ -62,14 +62,14 @@ def fetch_part(s: Settings, hub: Hub, job: FileJob, i: int, run: Run, requeue: "
                         retry.progressed()
                         since_checkpoint += len(chunk)
                         if since_checkpoint >= CHECKPOINT_BYTES:
-                            job.checkpoint(fd)
+                            job.checkpoint(i, fd)
                             since_checkpoint = 0
                         if pos >= end:
                             break
                 if pos < end:
                     raise TransientError(f"the answer ended at byte {pos} of {start}-{end - 1}")
             except TransientError as e:
-                job.checkpoint(fd)
+                job.checkpoint(i, fd)
                 if e.restart:
                     run.add(-job.restart_part(i))
                 if e.strike:
