@@ -42,6 +42,8 @@ requests, well under the Hub's Resolvers limit of 5,000 per 5 minutes for a free
 (huggingface.co/docs/hub/rate-limits; the figure (check)). The Hub documents no per-connection bandwidth."""
 PART_BYTES = 512 * 1024**2
 """Files larger than 1.5 parts are fetched as ranged parts of this size, each resumable on its own."""
+JOB_UID_LABEL = "batch.kubernetes.io/controller-uid"
+"""Set by the Job controller on every pod of a Job (kubernetes.io/docs/reference/labels-annotations-taints)."""
 PERMANENT_EXIT_CODE = 3
 """The downloader's exit code for faults a retry cannot cure (401/403/404, disk full, a hostile listing)."""
 
@@ -163,6 +165,12 @@ def download_job(
             {"name": "DSR1_PART_BYTES", "value": str(PART_BYTES)},
             # A Retry-After reaching past this fails the pod at once, saying so, instead of sleeping into the kill.
             {"name": "DSR1_DEADLINE_SECONDS", "value": str(DEADLINE_S)},
+            # The Job's uid, so its pods share the deadline's clock: the Job controller labels its pods with it
+            # (kubernetes/kubernetes#114930, 1.27+); the downward API passes a label's value (fieldRef).
+            {
+                "name": "DSR1_JOB_UID",
+                "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{JOB_UID_LABEL}']"}},
+            },
             {"name": "PYTHONPATH", "value": f"{SCRIPT_DIR}:{DEPS_DIR}"},
             {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},  # the package's mount is read-only
             {"name": "HOME", "value": "/tmp"},

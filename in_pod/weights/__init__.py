@@ -8,6 +8,7 @@ standard library and huggingface_hub, which an init container installs from a ha
 - `safe_fs`: the revision directory, never following a symlink beneath it.
 - `hub`: plain HTTP to the Hub (the listing and ranged file reads, each 206 checked against its Content-Range).
 - `retry`: transient versus permanent faults, backoff, Retry-After, the rate floor, the Job's deadline.
+- `clock`: when the Job started, shared by its pods, for that deadline.
 - `parts`: one file split into ranged parts, their resumable progress, and the file's hash in order.
 - `transfer`: the pool of connections that fetches parts of many files at once.
 - `ledger`: the journal of verified files and the completion marker.

@@ -5,6 +5,7 @@ import sys
 import threading
 import time
 
+from .clock import job_started
 from .errors import EXIT_OK, EXIT_PERMANENT, EXIT_RETRY, ExhaustedError, PermanentError, TransientError, disk_error, log
 from .hub import HfHub, Hub
 from .ledger import MARKER, PARTIAL_DIR, Journal, already_there, marker_problems, read_marker, write_marker
@@ -66,7 +67,7 @@ def download(s: Settings, hub: Hub) -> int:
         log(f"complete: {s.repo}@{s.revision} in {s.target} (marker valid, {s.verify} checked); nothing to do")
         return EXIT_OK
     log(f"downloading {s.repo}@{s.revision} into {s.target}: {why}")
-    run = Run(s)
+    run = Run(s, job_started=job_started(s.target, s.job_uid))
     files = listed(hub, run)
     real_dir(s.target, PARTIAL_DIR)
     journal = Journal(s.target)

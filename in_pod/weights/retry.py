@@ -23,10 +23,11 @@ def backoff(attempt: int, base: float, cap: float) -> float:
 class Run:
     """State shared by the transfers of one pod: bytes done, the failure count, the stop signal, the clock."""
 
-    def __init__(self, s: Settings, total: int = 0, done: int = 0) -> None:
+    def __init__(self, s: Settings, total: int = 0, done: int = 0, job_started: float | None = None) -> None:
         self.s, self.total, self.done, self.received = s, total, done, 0
         self.failures = 0
-        self.started = time.monotonic()
+        self.job_started = time.time() if job_started is None else job_started
+        """Wall-clock start of the Job (clock.py), from which its activeDeadlineSeconds counts."""
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.error: BaseException | None = None
@@ -46,8 +47,8 @@ class Run:
         self.stop.set()
 
     def deadline_left(self) -> float:
-        """Seconds this pod may still run under the Job's deadline (an upper bound: earlier pods used some)."""
-        return self.s.deadline_seconds - (time.monotonic() - self.started)
+        """Seconds left under the Job's deadline (from this pod's start when the Job's is unknown: an upper bound)."""
+        return self.s.deadline_seconds - (time.time() - self.job_started)
 
 
 class RateFloor:

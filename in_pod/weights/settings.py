@@ -38,6 +38,8 @@ class Settings:
     """A file whose hash differs this many times in a row is a permanent fault (the listing or the mirror is wrong)."""
     deadline_seconds: float = 6 * 3600.0
     """The Job's activeDeadlineSeconds: a Retry-After reaching past it fails at once, saying so."""
+    job_uid: str = ""
+    """The Job's uid (downward API), so its pods share one clock for the deadline (clock.py); empty: this pod's."""
     progress_seconds: float = 30.0
 
 
@@ -85,5 +87,6 @@ def from_env(env: Mapping[str, str]) -> Settings:
         max_failures=_whole(env, "DSR1_MAX_FAILURES", d.max_failures),
         hash_strikes=_whole(env, "DSR1_HASH_STRIKES", d.hash_strikes),
         deadline_seconds=_number(env, "DSR1_DEADLINE_SECONDS", d.deadline_seconds),
+        job_uid=env.get("DSR1_JOB_UID", ""),
         progress_seconds=_number(env, "DSR1_PROGRESS_SECONDS", d.progress_seconds),
     )

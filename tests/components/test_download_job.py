@@ -50,7 +50,10 @@ def test_the_token_is_a_mounted_file_never_an_env_value(job: dict[str, Any]) -> 
     (download,) = pod(job)["containers"]
     env = {e["name"]: e for e in download["env"]}
     assert env["HF_TOKEN_PATH"]["value"] == "/var/run/secrets/huggingface/token"
-    assert "HF_TOKEN" not in env and all("valueFrom" not in e for e in download["env"])
+    assert "HF_TOKEN" not in env
+    assert [e["valueFrom"] for e in download["env"] if "valueFrom" in e] == [
+        {"fieldRef": {"fieldPath": "metadata.labels['batch.kubernetes.io/controller-uid']"}}  # the Job's uid only
+    ]
     assert {"name": "hf-token", "mountPath": "/var/run/secrets/huggingface", "readOnly": True} in download[
         "volumeMounts"
     ]

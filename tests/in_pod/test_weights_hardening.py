@@ -3,6 +3,7 @@ symlinks under the revision, the journal re-checked, the rate floor, a long Retr
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,26 @@ def test_no_partial_progress_record_is_left_beside_a_complete_revision(rig: Rig)
     assert rig.run(DSR1_PART_BYTES="4096")[0] == 0
     left = [p.name for p in (rig.target / ledger.PARTIAL_DIR).rglob("*") if not p.is_dir()]
     assert left == [ledger.JOURNAL]
+
+
+def test_the_deadline_counts_from_the_jobs_first_pod(rig: Rig) -> None:
+    clock = rig.target / ledger.PARTIAL_DIR / "job-clock.json"
+    clock.parent.mkdir(parents=True)
+    clock.write_text(json.dumps({"job": "uid-1", "startedAt": time.time() - 3500}))
+    rig.hub.retry_after = "200"
+    rig.hub.faults[BIG] = ["429"]
+    code, out = rig.run(DSR1_DEADLINE_SECONDS="3600", DSR1_JOB_UID="uid-1")
+    assert code == errors.EXIT_PERMANENT
+    (line,) = failed_lines(out)
+    assert re.search(r"asks to wait 200s \(Retry-After\), past the Job's deadline \((9\d|100)s left of 3600s\)", line)
+
+
+def test_another_jobs_clock_is_not_used_and_is_replaced(rig: Rig) -> None:
+    clock = rig.target / ledger.PARTIAL_DIR / "job-clock.json"
+    clock.parent.mkdir(parents=True)
+    clock.write_text(json.dumps({"job": "uid-old", "startedAt": time.time() - 3500}))
+    rig.hub.retry_after = "1"
+    rig.hub.faults[BIG] = ["429"]
+    code, out = rig.run(DSR1_DEADLINE_SECONDS="3600", DSR1_JOB_UID="uid-2")
+    assert code == 0, out
+    assert json.loads(clock.read_text())["job"] == "uid-2"
