@@ -9,6 +9,7 @@ import json
 import os
 import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -33,19 +34,22 @@ def new_hasher(f: RemoteFile) -> Any:
     return h
 
 
-def feed(h: Any, path: Path, start: int, length: int) -> None:
-    """Update `h` with `length` bytes of `path` from `start` (a file shorter than that is an OSError)."""
+def feed(h: Any, path: Path, start: int, length: int) -> int:
+    """Update `h` with `length` bytes of `path` from `start` (a file shorter than that is an OSError); their CRC-32."""
     fd = open_nofollow(path, os.O_RDONLY)
+    crc = 0
     try:
         while length > 0:
             chunk = os.pread(fd, min(READ_CHUNK, length), start)
             if not chunk:
                 raise OSError(f"{path} ended {length} bytes early")
             h.update(chunk)
+            crc = zlib.crc32(chunk, crc)
             start += len(chunk)
             length -= len(chunk)
     finally:
         os.close(fd)
+    return crc
 
 
 def file_problem(target: Path, f: RemoteFile, hashes: bool) -> str | None:

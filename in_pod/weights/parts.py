@@ -3,15 +3,18 @@
 A file is split into parts of `part_bytes`; each part is fetched on its own connection and written at its offset
 into one partial file, `.dsr1-partial/<path>.part`. Progress per part is kept in `<path>.part.json` (written before
 the first byte and at checkpoints), so a new pod resumes each part from the byte recorded. The listing gives one
-sha256 per file and none per part, so each part is checked by its Content-Range and exact length, and the file by its
-hash: the part at the head of the file is hashed as soon as it is complete, reading back bytes just written (still
-in the page cache), so the hash keeps pace with the download instead of re-reading the file at the end. A partial
+sha256 per file and none per part, so each part is checked three ways: its answer's Content-Range and exact length
+as it arrives; a CRC-32 of the bytes as they arrived (kept in the record, so it survives a new pod), compared with
+the bytes read back from the cache, so a part the cache stored wrong is fetched again alone; and the file's hash.
+The part at the head of the file is read back as soon as it is complete (bytes just written, still in the page
+cache), so the hash keeps pace with the download instead of re-reading the file at the end. A partial
 file without its progress record is taken as a sequential prefix (the layout a single connection leaves).
 """
 
 import json
 import os
 import threading
+import zlib
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -48,6 +51,9 @@ class FileJob:
         """Bytes written per part (what the hash may read once a part is complete)."""
         self.durable = [0] * len(self.bounds)
         """Bytes per part made durable and recorded: what a new pod resumes from."""
+        self.crc: list[int | None] = [0] * len(self.bounds)
+        """CRC-32 of each part's bytes as they arrived (None: unknown, for a prefix left without a record)."""
+        self.durable_crc: list[int | None] = [0] * len(self.bounds)
         self.lock = threading.Lock()
         self.hasher: Any = new_hasher(f)
         self.hashed = 0
@@ -75,11 +81,14 @@ class FileJob:
             pairs = zip(record["done"], self.bounds, strict=True)
             self.done = [min(max(d, 0), e - s, max(have - s, 0)) for d, (s, e) in pairs]
             self.strikes = record["strikes"]
+            crcs = record["crc"]
+            self.crc = [c if d == r else None for c, d, r in zip(crcs, self.done, record["done"], strict=True)]
         elif not recorded and have is not None and have <= self.f.size:  # no record: a sequential prefix
             self.done = [min(max(have - s, 0), e - s) for s, e in self.bounds]
+            self.crc = [None if d else 0 for d in self.done]
         else:  # a record for other part sizes or another file, or unreadable: nothing of it is trusted
             self._start_over()
-        self.durable = list(self.done)
+        self.durable, self.durable_crc = list(self.done), list(self.crc)
         if regular_size(self.part_path) is None:
             os.close(open_nofollow(self.part_path, os.O_WRONLY | os.O_CREAT))
         self.record()
@@ -98,10 +107,11 @@ class FileJob:
                 self.f.digest,
             )
             done, strikes = record["done"], record.get("strikes", 0)
-            whole = all(type(d) is int for d in [*done, strikes])
-            if not same or not whole or len(done) != len(self.bounds):
+            crc = record.get("crc", [None] * len(done))
+            whole = all(type(d) is int for d in [*done, strikes]) and all(c is None or type(c) is int for c in crc)
+            if not same or not whole or len(done) != len(self.bounds) or len(crc) != len(done):
                 return None
-            return {"done": done, "strikes": strikes}
+            return {"done": done, "strikes": strikes, "crc": crc}
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -112,6 +122,7 @@ class FileJob:
             "partBytes": self.part_bytes,
             "digest": self.f.digest,
             "done": list(self.durable),
+            "crc": list(self.durable_crc),
             "strikes": self.strikes,
         }
         tmp = self.target / f"{self.rel_state}.tmp"
@@ -125,20 +136,28 @@ class FileJob:
     def checkpoint(self, i: int, fd: int) -> None:
         """Part i's bytes so far made durable, then recorded (a record never counts bytes a crash could lose)."""
         os.fdatasync(fd)
-        self.durable[i] = self.done[i]
+        self.durable[i], self.durable_crc[i] = self.done[i], self.crc[i]
         self.record()
 
     def _start_over(self) -> None:
         unlink_below(self.target, self.rel_part)
         self.done = [0] * len(self.bounds)
         self.durable = [0] * len(self.bounds)
+        self.crc, self.durable_crc = [0] * len(self.bounds), [0] * len(self.bounds)
         self.hasher, self.hashed = new_hasher(self.f), 0
 
     def restart_part(self, i: int) -> int:
         """Forget part i's bytes (the hash has not read them: it only reads complete parts); how many were dropped."""
         with self.lock:
             dropped, self.done[i], self.durable[i] = self.done[i], 0, 0
+            self.crc[i] = self.durable_crc[i] = 0
         return dropped
+
+    def arrived(self, i: int, chunk: bytes) -> None:
+        """Part i's next bytes, written: its count and its CRC-32 as they arrived."""
+        crc = self.crc[i]
+        self.crc[i] = None if crc is None else zlib.crc32(chunk, crc)
+        self.done[i] += len(chunk)
 
     # --- the hash, in order -------------------------------------------------------------------------------------
 
@@ -165,7 +184,12 @@ class FileJob:
                     if self.done[k] < end - start:
                         self.hashing = False
                         return
-                feed(self.hasher, self.part_path, start, end - start)
+                before = self.hasher.copy()
+                read_back = feed(self.hasher, self.part_path, start, end - start)
+                if self.crc[k] is not None and read_back != self.crc[k]:
+                    self.hasher = before
+                    self._refetch_part(k, requeue)
+                    return
                 with self.lock:
                     self.hashed += 1
             self._finish(requeue)
@@ -173,6 +197,21 @@ class FileJob:
             with self.lock:
                 self.hashing = False
             raise
+
+    def _refetch_part(self, k: int, requeue: Callable[[list[int]], None]) -> None:
+        """Part k reads back other than it arrived (the cache stored it wrong): fetch that part alone again."""
+        self.strikes += 1
+        if self.strikes >= self.strikes_allowed:
+            raise PermanentError(
+                f"{self.label(k)}: the cache returns other bytes than were written, {self.strikes} times; the partial "
+                "file is kept. Fix: check the cache volume (its file system's health and mount)"
+            )
+        log(f"{self.label(k)}: reads back from the cache other than it arrived; fetching the part again")
+        self.restart_part(k)
+        self.record()
+        with self.lock:
+            self.hashing = False
+        requeue([k])
 
     def _finish(self, requeue: Callable[[list[int]], None]) -> None:
         if self.hasher.hexdigest() == self.f.digest:

@@ -57,7 +57,7 @@ def fetch_part(s: Settings, hub: Hub, job: FileJob, i: int, run: Run, requeue: "
                         except OSError as e:
                             raise disk_error(e, s.target) from None
                         pos += len(chunk)
-                        job.done[i] = pos - start
+                        job.arrived(i, chunk)
                         run.add(len(chunk))
                         retry.progressed()
                         since_checkpoint += len(chunk)

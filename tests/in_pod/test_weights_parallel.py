@@ -2,6 +2,7 @@
 fake, which holds each answer until that many are open), ranged parts of one file, and the resume of one part."""
 
 import json
+import zlib
 
 import pytest
 
@@ -41,11 +42,30 @@ def test_a_part_resumes_from_its_recorded_byte_and_done_parts_are_not_fetched_ag
         fh.write(data[:PART])
         fh.write(data[PART : PART + 1000])
     digest = json.loads(rig.hub.listing_of(BIG))["lfs"]["sha256"]
-    record = {"size": len(data), "partBytes": PART, "digest": digest, "done": [PART, 1000, 0, 0], "strikes": 0}
+    crc = [zlib.crc32(data[:PART]), zlib.crc32(data[PART : PART + 1000]), 0, 0]
+    record = {"size": len(data), "partBytes": PART, "digest": digest, "done": [PART, 1000, 0, 0], "crc": crc}
     partial.with_name(f"{BIG}.part.json").write_text(json.dumps(record))
     code, out = rig.run(DSR1_PART_BYTES=str(PART))
     assert code == 0, out
     assert sorted(r for r in rig.file_requests(BIG) if r) == ["bytes=12288-", "bytes=5096-8191", "bytes=8192-12287"]
+    assert "strike" not in out and "reads back" not in out
+    rig.assert_complete()
+
+
+def test_a_part_the_cache_stored_wrong_is_fetched_again_alone(rig: Rig) -> None:
+    """Per-part verification: the CRC-32 of a part as it arrived against the part read back from the cache."""
+    data = CONTENT[BIG]
+    partial = rig.target / ledger.PARTIAL_DIR / f"{BIG}.part"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"\xff" * 10 + data[10 : 2 * PART])  # parts 1 and 2 arrived whole; part 1 reads back wrong
+    digest = json.loads(rig.hub.listing_of(BIG))["lfs"]["sha256"]
+    crc = [zlib.crc32(data[:PART]), zlib.crc32(data[PART : 2 * PART]), 0, 0]
+    record = {"size": len(data), "partBytes": PART, "digest": digest, "done": [PART, PART, 0, 0], "crc": crc}
+    partial.with_name(f"{BIG}.part.json").write_text(json.dumps(record))
+    code, out = rig.run(DSR1_PART_BYTES=str(PART))
+    assert code == 0, out
+    assert f"{BIG} part 1/4: reads back from the cache other than it arrived" in out
+    assert sorted(r for r in rig.file_requests(BIG) if r) == ["bytes=0-4095", "bytes=12288-", "bytes=8192-12287"]
     rig.assert_complete()
 
 
