@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from .errors import PermanentError, TransientError
 from .listing import RemoteFile, parse_listing
+from .retry import RateFloor
 from .settings import Settings
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -144,8 +145,9 @@ class HfHub:
             if r.status_code != 200:
                 retry_after = parse_retry_after(r.headers.get("Retry-After"))
                 raise status_error(r.status_code, retry_after, what, self.s, r.headers.get("X-Error-Code"))
-            raw = bytearray()
+            raw, floor = bytearray(), RateFloor(self.s)
             for chunk in r.iter_bytes():
+                floor.received(len(chunk))  # a listing that drips is dropped and asked again, like a file
                 raw += chunk
                 if len(raw) > MAX_LISTING_BYTES:
                     raise PermanentError(

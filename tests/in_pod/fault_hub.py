@@ -120,6 +120,14 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_status(int(fault), code)
             if fault == "reset":
                 return self.reset()
+            if fault == "drip":
+                self.send_response(200)
+                self.end_headers()
+                while not self.hub.release.wait(0.05):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                self.close_connection = True
+                return None
             raw = self.hub.raw_listing
             data = raw if raw is not None else json.dumps(self.hub.listing()).encode()
             self.send_response(200)

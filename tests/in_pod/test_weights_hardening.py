@@ -227,3 +227,11 @@ def test_another_jobs_clock_is_not_used_and_is_replaced(rig: Rig) -> None:
     code, out = rig.run(DSR1_DEADLINE_SECONDS="3600", DSR1_JOB_UID="uid-2")
     assert code == 0, out
     assert json.loads(clock.read_text())["job"] == "uid-2"
+
+
+def test_a_listing_that_drips_is_dropped_and_asked_again(rig: Rig) -> None:
+    rig.hub.faults["listing"] = ["drip"]
+    code, out = rig.run(DSR1_RATE_FLOOR_BYTES="1000", DSR1_RATE_WINDOW_SECONDS="0.3")
+    assert code == 0, out
+    assert "listing: " in out and "under the floor of 1000 B/s" in out
+    rig.assert_complete()
