@@ -96,8 +96,12 @@ def parse_listing(body: Any, repo: str, revision: str) -> list[RemoteFile]:
 def unsafe_path(path: str) -> str | None:
     """None when `path` is a plain relative path below the revision directory; otherwise why not."""
     parts = path.split("/")
-    if not path or "\\" in path or "\0" in path or PurePosixPath(path).is_absolute():
-        return "is empty, absolute or contains a backslash or NUL"
+    if not path or "\\" in path or PurePosixPath(path).is_absolute():
+        return "is empty, absolute or contains a backslash"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        return "contains a control character (NUL, a newline)"
+    if len(path.encode()) > 1024 or any(len(p.encode()) > 255 for p in parts):
+        return "is longer than a file system takes"
     if any(p in ("", ".", "..") for p in parts):
         return "has an empty, '.' or '..' segment"
     if parts[0].startswith(RESERVED_PREFIX):

@@ -112,7 +112,18 @@ def test_the_failure_budget_caps_endless_faults(rig: Rig) -> None:
 
 
 @pytest.mark.parametrize(
-    "hostile", ["../escape.txt", "/etc/passwd", "a/../../escape.txt", "a//b", ".dsr1-complete.json", "a\\b"]
+    "hostile",
+    [
+        "../escape.txt",
+        "/etc/passwd",
+        "a/../../escape.txt",
+        "a//b",
+        ".dsr1-complete.json",
+        "a\\b",
+        "a\nb",
+        "a\0b",
+        "x" * 256,
+    ],
 )
 def test_a_listing_naming_paths_outside_the_revision_is_refused(rig: Rig, hostile: str) -> None:
     outside = rig.target.parent / "escape.txt"
