@@ -103,3 +103,19 @@ def test_an_answer_within_the_bound_is_read_whole() -> None:
 def test_the_bound_is_a_flag_with_a_default() -> None:
     with pytest.raises(SystemExit):
         smoke_client.main(["--url", "http://x", "--model", "m", "--max-answer-bytes", "0"])
+
+
+@pytest.mark.parametrize("announce", [True, False])
+def test_the_by_hand_client_has_the_same_bound(announce: bool) -> None:
+    import smoke
+
+    with huge_endpoint(announce) as (url, seen):
+        tracemalloc.start()
+        try:
+            with pytest.raises(smoke_client.EndpointError, match=str(smoke_client.MAX_ANSWER_BYTES)):
+                smoke.smoke(url, MODEL, attempts=3, timeout=30, backoff=0)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert peak < 8 * 1024**2, peak
+    assert seen == ["/v1/chat/completions"]
