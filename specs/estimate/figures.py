@@ -187,6 +187,17 @@ and skip this."""
 EFS_WRITE_MBPS = Figure(
     500.0, "assumption: EFS elastic throughput per client for writes", low=200.0, high=1000.0, rate=True
 )
+LOCAL_ZONE_READ_MBPS_PER_NODE = Figure(
+    625.0,
+    "a GPU node in a Local Zone reads the Region's cache across the Local Zone's link; EC2 limits a single flow to"
+    ' 5 Gbps (625 MB/s) outside a cluster placement group (EC2 "Amazon EC2 instance network bandwidth"), and a'
+    " Lustre client's bulk reads from one file server ride one TCP connection; AWS publishes no figure for the link"
+    ' itself ("high-bandwidth", EC2 "Regions, Availability Zones and Local Zones"): a floor per node (check); high:'
+    " assumption (reads spread over several file servers, several flows)",
+    low=625.0,
+    high=1250.0,
+    rate=True,
+)
 VERIFY_WHILE_DOWNLOADING = True
 """The downloader's behaviour the estimate assumes: True, each file's hash is checked as the file completes,
 overlapping the rest of the download (issue 11's in_pod/fetch_weights.py); False, a second full pass re-reads every
@@ -202,6 +213,13 @@ def all_figures() -> dict[str, Figure]:
     """Every figure by name, for the docs page and the test that each carries a range and a source."""
     named = {f"minutes.{k}": v for k, v in MINUTES.items()}
     named |= {f"compile.{k}": v for k, v in COMPILE_MINUTES.items()}
-    for name in ("HUB_MBPS", "SHA256_MBPS", "IMAGE_PULL_MINUTES", "ENGINE_START_MINUTES", "EFS_WRITE_MBPS"):
+    for name in (
+        "HUB_MBPS",
+        "SHA256_MBPS",
+        "IMAGE_PULL_MINUTES",
+        "ENGINE_START_MINUTES",
+        "EFS_WRITE_MBPS",
+        "LOCAL_ZONE_READ_MBPS_PER_NODE",
+    ):
         named[name] = globals()[name]
     return named

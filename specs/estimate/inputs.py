@@ -2,7 +2,7 @@
 
 from config import catalog
 from config.schema import EksTarget, StackConfig
-from specs import download_node, graph_spec
+from specs import aws_specs, download_node, graph_spec
 from specs.cache_sizing import CachePlan
 from specs.estimate import figures
 from specs.estimate.model import Flows
@@ -35,4 +35,10 @@ def flows(cfg: StackConfig, plan: CachePlan, jit_lead_minutes: float | None = No
         download_node=node,
         backend=cfg.serving.backend,
         compile_cache=True,  # every stack keeps the JIT caches on its model cache (specs/compile_cache.py)
+        link_mbps_per_node=figures.LOCAL_ZONE_READ_MBPS_PER_NODE.value if _local_zone(cfg) else None,
     )
+
+
+def _local_zone(cfg: StackConfig) -> bool:
+    zone = cfg.gpu_pool.capacity.availability_zone
+    return zone is not None and aws_specs.is_local_zone(zone)

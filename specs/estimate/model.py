@@ -75,6 +75,9 @@ class Flows:
     capacity_type: str = "on-demand"
     jit_lead_minutes: float | None = None
     """With just-in-time GPUs: the GPU node group starts this long before the download is estimated to end."""
+    link_mbps_per_node: float | None = None
+    """GPU nodes in a Local Zone read the Region's cache across its link, this fast each at typical values (its
+    range: figures.LOCAL_ZONE_READ_MBPS_PER_NODE); None: same zone."""
     verify_while_downloading: bool = figures.VERIFY_WHILE_DOWNLOADING
     node_internet_mbps: float | None = None
     """The download node's share of traffic leaving the VPC (specs/download_node.py); None: not known."""
@@ -108,7 +111,7 @@ class Flows:
         verified = figures.LARGEST_SHARD_BYTES if self.verify_while_downloading else self.weight_bytes
         return figures.MINUTES["job-start"].at(case) + fetch + verified / (read_rate * MB) / 60
 
-    def load_minutes(self, nodes: int | None = None) -> float:
+    def load_minutes(self, nodes: int | None = None, case: Case = "typical") -> float:
         """Every loading node (`nodes`, default all of the graph's) reads its share at once: the cache's throughput
         is divided among them (FSx), or each reads at the per-client rate (EFS)."""
         if not self.cache_read_mbps:
@@ -116,7 +119,14 @@ class Flows:
         per_node = self.weight_bytes * cache_sizing.READ_FRACTION_PER_NODE
         loading = self.loading_nodes if nodes is None else nodes
         total = per_node if self.per_client else per_node * max(loading, 1)
-        return total / (self.cache_read_mbps * MB) / 60
+        return max(total / (self.cache_read_mbps * MB) / 60, self.link_minutes(case))
+
+    def link_minutes(self, case: Case = "typical") -> float:
+        """Each GPU node's load across a Local Zone's link, in parallel (0 when the GPUs share the cache's zone)."""
+        if not self.link_mbps_per_node:
+            return 0.0
+        rate = self.link_mbps_per_node if case == "typical" else figures.LOCAL_ZONE_READ_MBPS_PER_NODE.at(case)
+        return self.weight_bytes * cache_sizing.READ_FRACTION_PER_NODE / (rate * MB) / 60
 
     def engine_minutes(self, first_start: bool, case: Case = "typical") -> float:
         """After the weights: the JIT compile (a first start, or every start without persistent caches) and the
@@ -127,12 +137,12 @@ class Flows:
     def restart_minutes(self, first_start: bool, case: Case = "typical") -> float:
         """One worker pod restarted on a node that has the image: it alone loads, then starts (and compiles only on
         a first start)."""
-        return self.load_minutes(nodes=1) + self.engine_minutes(first_start, case)
+        return self.load_minutes(nodes=1, case=case) + self.engine_minutes(first_start, case)
 
 
 def graph_start_minutes(flows: Flows, case: Case = "typical", first_start: bool = True) -> float:
     """From the graph's creation to Ready without a pre-pulled image: pull, concurrent load, compile, start."""
-    return figures.IMAGE_PULL_MINUTES.at(case) + flows.load_minutes() + flows.engine_minutes(first_start, case)
+    return figures.IMAGE_PULL_MINUTES.at(case) + flows.load_minutes(case=case) + flows.engine_minutes(first_start, case)
 
 
 @dataclass(frozen=True)
@@ -180,7 +190,7 @@ def run(nodes: Sequence[Node], flows: Flows, warm: bool, case: Case = "typical")
             pull = pull_minutes
             if prepull and gpu_nodes is not None and gpu_nodes in finish:
                 pull = max(0.0, pull - (start[node.urn] - finish[gpu_nodes]))
-            return pull + flows.load_minutes() + flows.engine_minutes(not warm, case)
+            return pull + flows.load_minutes(case=case) + flows.engine_minutes(not warm, case)
         if k == "gpu-gate":
             # Ends when the download is within the lead of its end (its own measured rate decides in the cluster).
             end = prior.get(download or "", 0.0)

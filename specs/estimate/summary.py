@@ -52,6 +52,15 @@ def estimate(nodes: Sequence[Node], flows: Flows) -> dict[str, Any]:
         "risks": [figures.CAPACITY_RISK] if flows.capacity_type == "on-demand" else [],
         "inputs": asdict(flows),
     }
+    if flows.link_mbps_per_node:
+        out["localZoneLink"] = {
+            "perNodeMbps": flows.link_mbps_per_node,
+            "linkMinutes": round(flows.link_minutes(), 1),
+            "loadMinutes": round(flows.load_minutes(), 1),
+            "source": figures.LOCAL_ZONE_READ_MBPS_PER_NODE.source,
+        }
+    if kind(next(n for n in nodes if n.urn == cold.target)) != "smoke-test":
+        out["staged"] = True  # no smoke test: staged before a Capacity Block starts, ending with the download
     idle = cold.gpu_idle_minutes
     if idle is not None:
         warm_idle = warm.gpu_idle_minutes or 0.0
@@ -69,8 +78,9 @@ def _span(r: list[float]) -> str:
 def lines(est: dict[str, Any]) -> list[str]:
     """The render summary's lines."""
     dl, restart = est["download"], est["workerRestartMinutes"]
+    goal = "the staged stack (GPU phase after the block starts)" if est.get("staged") else "a passing smoke test"
     out = [
-        f"time to a passing smoke test (estimate, typical [fast-slow]): ~{est['coldCacheMinutes']:.0f} min"
+        f"time to {goal} (estimate, typical [fast-slow]): ~{est['coldCacheMinutes']:.0f} min"
         f" [{_span(est['coldCacheRange'])}] cold cache, ~{est['warmCacheMinutes']:.0f} min"
         f" [{_span(est['warmCacheRange'])}] warm cache (weights and compile caches kept)",
         f"  cold chain (typical): {' -> '.join(est['coldChain'])}",
@@ -86,6 +96,13 @@ def lines(est: dict[str, Any]) -> list[str]:
         out.append(
             f"  GPUs idle before the graph starts: ~{est['gpuIdleMinutesCold']:.0f} min, ~${est['gpuIdleUsdCold']:.0f}"
             f" cold; ~{est['gpuIdleMinutesWarm']:.0f} min, ~${est['gpuIdleUsdWarm']:.0f} warm{note}"
+        )
+    link = est.get("localZoneLink")
+    if link:
+        out.append(
+            f"  weights across the Local Zone link: ~{link['linkMinutes']:.0f} min per GPU node at"
+            f" {link['perNodeMbps']:.0f} MB/s each, in the graph's load of ~{link['loadMinutes']:.0f} min"
+            f" [{link['source']}]"
         )
     out += [f"  risk {r}" for r in est["risks"]]
     out.append("  every figure's range and source: docs/time-to-endpoint.md (specs/estimate/figures.py)")
