@@ -8,6 +8,7 @@ import pytest
 
 from config import catalog
 from config.schema import StackConfig
+from offline.checks.operator_pods import graph_deployments
 from offline.report import manifests
 from offline.run import Run
 from specs import compile_cache
@@ -87,3 +88,20 @@ def test_a_variable_the_stack_sets_itself_wins() -> None:
     main = _graph(run)["spec"]["services"]["decode"]["extraPodSpec"]["mainContainer"]
     values = [e["value"] for e in main["env"] if e["name"] == "TRITON_CACHE_DIR"]
     assert values == ["/tmp/triton"]
+
+
+@pytest.mark.parametrize("stack", stacks())
+def test_in_the_operators_pods_the_compile_cache_is_the_claims_volume(
+    stack: str, rendered: Callable[[str], Run]
+) -> None:
+    for d in graph_deployments(_graph(rendered(stack))):
+        pod = d["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        (main,) = pod["containers"]
+        assert all(m["name"] in volumes for m in main["volumeMounts"]), d["metadata"]["name"]
+        cache = [m for m in main["volumeMounts"] if m["mountPath"] == compile_cache.CACHE_HOME]
+        if d["metadata"]["labels"]["nvidia.com/dynamo-component-type"] == "worker":
+            (mount,) = cache
+            assert "persistentVolumeClaim" in volumes[mount["name"]]
+        else:
+            assert cache == []
