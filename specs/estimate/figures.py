@@ -135,6 +135,15 @@ HUB_MBPS = Figure(
     high=3000.0,
     rate=True,
 )
+DOWNLOADER_MBPS = Figure(
+    2300.0,
+    "what the downloader's process moves: ~3.7 CPU-s per GiB for the whole path (transfer, CRC, write, "
+    "read-back, hash) measured on loopback on a shared 2-core machine, over the container's 8-CPU limit: ~2.3 GB/s "
+    "(docs/weights.md, check on the download node); low and high: assumption (a slower or faster core)",
+    low=1200.0,
+    high=3500.0,
+    rate=True,
+)
 SINGLE_FLOW_MBPS = 625.0
 """5 Gbps: one TCP flow leaving the VPC (AWS EC2 User Guide, 'Amazon EC2 instance network bandwidth', single-flow)."""
 SHA256_MBPS = Figure(
@@ -215,6 +224,7 @@ def all_figures() -> dict[str, Figure]:
     named |= {f"compile.{k}": v for k, v in COMPILE_MINUTES.items()}
     for name in (
         "HUB_MBPS",
+        "DOWNLOADER_MBPS",
         "SHA256_MBPS",
         "IMAGE_PULL_MINUTES",
         "ENGINE_START_MINUTES",

@@ -88,7 +88,8 @@ class Flows:
     """The engines' JIT caches are on the shared cache (specs/compile_cache.py): later starts skip the compile."""
 
     def download_mbps(self, case: Case = "typical") -> float:
-        """The slowest of the Hub, the download node's internet share and the cache's writes."""
+        """The slowest of the Hub, the downloader's process, the download node's internet share and the cache's
+        writes."""
         return min(self._limits(case).values())
 
     def download_limit(self, case: Case = "typical") -> str:
@@ -96,7 +97,7 @@ class Flows:
         return min(limits, key=lambda k: limits[k])
 
     def _limits(self, case: Case) -> dict[str, float]:
-        limits = {"the Hub": figures.HUB_MBPS.at(case)}
+        limits = {"the Hub": figures.HUB_MBPS.at(case), "the downloader's CPU": figures.DOWNLOADER_MBPS.at(case)}
         if self.node_internet_mbps:
             limits[f"the download node ({self.download_node or 'its type'})"] = self.node_internet_mbps
         if self.cache_write_mbps:
