@@ -77,6 +77,14 @@ def test_the_download_runs_at_the_slowest_of_the_hub_the_node_and_the_cache() ->
     assert flows(cache_write_mbps=5000.0).download_mbps() == figures.HUB_MBPS.typical
     node = flows(cache_write_mbps=5000.0, node_internet_mbps=625.0, download_node="m7i.4xlarge")
     assert node.download_mbps() == 625.0 and node.download_limit() == "the download node (m7i.4xlarge)"
+    # Every limit is named: the Hub, the downloader's own CPU, the node and the cache.
+    assert set(node._limits("typical")) == {
+        "the Hub",
+        "the downloader's CPU",
+        "the download node (m7i.4xlarge)",
+        "the cache's writes",
+    }
+    assert node._limits("typical")["the downloader's CPU"] == figures.DOWNLOADER_MBPS.typical
     # A rate's fast end is its high value: the fast case downloads quicker than the slow one.
     assert flows().download_minutes("fast") < flows().download_minutes() < flows().download_minutes("slow")
 
