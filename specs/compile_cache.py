@@ -11,10 +11,12 @@ Where each cache goes (every path below is under CACHE_HOME, the worker's ~/.cac
   backend_vllm.go).
 - TorchInductor: TORCHINDUCTOR_CACHE_DIR, default /tmp/torchinductor_<user> (pytorch tutorials "Compile Time Caching
   in torch.compile"); Inductor's FX graph and autotuning caches.
-- Triton: TRITON_CACHE_DIR, default ~/.triton/cache (check).
+- Triton: TRITON_CACHE_DIR, default ~/.triton/cache (triton's compiler "checks the cache (defaults to the file cache
+  located at ~/.triton/cache)", read from a study of python/triton/compiler/compiler.py) (check).
 - FlashInfer: FLASHINFER_WORKSPACE_BASE, the base under which it writes .cache/flashinfer/ (default $HOME;
   flashinfer-ai/flashinfer python/flashinfer/jit/env.py) (check).
-- CUDA's PTX JIT: CUDA_CACHE_PATH, default ~/.nv/ComputeCache (CUDA programming guide, environment variables) (check).
+- CUDA's PTX JIT: CUDA_CACHE_PATH ("the most relevant environment variables are CUDA_CACHE_PATH and
+  CUDA_CACHE_MAX_SIZE", NVIDIA cuVS docs "JIT Compilation"); default ~/.nv/ComputeCache (check).
 - TensorRT-LLM (PyTorch backend): no cache variable of its own is documented; its Triton, Inductor, FlashInfer and
   DeepGEMM kernels use the variables above (check).
 
