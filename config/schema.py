@@ -453,8 +453,11 @@ class Serving(Section):
         description="Name of the DynamoGraphDeployment (a DNS-1035 label: its Services are named after it)."
     )
     namespace: DnsLabel = Field("dynamo", description="Namespace of the graph, the cache and the download Job.")
-    image_tag: str = Field(
-        versions.DYNAMO_RUNTIME_TAG, pattern=r"^\d+\.\d+\.\d+$", description="Dynamo runtime image tag (a release)."
+    image_tag: str | None = Field(
+        None,
+        pattern=r"^\d+\.\d+\.\d+$",
+        description="Deprecated: the runtime image tag is `dynamo.version` (with `-efa` on EFA pools). If set, it must"
+        " equal dynamo.version: a stack mixing releases is refused.",
     )
     image_digest: str | None = Field(
         None,
@@ -475,9 +478,29 @@ class Serving(Section):
     benchmark: Benchmark = Field(default_factory=Benchmark, description="Optional aiperf benchmark Job.")
 
 
+def _known_release(value: str) -> str:
+    if value not in versions.DYNAMO_RELEASES:
+        raise ValueError(
+            f"Dynamo {value} is not a release this project pins (config/versions.py DYNAMO_RELEASES:"
+            f" {', '.join(versions.DYNAMO_RELEASES)}); use {versions.DYNAMO_RELEASE}"
+        )
+    return value
+
+
+DynamoVersion = Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$"), AfterValidator(_known_release)]
+
+
 class Dynamo(Section):
-    platform_version: Literal["1.3.0"] = Field(
-        "1.3.0", description="dynamo-platform chart release; only releases whose CRD the tests check are accepted."
+    version: DynamoVersion = Field(
+        versions.DYNAMO_RELEASE,
+        description="The Dynamo release of the whole stack: the platform chart, the operator, the CRD the tests check,"
+        " every runtime image (`-efa` on EFA pools) and the local twin's ai-dynamo. One of config/versions.py"
+        " DYNAMO_RELEASES; upstream's known issues for the stack's backend and fabric are checked against it.",
+    )
+    deployed_version: DynamoVersion | None = Field(
+        None,
+        description="The release the cluster runs now (the stack output `dynamoRelease` after `pulumi up`): a change"
+        " of `version` may move one minor release at a time, as upstream supports. Unset: a new stack.",
     )
     namespace: DnsLabel = Field("dynamo-system", description="Namespace of the Dynamo platform release.")
 

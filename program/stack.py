@@ -1,6 +1,5 @@
 """The whole stack as one dependency graph: cluster, GPU pool, cache, download and serving graph."""
 
-import dataclasses
 import ipaddress
 
 import pulumi
@@ -16,7 +15,7 @@ from components.image_prepull import ImagePrepull, ImagePrepullArgs
 from components.model_cache import AwsStorage, ModelCache, ModelCacheArgs
 from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
 from components.network_policies import ServingNetworkPolicies, ServingNetworkPoliciesArgs
-from config import catalog, predictions, versions
+from config import catalog, predictions
 from config.keys import key
 from config.schema import EksTarget, ExistingTarget, StackConfig
 from preflight import aws as aws_preflight
@@ -25,12 +24,14 @@ from specs import (
     aws_specs,
     cache_sizing,
     capacity,
+    dynamo_release,
     eks_addon_spec,
     fabric_defaults,
     gate_spec,
     graph_spec,
     predicted_performance,
     prepull_spec,
+    release_summary,
 )
 from specs.estimate import inputs as estimate_inputs
 from specs.estimate import model as estimate_model
@@ -237,6 +238,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         system_selector=system_selector,
         compute_domain=_imex(cfg),
         instance=catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or ""),
+        dynamo_version=cfg.dynamo.version,
     )
     # The workers' image on every GPU node before the graph starts: the pull overlaps the download.
     ImagePrepull(
@@ -249,7 +251,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         DisaggInferenceGraphArgs(
             spec=spec,
             namespace=namespace.metadata.name,
-            platform=dataclasses.replace(versions.DYNAMO_PLATFORM, version=cfg.dynamo.platform_version),
+            platform=dynamo_release.platform_chart(spec.release),
             platform_namespace=cfg.dynamo.namespace,
             pin_control_plane=bool(cluster),
             platform_storage_class=eks_addon_spec.STORAGE_CLASS if cluster else None,
@@ -297,6 +299,9 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ],
         "networkPolicies": _network_policy_notice(cfg),
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
+        # The release the cluster runs after `up`: feed it back as dynamo.deployedVersion before the next change.
+        "dynamoRelease": cfg.dynamo.version,
+        "dynamoReleaseSummary": release_summary.lines(cfg, spec),
         # Minutes to a passing smoke test and idle GPU time, over this stack's own resource graph (specs/estimate/).
         "timeToEndpoint": resource_graph.estimate(flows),
         "justInTimeGpus": f"on: the GPU node group starts ~{gate_spec.lead_minutes():.0f} min before the download ends"
