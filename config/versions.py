@@ -221,5 +221,6 @@ SMOKE_IMAGE: Final = DOWNLOADER_IMAGE
 """The smoke-test Job runs the standard-library client (in_pod/smoke_client.py) with plain Python."""
 BENCHMARK_IMAGE: Final = DOWNLOADER_IMAGE
 """The benchmark Job installs aiperf into this image at start, as the upstream perf.yaml does."""
-AIPERF_VERSION: Final = DYNAMO_RELEASES[DYNAMO_RELEASE].aiperf
-"""The aiperf the default release documents (the benchmark Job installs it; the twin's lock has it)."""
+AIPERF_VERSION: Final = "0.13.0"
+"""The aiperf the default release documents (DYNAMO_RELEASES[DYNAMO_RELEASE].aiperf; a test keeps them equal): the
+benchmark Job installs it, the twin's lock has it. A literal, as scripts/lock_pod_requirements.sh reads it."""

@@ -67,15 +67,9 @@ class GraphSpec:
 
     @property
     def image(self) -> str:
-        """The workers' image: `-efa` on an EFA pool (the EFA userspace NIXL's LIBFABRIC backend needs)."""
+        """The graph's image: `-efa` on an EFA pool (the EFA userspace NIXL's LIBFABRIC backend needs)."""
         tag = dynamo_release.worker_tag(self.release, self.serving.backend, self.pool.fabric)
         return serving_security.image(self.serving, versions.DYNAMO_RUNTIME_IMAGES[self.serving.backend], tag)
-
-    @property
-    def frontend_image(self) -> str:
-        """The Frontend's: the plain image of the same release (it runs on the system nodes, which have no EFA)."""
-        repository = versions.DYNAMO_RUNTIME_IMAGES[self.serving.backend]
-        return serving_security.image(self.serving, repository, self.dynamo_version)
 
     @property
     def efa_workers(self) -> bool:
@@ -135,7 +129,9 @@ def _hardened(pod: dict[str, Any], h: serving_security.PodHardening) -> dict[str
 
 
 def _frontend(spec: GraphSpec) -> dict[str, Any]:
-    container = {"image": spec.frontend_image, **spec.backend.frontend_container()}
+    # The graph's one image, `-efa` included on EFA pools: serving.imageDigest pins exactly one image, and the EFA
+    # userspace sits unused on the system nodes (no FI_* env, no EFA devices there).
+    container = {"image": spec.image, **spec.backend.frontend_container()}
     container["resources"] = {k: dict(v) for k, v in serving_security.FRONTEND_RESOURCES.items()}
     pod: dict[str, Any] = {"mainContainer": container}
     if spec.system_selector:

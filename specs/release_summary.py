@@ -11,7 +11,7 @@ def lines(cfg: StackConfig, spec: GraphSpec) -> list[str]:
     out = [
         f"Dynamo {rel.version}: dynamo-platform chart {rel.version} (operator and CRDs), "
         + (f"Grove {rel.grove or '(chart)'} + KAI {rel.kai_scheduler or '(chart)'}, " if gang else "")
-        + f"NATS {'on' if rel.nats else 'off'}; workers {spec.image}, frontend {spec.frontend_image}; "
+        + f"NATS {'on' if rel.nats else 'off'}; image {spec.image}; "
         f"graph API {DGD_API_VERSION} (deprecated since 1.5, still served; see specs/graph_spec.py)"
     ]
     note = dynamo_release.efa_image_note(rel, cfg.serving.backend, spec.pool.fabric)
