@@ -60,10 +60,10 @@ node_modules/.installed: package.json package-lock.json
 # The local twin's tools (ai-dynamo's frontend and mocker, aiperf) in their own virtualenv, hash-locked; about 1.4 GB,
 # a few minutes on a first install, so pip shows what it fetches.
 $(LOCAL_VENV)/.installed: requirements-local.txt
-	@echo "== .venv-local: ai-dynamo 1.3.0.post1 + aiperf from requirements-local.txt (hash-locked, ~1.4 GB) =="
+	@echo "== .venv-local: ai-dynamo + aiperf from requirements-local.txt (hash-locked, ~1.4 GB) =="
 	$(PYTHON) -m venv $(LOCAL_VENV)
 	$(LOCAL_VENV)/bin/python -m pip install --disable-pip-version-check --no-input --progress-bar on \
-		--require-hashes -r requirements-local.txt
+		--no-deps --require-hashes -r requirements-local.txt
 	touch $@
 
 local: $(VENV)/.installed $(LOCAL_VENV)/.installed  ## serve $(STACK)'s graph here (real frontend, mocker workers); Ctrl-C stops

@@ -462,7 +462,8 @@ class Serving(Section):
     image_digest: str | None = Field(
         None,
         pattern=r"^sha256:[0-9a-f]{64}$",
-        description="Digest (sha256:...) of the runtime image for imageTag: the graph then pulls exactly that image. "
+        description="Digest (sha256:...) of the runtime image of dynamo.version (its `-efa` variant on EFA pools):"
+        " the graph then pulls exactly that image. "
         "Unset: the release tag alone (a digest cannot be resolved offline; `docker buildx imagetools inspect` "
         "shows it).",
     )

@@ -21,14 +21,16 @@ def test_every_requirement_is_pinned_with_a_hash() -> None:
 
 def test_the_lock_takes_the_programs_versions() -> None:
     p = pins()
-    assert p["aiperf"] == versions.AIPERF_VERSION  # the benchmark Job's aiperf
-    assert p["ai-dynamo"].startswith(versions.DYNAMO_RUNTIME_TAG)  # the runtime images' release
+    release = versions.DYNAMO_RELEASES[versions.DYNAMO_RELEASE]
+    assert p["aiperf"] == versions.AIPERF_VERSION == release.aiperf  # the benchmark Job's aiperf, the release's
+    assert p["ai-dynamo"] == release.pypi and p["ai-dynamo"].startswith(release.version)  # the images' release
     assert p["ai-dynamo-runtime"] == p["ai-dynamo"]
+    assert "aisimulate" not in p  # a pypi.nvidia.com placeholder on PyPI; the twin never imports it (see the header)
 
 
 def test_make_test_installs_the_twin_before_pytest() -> None:
     makefile = (ROOT / "Makefile").read_text()
     pytest_target = next(line for line in makefile.splitlines() if line.startswith("pytest:"))
     assert "$(LOCAL_VENV)/.installed" in pytest_target
-    assert "--require-hashes -r requirements-local.txt" in makefile
+    assert "--no-deps --require-hashes -r requirements-local.txt" in makefile  # ai-dynamo without aisimulate
     assert ".venv-local" in (ROOT / ".gitignore").read_text().splitlines()

@@ -1,5 +1,6 @@
-"""One Dynamo release per stack: known issues refuse or warn, releases are not mixed, upgrades go one minor at a time."""
+"""One Dynamo release per stack: known issues refuse or warn, no mixed releases, upgrades one minor at a time."""
 
+import itertools
 import subprocess
 import sys
 from typing import Any
@@ -43,9 +44,9 @@ def test_gb200_at_1_3_0_is_refused_citing_the_wide_ep_decode_crash() -> None:
 
 
 def test_the_render_cli_refuses_1_3_0_with_exit_2() -> None:
+    args = ["--stack", "h200-sglang-8", "--out", "/nonexistent/x", "--config", "dynamo.version=1.3.0"]
     result = subprocess.run(
-        [sys.executable, str(ROOT / "render.py"), "--stack", "h200-sglang-8", "--out", "/nonexistent/x"]
-        + ["--config", "dynamo.version=1.3.0"],
+        [sys.executable, str(ROOT / "render.py"), *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -116,7 +117,7 @@ def test_an_upgrade_that_skips_a_minor_is_refused_with_the_path() -> None:
 
 def test_each_step_of_the_path_is_accepted() -> None:
     path = ["1.3.0", *dynamo_release.upgrade_path("1.3.0", "1.6.1")]
-    for deployed, target in zip(path, path[1:], strict=False):
+    for deployed, target in itertools.pairwise(path):
         load_stack_config(with_dynamo("h200-vllm-16", version=target, deployedVersion=deployed), REGION)
 
 

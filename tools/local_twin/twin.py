@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from config import versions
 from config.errors import ConfigError
 from config.schema import Benchmark
 from offline import report
@@ -109,6 +110,19 @@ def base_env(venv: Path) -> dict[str, str]:
     """A minimal environment: the twin's venv first on PATH, nothing else of the caller's leaks in."""
     keep = {k: v for k, v in os.environ.items() if k in ("HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "TERM")}
     return {**keep, "PATH": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin", "PYTHONUNBUFFERED": "1"}
+
+
+def same_release(p: TwinPlan, venv: Path) -> None:
+    """The twin runs the stack's Dynamo release: its venv's ai-dynamo is that release's wheel (config/versions.py)."""
+    if p.dynamo_release is None:
+        return
+    wanted = versions.DYNAMO_RELEASES[p.dynamo_release].pypi
+    found = next(iter(sorted((venv / "lib").glob(f"python*/site-packages/ai_dynamo-{wanted}.dist-info"))), None)
+    if found is None:
+        raise TwinError(
+            f"the stack runs Dynamo {p.dynamo_release} but {venv} has no ai-dynamo {wanted}: requirements-local.txt "
+            "locks the default release (config/versions.py DYNAMO_RELEASE); build a venv of that release"
+        )
 
 
 def prepare(stack: str, layout: Layout, port: int, benchmark: Benchmark | None) -> TwinPlan:
