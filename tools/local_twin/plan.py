@@ -18,7 +18,8 @@ MOCKER_MODULE = "dynamo.mocker"
 ENGINES = ("sglang", "vllm", "trtllm")
 LOOPBACK = "127.0.0.1"
 
-# Flags of each engine the mocker has a counterpart for (`python -m dynamo.mocker --help`, ai-dynamo 1.3.0.post1).
+# Flags of each engine the mocker has a counterpart for (`python -m dynamo.mocker --help`, ai-dynamo 1.3.0.post1;
+# the same flags in 1.6.1's dynamo/mocker/args.py).
 DP_FLAGS = ("--dp", "--dp-size", "--data-parallel-size", "-dp")
 """SGLang `--dp`/`--dp-size`, vLLM `--data-parallel-size`/`-dp`: the mocker's `--data-parallel-size`."""
 MEMORY_FLAGS = {
