@@ -62,11 +62,14 @@ def restarts(deployed: str | None, target: str, multinode: bool) -> list[str]:
         "every graph pod (Frontend, prefill, decode): new runtime image tag, so the weights load again",
     ]
     old, new = release(deployed), release(target)
-    if multinode and (old.grove, old.kai_scheduler) != (new.grove, new.kai_scheduler):
-        out.append(
-            f"Grove {old.grove or '(chart)'} -> {new.grove or '(chart)'} and KAI "
-            f"{old.kai_scheduler or '(chart)'} -> {new.kai_scheduler or '(chart)'}"
-        )
+    if multinode:
+        moved = [
+            f"{name} {a or '(chart)'} -> {b or '(chart)'}"
+            for name, a, b in (("Grove", old.grove, new.grove), ("KAI", old.kai_scheduler, new.kai_scheduler))
+            if a != b
+        ]
+        if moved:
+            out.append(" and ".join(moved))
     if old.nats != new.nats:
         out.append(f"NATS {'installed' if new.nats else 'removed (the 1.4+ default planes are TCP and ZMQ)'}")
     return out

@@ -25,7 +25,4 @@ def lines(cfg: StackConfig, spec: GraphSpec) -> list[str]:
         out.append(
             f"EFA workers: privileged + {'+'.join(efa_worker.EFA_CAPABILITIES)}: {efa_worker.EFA_PRIVILEGE_REASON}"
         )
-    deployed = cfg.dynamo.deployed_version
-    for what in dynamo_release.restarts(deployed, rel.version, gang):
-        out.append(f"upgrade {deployed} -> {rel.version} restarts: {what}")
-    return out
+    return out  # what a release change restarts is a warning (validation/releases.py): preview shows it too

@@ -9,7 +9,7 @@ from config.errors import Problem
 from config.keys import key
 from config.known_issues import KNOWN_ISSUES, REFUSING, KnownIssue
 from config.schema import StackConfig
-from specs import dynamo_release, efa_worker
+from specs import dynamo_release, efa_worker, graph_spec
 
 PLATFORM_OF_GPU = {"H100": "h100", "H200": "h200", "B200 (GB200)": "gb200"}
 """config/catalog.py's GPU names as the known-issues table names platforms."""
@@ -118,9 +118,22 @@ def problems(cfg: StackConfig) -> list[Problem]:
 
 
 def warnings(cfg: StackConfig) -> list[Problem]:
+    """Upstream's known degradations of the release, and what a release change restarts (shown by the render
+    summary and `pulumi preview`)."""
     version = cfg.dynamo.version
-    return [
+    found = [
         Problem(key("dynamo.version"), f'Dynamo {version}: upstream known issue "{i.title}" (degradation).', _fix(i))
         for i in KNOWN_ISSUES
         if i.effect not in REFUSING and affects(i, version, cfg)
     ]
+    deployed = cfg.dynamo.deployed_version
+    moved = dynamo_release.restarts(deployed, version, graph_spec.multinode(cfg.serving))
+    if moved and not _upgrade(cfg):
+        found.append(
+            Problem(
+                key("dynamo.version"),
+                f"{deployed} -> {version} restarts " + "; ".join(moved) + ".",
+                f"after `pulumi up`, set dynamo.deployedVersion: {version}.",
+            )
+        )
+    return found

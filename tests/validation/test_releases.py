@@ -132,3 +132,12 @@ def test_an_upgrade_says_what_it_restarts() -> None:
     assert any("v0.1.0-alpha.13 -> v0.1.0-alpha.14" in r for r in moved)
     assert dynamo_release.restarts(None, "1.6.1", multinode=True) == []
     assert dynamo_release.restarts("1.6.1", "1.6.1", multinode=True) == []
+
+
+def test_a_one_minor_upgrade_warns_what_it_restarts() -> None:
+    cfg = load_stack_config(with_dynamo("h200-vllm-16", deployedVersion="1.5.1"), REGION)
+    (restart,) = [str(w) for w in releases.warnings(cfg) if "restarts" in str(w)]
+    assert restart.startswith("dsr1:dynamo.version: 1.5.1 -> 1.6.1 restarts the dynamo-platform release")
+    assert "every graph pod" in restart and "set dynamo.deployedVersion: 1.6.1" in restart
+    fresh = load_stack_config(stack_values("h200-vllm-16"), REGION)
+    assert not [w for w in releases.warnings(fresh) if "restarts" in str(w)]
