@@ -4,13 +4,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
 
 from config import versions
 from offline.report import manifests, summary
 from offline.run import Run
 from program.config_source import load_stack_config
 from specs import dynamo_release, efa_worker
-from tests.support import render, stack_values, stacks
+from tests.support import REFERENCE, render, require_reference, stack_values, stacks
 from validation import releases
 
 
@@ -95,3 +96,22 @@ def test_the_gb200_kv_stays_off_libfabric_so_its_fi_mr_reg_issue_does_not_refuse
     assert "nixl-libfabric" in releases.stack_features(sglang)
     assert "wide-ep-decode" in releases.stack_features(gb200)
     assert "EFA workers: the KV stays on NVLink" in summary(rendered("gb200"))
+
+
+@pytest.mark.parametrize("backend", sorted(versions.DYNAMO_RUNTIME_IMAGES))
+def test_the_release_wheels_own_graphs_run_the_same_images(backend: str) -> None:
+    """ai-dynamo 1.6.1's profiler DGD templates (exact wheel content, shared reference dynamo-1.6) name each backend's
+    runtime image as `<repository>:<release>`, and are v1beta1 graphs (why v1alpha1 here: specs/graph_spec.py)."""
+    path = REFERENCE / f"dynamo-1.6/components/src/dynamo/profiler/templates/dgd/{backend}/disagg.yaml"
+    (dgd,) = [d for d in yaml.safe_load_all(require_reference(path).read_text()) if d]
+    images = {str(v) for k, v in _items(dgd) if k == "image"}
+    assert images == {f"{versions.DYNAMO_RUNTIME_IMAGES[backend]}:{versions.DYNAMO_RELEASE}"}
+    assert dgd["apiVersion"] == "nvidia.com/v1beta1"
+
+
+def _items(value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [(k, v) for k, v in value.items()] + [i for v in value.values() for i in _items(v)]
+    if isinstance(value, list):
+        return [i for v in value for i in _items(v)]
+    return []
