@@ -442,8 +442,9 @@ class ServingSecurity(Section):
     )
     privileged_workers: bool = Field(
         False,
-        description="Run the workers privileged, as Dynamo's own EFA deploy test does, if the fabric's RDMA memory"
-        " registration fails without it (NIXL_ERR_BACKEND); the checkov skips then say so.",
+        description="Run the workers privileged on a fabric whose RDMA memory registration fails without it"
+        " (NIXL_ERR_BACKEND; InfiniBand/RoCE on an existing cluster); the checkov skips then say so. On EFA pools the"
+        " workers are privileged with IPC_LOCK anyway, as Dynamo's EFA guide requires (specs/efa_worker.py).",
     )
 
 
