@@ -36,7 +36,8 @@ NIXL_LIBFABRIC_ENV: Final = {
 
 EFA_CAPABILITIES: Final = ("IPC_LOCK",)
 """Guide, Step 5: `privileged: true` plus IPC_LOCK ("IPC_LOCK alone is insufficient"); the addon adds SYS_PTRACE too,
-the guide does not."""
+the guide does not. (check) Registration as the images' UID 1000 (the guide's pods set no user, so they run as the
+image's `dynamo` user too) has not been proven on a live node here; the fabric check's NIXL transfer is to prove it."""
 
 EFA_PRIVILEGE_REASON: Final = (
     "EFA worker: NIXL registers CUDA VRAM with the EFA NIC through fi_mr_reg, which needs a privileged container with "
