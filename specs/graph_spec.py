@@ -22,8 +22,9 @@ DGD_API_VERSION = "nvidia.com/v1alpha1"
 """v1alpha1, deprecated but still served by 1.6 (its CRD: v1alpha1 served, deprecated, storage v1beta1 since 1.5.0,
 converted by the operator's webhook; shared reference dynamo-1.6 CRD excerpt). v1beta1 (spec.components[] /
 podTemplate, the 1.6.1 wheel's DGD templates) is not used: its full schema could not be obtained, so a v1beta1 graph
-could not be validated offline. Move when the 1.6 CRD is in the reference; 1.7's deprecations page says when
-v1alpha1 stops being served (check)."""
+could not be validated offline. 1.5.0 also removed the v1alpha1 admission webhook endpoints (Dynamo "Releases
+(machine-readable)", v1.5.0 delta): the offline CRD check here is the graph's validation before the operator's.
+Move when the 1.6 CRD is in the reference; when v1alpha1 stops being served was not found (check)."""
 COMPUTE_DOMAIN_API_VERSION = "resource.nvidia.com/v1beta1"
 READY_TIMEOUT_S = 2 * 3600
 """How long `pulumi up` waits for the graph's Ready condition. A multi-node R1 start is: pulling the ~20 GB runtime
