@@ -1,5 +1,6 @@
 """The render summary's lines on the stack's Dynamo release: what runs, what EFA changed, what an upgrade restarts."""
 
+from config.keys import key
 from config.schema import StackConfig
 from specs import dynamo_release, efa_worker
 from specs.graph_spec import DGD_API_VERSION, GraphSpec, multinode
@@ -24,5 +25,11 @@ def lines(cfg: StackConfig, spec: GraphSpec) -> list[str]:
             out.append("EFA workers: the KV stays on NVLink inside the ComputeDomain (NIXL's LIBFABRIC not selected)")
         out.append(
             f"EFA workers: privileged + {'+'.join(efa_worker.EFA_CAPABILITIES)}: {efa_worker.EFA_PRIVILEGE_REASON}"
+        )
+    if cfg.dynamo.deployed_version != rel.version:
+        # The program cannot read the cluster's release under `preview`: the stack records it in its config.
+        out.append(
+            f"after `pulumi up`: pulumi config set --path '{key('dynamo.deployedVersion')}' {rel.version}"
+            " (the next dynamo.version change is checked against it)"
         )
     return out  # what a release change restarts is a warning (validation/releases.py): preview shows it too

@@ -85,6 +85,9 @@ def test_the_render_summary_names_the_release_and_the_efa_privilege(sglang8: Run
     text = summary(sglang8)
     assert "Dynamo 1.6.1: dynamo-platform chart 1.6.1" in text and "sglang-runtime:1.6.1-efa" in text
     assert "privileged + IPC_LOCK" in text and "fi_mr_reg" in text
+    assert "pulumi config set --path 'dsr1:dynamo.deployedVersion' 1.6.1" in text  # how the next upgrade is checked
+    recorded = summary(render("h200-sglang-8", "dynamo.deployedVersion=1.6.1"))
+    assert "dynamo.deployedVersion' 1.6.1" not in recorded
 
 
 def test_the_gb200_kv_stays_off_libfabric_so_its_fi_mr_reg_issue_does_not_refuse(
