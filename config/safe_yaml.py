@@ -86,10 +86,11 @@ class _Loader(Reader, Scanner, Parser, Composer, _CoreResolver):
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            mark = self.peek_event().start_mark
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
             raise YamlError(f"line {mark.line + 1}: nested deeper than {MAX_DEPTH} levels")
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            node: Node = super().compose_node(parent, index)  # type: ignore[assignment]  # None only at the end
+            return node
         finally:
             self.depth -= 1
 
@@ -165,8 +166,9 @@ def load(text: str) -> Any:
     Callers prefix the source (`Pulumi.dev.yaml line 3: ...`)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise YamlError(f"larger than {MAX_BYTES // 1024} KiB; a stack file is a few KB")
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
     except YamlError:
         raise
@@ -182,7 +184,8 @@ def load(text: str) -> Any:
     except RecursionError:
         raise YamlError(f"nested deeper than {MAX_DEPTH} levels") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         return None
     if _expanded_size(node, {}, set()) > MAX_NODES:

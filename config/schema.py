@@ -425,7 +425,9 @@ class Worker(Section):
 class Benchmark(Section):
     """aiperf against the frontend after the smoke test, as the upstream perf.yaml does; results go to the cache."""
 
-    enabled: StrictBool = Field(False, description="Run the benchmark Job (off by default: it loads the GPUs for a while).")
+    enabled: StrictBool = Field(
+        False, description="Run the benchmark Job (off by default: it loads the GPUs for a while)."
+    )
     input_length: int = Field(1024, ge=1, le=131072, description="Synthetic prompt length in tokens (aiperf ISL).")
     output_length: int = Field(1024, ge=1, le=32768, description="Output tokens per request, EOS ignored (OSL).")
     concurrency: int = Field(

@@ -36,7 +36,7 @@ def _namespaces(cfg: StackConfig) -> Iterator[Problem]:
         if value in RESERVED_NAMESPACES:
             yield Problem(
                 key(name),
-                f"{value!r} is a namespace the cluster itself runs on; the stack would own it (and deny traffic in it).",
+                f"{value!r} is a namespace the cluster itself runs on; the stack would own it and deny traffic in it.",
                 "use a namespace of its own, such as 'dynamo' (graph) or 'dynamo-system' (platform).",
             )
     if cfg.serving.namespace == cfg.dynamo.namespace:
