@@ -122,7 +122,7 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as e:
         raise StackFileError(f"{path.name}: not UTF-8 text (byte {e.start})") from None
     except safe_yaml.YamlError as e:
-        raise StackFileError(f"{path.name}: {e}") from None
+        raise StackFileError(f"{path.name}{' ' if str(e).startswith('line ') else ': '}{e}") from None
     if doc is None:
         return {}
     if not isinstance(doc, dict) or not isinstance(doc.get("config") or {}, dict):

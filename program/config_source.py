@@ -96,12 +96,12 @@ def _problem(err: Any, values: Mapping[str, Any]) -> Problem:
 def load_stack_config(values: Mapping[str, Any], aws_region: str | None) -> StackConfig:
     """Validate raw project config values (keys without the project prefix) or raise ConfigError."""
     leaks = refusals.token_problems(values)
+    if leaks:  # first and alone: the schema's messages would repeat the value
+        raise ConfigError(leaks)
     try:
         cfg = StackConfig.model_validate(dict(values))
     except pydantic.ValidationError as e:
-        raise ConfigError(leaks + [_problem(err, values) for err in e.errors()]) from None
-    if leaks:
-        raise ConfigError(leaks)
+        raise ConfigError([_problem(err, values) for err in e.errors()]) from None
     found = rules.problems(cfg, aws_region)
     if found:
         raise ConfigError(found)

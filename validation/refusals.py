@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from config.errors import Problem
+from config.k8s_types import check_aws_region
 from config.keys import key
 from config.schema import EksTarget, StackConfig
 from specs import aws_specs
@@ -63,8 +64,8 @@ def _taints(cfg: StackConfig) -> Iterator[Problem]:
 
 def _zones(cfg: StackConfig, aws_region: str | None) -> Iterator[Problem]:
     t = cfg.target
-    if not isinstance(t, EksTarget):
-        return
+    if not isinstance(t, EksTarget) or not aws_region or check_aws_region(aws_region) is not None:
+        return  # an existing cluster names no zones; rules.py reports a missing or malformed Region
     zones = list(t.availability_zones or [])
     for z in sorted({z for z in zones if zones.count(z) > 1}):
         yield Problem(
@@ -76,7 +77,7 @@ def _zones(cfg: StackConfig, aws_region: str | None) -> Iterator[Problem]:
     if cfg.gpu_pool.capacity.availability_zone:
         named.append(("gpuPool.capacity.availabilityZone", cfg.gpu_pool.capacity.availability_zone))
     for name, z in named:
-        if aws_specs.is_local_zone(z) or not aws_region or not z.startswith(aws_region):
+        if aws_specs.is_local_zone(z) or not z.startswith(aws_region):
             continue  # Local Zones and zones of another Region: rules.py says what is wrong with those
         letter = z[len(aws_region) :]
         if len(letter) != 1 or letter not in REGION_ZONE_LETTERS:
@@ -117,7 +118,9 @@ def token_problems(values: Mapping[str, Any]) -> list[Problem]:
     envs: list[tuple[str, Any]] = []
     if isinstance(serving, Mapping):
         envs.append(("serving.env", serving.get("env")))
-        envs += [(f"serving.{r}.env", (serving.get(r) or {}).get("env")) for r in ("prefill", "decode")]
+        for role in ("prefill", "decode"):
+            worker = serving.get(role)
+            envs.append((f"serving.{role}.env", worker.get("env") if isinstance(worker, Mapping) else None))
     for path, env in envs:
         for name in env if isinstance(env, Mapping) else {}:
             if str(name).upper() in TOKEN_ENV_NAMES:
