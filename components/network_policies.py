@@ -1,4 +1,4 @@
-"""ServingNetworkPolicies: the serving namespace's default deny and the allows of the graph and its callers."""
+"""The NetworkPolicies of the serving namespace (the graph and its callers) and of the platform namespace."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -49,3 +49,31 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
         return k8s.networking.v1.NetworkPolicy(
             f"netpol-{manifest['metadata']['name']}", metadata=manifest["metadata"], spec=manifest["spec"], opts=opts
         )
+
+
+@dataclass(frozen=True)
+class PlatformNetworkPoliciesArgs:
+    platform_namespace: str
+    serving_namespace: str
+    graph_name: str
+    api_server_cidrs: list[str]
+
+
+class PlatformNetworkPolicies(pulumi.ComponentResource):
+    """The platform namespace's default deny and one allow per flow (specs/network_policies.platform_policies).
+    Created after the platform release (it creates the namespace); the deny last, after its allows."""
+
+    def __init__(
+        self, name: str, args: PlatformNetworkPoliciesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("dsr1:index:PlatformNetworkPolicies", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        deny, *rest = network_policies.platform_policies(
+            platform_namespace=args.platform_namespace,
+            serving_namespace=args.serving_namespace,
+            graph_name=args.graph_name,
+            api_server_cidrs=args.api_server_cidrs,
+        )
+        allows = [ServingNetworkPolicies._policy(p, child) for p in rest]
+        ServingNetworkPolicies._policy(deny, pulumi.ResourceOptions(parent=self, depends_on=allows))
+        self.register_outputs({})

@@ -184,10 +184,11 @@ class ExistingTarget(Section):
         " policy agent): the stack creates them either way, the render summary says whether they hold.",
     )
     api_server_cidrs: list[IPv4Network] = Field(
-        default_factory=lambda: [IPv4Network("0.0.0.0/0")],
+        default_factory=lambda: [IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")],
         min_length=1,
         description="Where the cluster's API server is, as the pods reach it (CIDRs): the graph's pods may open"
-        " :443 there (Kubernetes discovery). Default anywhere, since the address cannot be known offline.",
+        " :443 there (Kubernetes discovery). Default: the private ranges (RFC 1918), since the address cannot be"
+        " known offline; never the internet or link-local (the graph runs the model's own code).",
     )
 
 

@@ -13,6 +13,7 @@
   other value) it would be written in plain text to the render, the state and the pod specs.
 """
 
+import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -22,6 +23,7 @@ from config.k8s_types import check_aws_region
 from config.keys import key
 from config.schema import EksTarget, StackConfig
 from specs import aws_specs
+from specs.network_policies import NOT_INTERNET
 
 RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 REGION_ZONE_LETTERS = "abcdef"
@@ -88,6 +90,29 @@ def _zones(cfg: StackConfig, aws_region: str | None) -> Iterator[Problem]:
             )
 
 
+def _vpc_private(cfg: StackConfig) -> Iterator[Problem]:
+    """The Jobs' "internet only" egress leaves out the private ranges (specs/network_policies.NOT_INTERNET): a VPC
+    on public addresses would be reachable from them as if it were the internet. AWS allows such a VPC; this
+    stack does not."""
+    t = cfg.target
+    if not isinstance(t, EksTarget):
+        return
+    name, cidr = ("target.vpcCidr", t.vpc_cidr) if t.network is None else ("target.network.vpcCidr", t.network.vpc_cidr)
+    if cidr is None:
+        return
+    try:
+        network = ipaddress.IPv4Network(str(cidr))
+    except ValueError:
+        return  # rules.py says what is wrong with it
+    if not any(network.subnet_of(ipaddress.IPv4Network(p)) for p in NOT_INTERNET[:4]):
+        yield Problem(
+            key(name),
+            f"{cidr} is not a private range; the download and benchmark Jobs may reach only public addresses, so"
+            " they could reach this VPC.",
+            "use a block inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10.",
+        )
+
+
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
         yield path, value
@@ -136,4 +161,4 @@ def token_problems(values: Mapping[str, Any]) -> list[Problem]:
 
 
 def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
-    return [*_namespaces(cfg), *_taints(cfg), *_zones(cfg, aws_region)]
+    return [*_namespaces(cfg), *_taints(cfg), *_zones(cfg, aws_region), *_vpc_private(cfg)]

@@ -140,5 +140,6 @@ def test_every_named_zone_is_asked_about_and_one_ec2_does_not_list_fails() -> No
         " `aws ec2 describe-availability-zones --all-availability-zones --region us-east-1` lists."
     ]
     assert not [r for r in monitor.registrations if r.custom]
+    assert isinstance(monitor.mocks, StackMocks)
     asked = [a for t, a in monitor.mocks.invokes if t == AVAILABILITY_ZONES]
     assert asked[0]["filters"] == [{"name": "zone-name", "values": ["us-east-1a", "us-east-1b"]}]
