@@ -7,7 +7,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import helm
-from components.network_policies import PlatformNetworkPolicies, PlatformNetworkPoliciesArgs
+from components.network_policies import platform_network_policies
 from config.versions import Chart
 from specs import graph_spec, network_policies
 from specs.graph_spec import GraphSpec
@@ -72,17 +72,15 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
         namespace = args.namespace
         child = pulumi.ResourceOptions(parent=self)
         # Engine configs and the IMEX domain exist before the workers that mount and claim them.
-        platform_policies = PlatformNetworkPolicies(
-            f"{name}-platform-network-policies",
-            PlatformNetworkPoliciesArgs(
-                platform_namespace=args.platform_namespace,
-                serving_namespace=spec.serving.namespace,
-                graph_name=spec.serving.graph_name,
-                api_server_cidrs=args.api_server_cidrs,
-            ),
-            pulumi.ResourceOptions(parent=self, depends_on=[platform]),
+        platform_policies = platform_network_policies(
+            f"{name}-netpol",
+            platform_namespace=args.platform_namespace,
+            serving_namespace=spec.serving.namespace,
+            graph_name=spec.serving.graph_name,
+            api_server_cidrs=args.api_server_cidrs,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[platform]),
         )
-        prerequisites: list[pulumi.Resource] = [platform, platform_policies]
+        prerequisites: list[pulumi.Resource] = [platform, *platform_policies]
         for cm in spec.backend.config_maps(spec.serving, namespace):
             prerequisites.append(
                 k8s.core.v1.ConfigMap(

@@ -51,29 +51,32 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
         )
 
 
-@dataclass(frozen=True)
-class PlatformNetworkPoliciesArgs:
-    platform_namespace: str
-    serving_namespace: str
-    graph_name: str
-    api_server_cidrs: list[str]
-
-
-class PlatformNetworkPolicies(pulumi.ComponentResource):
-    """The platform namespace's default deny and one allow per flow (specs/network_policies.platform_policies).
-    Created after the platform release (it creates the namespace); the deny last, after its allows."""
-
-    def __init__(
-        self, name: str, args: PlatformNetworkPoliciesArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__("dsr1:index:PlatformNetworkPolicies", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        deny, *rest = network_policies.platform_policies(
-            platform_namespace=args.platform_namespace,
-            serving_namespace=args.serving_namespace,
-            graph_name=args.graph_name,
-            api_server_cidrs=args.api_server_cidrs,
+def platform_network_policies(
+    name: str,
+    *,
+    platform_namespace: str,
+    serving_namespace: str,
+    graph_name: str,
+    api_server_cidrs: list[str],
+    opts: pulumi.ResourceOptions,
+) -> list[k8s.networking.v1.NetworkPolicy]:
+    """The platform namespace's default deny and one allow per flow (specs/network_policies.platform_policies),
+    as children of the component that owns the platform release (which creates the namespace; `opts` waits for
+    it). The deny comes last, after its allows. Returns them all, for what must wait for them."""
+    deny, *rest = network_policies.platform_policies(
+        platform_namespace=platform_namespace,
+        serving_namespace=serving_namespace,
+        graph_name=graph_name,
+        api_server_cidrs=api_server_cidrs,
+    )
+    allows = [
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-{m['metadata']['name']}", metadata=m["metadata"], spec=m["spec"], opts=opts
         )
-        allows = [ServingNetworkPolicies._policy(p, child) for p in rest]
-        ServingNetworkPolicies._policy(deny, pulumi.ResourceOptions(parent=self, depends_on=allows))
-        self.register_outputs({})
+        for m in rest
+    ]
+    after = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=allows))
+    denial = k8s.networking.v1.NetworkPolicy(
+        f"{name}-{deny['metadata']['name']}", metadata=deny["metadata"], spec=deny["spec"], opts=after
+    )
+    return [*allows, denial]

@@ -92,7 +92,7 @@ def _zones_exist(target: EksTarget, cap: Capacity, region: str) -> list[Problem]
     AllAvailabilityZones lists Local Zones too, opted in or not); offline, validation/refusals.py checks the
     pattern only."""
     named = [("target.availabilityZones", z) for z in target.availability_zones or []]
-    if cap.availability_zone:
+    if cap.availability_zone and not aws_specs.is_local_zone(cap.availability_zone):  # _opted_in asks about it
         named.append(("gpuPool.capacity.availabilityZone", cap.availability_zone))
     if not named:
         return []
@@ -249,12 +249,12 @@ def check(cfg: StackConfig, region: str | None) -> CapacityFacts:
     assert region is not None and cfg.gpu_pool.instance_type is not None, "rules.problems() requires both on EKS"
     itype = catalog.INSTANCE_TYPES[cfg.gpu_pool.instance_type].name
     cap = cfg.gpu_pool.capacity
-    found = _zones_exist(target, cap, region)
-    if found:
-        raise ConfigError(found)
+    found: list[Problem] = []
     facts = _placement(target, cap, region, found)
     if facts.local_zone is not None:
         found += _opted_in(facts.local_zone, region)
+    if not found:
+        found += _zones_exist(target, cap, region)
     if facts.zone is not None and not found:
         zone_key = "gpuPool.capacity.availabilityZone" if cap.availability_zone else "target.availabilityZones"
         found += _offered(itype, facts.zone, region, zone_key)
