@@ -243,3 +243,12 @@ def platform_policies(
         store("nats", NATS_POD, NATS_PORT, NATS_CLUSTER_PORT),
         store("etcd", ETCD_POD, ETCD_PORT, ETCD_PEER_PORT),
     ]
+
+
+def isolated(name: str, namespace: pulumi.Input[str], labels: dict[str, str]) -> dict[str, Any]:
+    """No traffic either way for the pods with `labels` (the image pre-pull, the GPU gate: they open no connection
+    and listen on none). The namespace's default deny already says so; this says it of these pods by name, so it
+    holds even if that deny goes, and checkov's CKV2_K8S_6 sees a policy selecting them instead of a skip."""
+    return _policy(
+        name, namespace, {"podSelector": {"matchLabels": dict(labels)}, "policyTypes": ["Ingress", "Egress"]}
+    )

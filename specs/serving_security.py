@@ -110,12 +110,12 @@ def harden(serving: Serving, *, worker: bool, unsized_role: str | None = None) -
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     if privileged:
-        skips |= {"CKV_K8S_16": PRIVILEGED_REASON, "CKV_K8S_20": PRIVILEGED_REASON, "CKV_K8S_23": PRIVILEGED_REASON}
+        skips |= {"CKV_K8S_16": PRIVILEGED_REASON, "CKV_K8S_20": PRIVILEGED_REASON}
     if not sec.read_only_root_filesystem:
         skips["CKV_K8S_22"] = WRITABLE_ROOT_REASON
     if unsized_role:
         reason = UNSIZED_REASON.format(role=unsized_role)
-        skips |= {c: reason for c in ("CKV_K8S_10", "CKV_K8S_11", "CKV_K8S_12", "CKV_K8S_13")}
+        skips |= {c: reason for c in ("CKV_K8S_11", "CKV_K8S_13")}  # limits; the requests are set
     volumes, mounts = _scratch(HOME_SIZE_WORKER if worker else HOME_SIZE_FRONTEND)
     pod = {
         "runAsNonRoot": True,
