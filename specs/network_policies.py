@@ -45,8 +45,9 @@ PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 """RFC 1918: where a cluster's API server, nodes and pods live when the stack cannot know their addresses."""
 NOT_INTERNET = (*PRIVATE_RANGES, "100.64.0.0/10", "169.254.0.0/16")
 """What "the internet only" leaves out. On EKS every one of the cluster's own addresses is in it: the VPC
-(validation/refusals.py keeps a VPC CIDR inside RFC 1918 or 100.64.0.0/10), the pods (the VPC CNI gives them VPC
-addresses, or 100.64.0.0/10 with custom networking), the Services (EKS picks 10.100.0.0/16 or 172.20.0.0/16 when
+(validation/refusals.py keeps a VPC CIDR inside RFC 1918 or 100.64.0.0/10), the pods (EKS user guide "Assign IPs
+to Pods with the Amazon VPC CNI": a private address from the VPC for each Pod; 100.64.0.0/10 is the usual secondary
+CIDR for custom networking), the Services (EKS picks 10.100.0.0/16 or 172.20.0.0/16 when
 serviceIpv4Cidr is unset: EKS API KubernetesNetworkConfigRequest), and link-local 169.254.0.0/16 (the instance
 metadata service at 169.254.169.254, the EKS Pod Identity agent at 169.254.170.23)."""
 ENDPOINT_CHECKS = ("smoke-test", "benchmark")
