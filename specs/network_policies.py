@@ -193,8 +193,10 @@ def platform_policies(
     etcd answer the graph's pods and the operator only, not every pod of the cluster.
 
     Flows: every platform pod -> the API server :443 (the operator, Grove, KAI and the chart's hook Jobs are
-    controllers); the API server -> the operator's webhook :9443; graph and operator -> NATS :4222 and etcd :2379;
-    NATS <-> NATS :6222 and etcd <-> etcd :2380 (their clusters, when scaled out)."""
+    controllers); the API server -> the controllers' webhooks (the operator's :9443; Grove's and KAI's, whose ports
+    this stack does not pin, on gang stacks) and the controllers among themselves, any port; graph and operator ->
+    NATS :4222 and etcd :2379; NATS <-> NATS :6222 and etcd <-> etcd :2380 (their clusters, when scaled out).
+    NATS and etcd are the stores: they are not controllers, so nothing but their own allows reaches them."""
     ns = platform_namespace
     graph = {**_in_namespace(serving_namespace), "podSelector": _graph(graph_name)}
     operator = {"podSelector": {"matchLabels": dict(OPERATOR_POD)}}
@@ -220,6 +222,15 @@ def platform_policies(
             },
         )
 
+    controllers = {
+        "matchExpressions": [
+            {
+                "key": "app.kubernetes.io/name",
+                "operator": "NotIn",
+                "values": [NATS_POD["app.kubernetes.io/name"], ETCD_POD["app.kubernetes.io/name"]],
+            }
+        ]
+    }
     return [
         {**deny, "metadata": {**deny["metadata"], "name": "platform-default-deny"}},
         {**dns, "metadata": {**dns["metadata"], "name": "platform-allow-dns"}},
@@ -229,12 +240,21 @@ def platform_policies(
             {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": api, "ports": tcp(API_SERVER_PORT)}]},
         ),
         _policy(
+            "platform-controllers",
+            ns,
+            {
+                "podSelector": controllers,
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [{"from": api}, {"from": [{"podSelector": controllers}]}],
+                "egress": [{"to": [{"podSelector": controllers}]}],
+            },
+        ),
+        _policy(
             "platform-operator",
             ns,
             {
                 "podSelector": operator["podSelector"],
-                "policyTypes": ["Ingress", "Egress"],
-                "ingress": [{"from": api, "ports": tcp(OPERATOR_WEBHOOK_PORT)}],
+                "policyTypes": ["Egress"],
                 "egress": [
                     {"to": [{"podSelector": {"matchLabels": dict(NATS_POD)}}], "ports": tcp(NATS_PORT)},
                     {"to": [{"podSelector": {"matchLabels": dict(ETCD_POD)}}], "ports": tcp(ETCD_PORT)},

@@ -84,6 +84,7 @@ def _needed(pods: dict[str, Endpoint], platform_namespace: str) -> list[tuple[En
     flows += [(api, OPERATOR, 9443, "TCP"), (OPERATOR, NATS, 4222, "TCP"), (OPERATOR, ETCD, 2379, "TCP")]
     flows += [(p, ETCD, 2379, "TCP") for p in graph]
     flows += [(NATS, NATS_PEER, 6222, "TCP")] + [(q, dns, 53, "UDP") for q in (OPERATOR, NATS, GROVE)]
+    flows += [(api, GROVE, 9443, "TCP"), (GROVE, OPERATOR, 8080, "TCP"), (OPERATOR, GROVE, 8080, "TCP")]
     return flows
 
 
