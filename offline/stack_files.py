@@ -99,6 +99,8 @@ def apply_override(settings: StackSettings, item: str) -> None:
     if not colon:
         ns, path = settings.project, key
     parts = parse_path(path)
+    if len(parts) > safe_yaml.MAX_DEPTH:
+        raise StackFileError(f"--config {key[:60]!r}...: a key path deeper than {safe_yaml.MAX_DEPTH} levels")
     full = f"{ns}:{parts[0]}"
     if len(parts) == 1:
         settings.config[full] = raw  # a whole key: a string, or JSON for an object, as Pulumi passes it

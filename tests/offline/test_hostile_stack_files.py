@@ -16,7 +16,7 @@ import pytest
 import render
 from config import safe_yaml
 from tests.config.test_safe_yaml import BOMB
-from tests.support import ROOT
+from tests.support import ROOT, stack_values
 
 BASE = "h200-sglang-8"
 SEED = 20261202
@@ -118,6 +118,8 @@ HOSTILE_OVERRIDES: list[str] = [
     "=x",
     "no-equals-sign",
     "serving" + ".a" * 500 + "=1",
+    "serving" + ".a" * 5000 + "=1",
+    "serving" + "[0]" * 3000 + "=1",
     "target=[]",
     "target=null",
     "serving.namespace=kube-system",
@@ -143,6 +145,24 @@ SAYS = {
     "plain-token": "dsr1:hfToken is in plain text",
 }
 """What a few cases must say (the rest: any one message)."""
+
+
+def _leaf_paths(value: object, path: str) -> Iterator[str]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaf_paths(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaf_paths(v, f"{path}[{i}]")
+    else:
+        yield path
+
+
+def _random_overrides() -> list[str]:
+    """Seeded: a hostile value at a random key path of the base stack (some are valid there: those may pass)."""
+    rng = random.Random(SEED + 1)
+    paths = sorted(_leaf_paths(stack_values(BASE), ""))
+    return [f"{rng.choice(paths)}={rng.choice(HOSTILE_VALUES)}" for _ in range(15)]
 
 
 def _refused(capsys: pytest.CaptureFixture[str], out: Path, argv: list[str], stack: str, may_pass: bool = False) -> str:
@@ -187,6 +207,9 @@ def test_hostile_overrides_are_refused_with_one_message(tmp_path: Path, capsys: 
         err = _refused(capsys, out, ["--stack", BASE, "--out", str(out), "--config", item], BASE)
         if item.startswith("modelCache.deletable="):
             assert f"dsr1:modelCache.deletable: {item.split('=')[1]!r} is not a boolean" in err, err
+    for i, item in enumerate(_random_overrides()):
+        out = tmp_path / f"out-random-{i}"
+        _refused(capsys, out, ["--stack", BASE, "--out", str(out), "--config", item], BASE, may_pass=True)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < MAX_RSS_GROWTH_KIB
 
 
