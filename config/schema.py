@@ -6,9 +6,17 @@ limits live here; the arithmetic across fields (GPUs, memory, node counts) lives
 
 import re
 from ipaddress import IPv4Network
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from config import catalog, engine_values, versions
@@ -28,7 +36,7 @@ from config.k8s_types import (
     TaintValue,
 )
 from config.k8s_types import InstanceTypeName as Ec2InstanceType
-from config.strict_bool import StrictBool
+from config.strict_bool import StrictBool, no_boolean_numbers
 
 DnsLabel = Dns1123Label
 COMMIT_SHA = r"^[0-9a-f]{40}$"
@@ -88,6 +96,15 @@ class Section(BaseModel):
     """Every section refuses unknown keys, so a typo fails instead of being ignored."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                for given in {name, field.alias} & set(data):
+                    no_boolean_numbers(data[given], field.annotation, str(given))
+        return data
 
 
 class SystemNodes(Section):

@@ -8,6 +8,7 @@ Accepted: true/false as YAML or JSON booleans, and the strings "true"/"false" (h
 boolean to the program).
 """
 
+import typing
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
@@ -25,3 +26,17 @@ def _strict(value: Any) -> Any:
 
 
 StrictBool = Annotated[bool, BeforeValidator(_strict)]
+
+
+def _numbers_only(annotation: Any) -> bool:
+    """int or float (or either or None), where pydantic's lax mode would read true as 1."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    return all(
+        a in (int, float) or (typing.get_origin(a) is Annotated and typing.get_args(a)[0] in (int, float)) for a in args
+    )
+
+
+def no_boolean_numbers(value: Any, annotation: Any, key: str) -> None:
+    """A boolean where a number belongs (`nodeCount: true`) is refused, not read as 1."""
+    if isinstance(value, bool) and _numbers_only(annotation):
+        raise ValueError(f"{key} is {str(value).lower()}, a boolean where a number belongs. Fix: write the number")

@@ -120,3 +120,18 @@ def test_a_token_variable_in_a_serving_env_is_refused(var: str) -> None:
         " the weights from the cache and need no token. Fix: remove it; the download Job alone gets the token, from"
         " hfToken as a Kubernetes Secret."
     ]
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_a_boolean_where_a_number_belongs_is_refused(value: bool) -> None:
+    """pydantic's lax mode would read `nodeCount: true` as 1."""
+    found = messages(lambda v: v["gpuPool"].update(nodeCount=value))
+    assert found == [
+        f"dsr1:gpuPool: nodeCount is {str(value).lower()}, a boolean where a number belongs. Fix: write the number."
+    ]
+
+
+@pytest.mark.parametrize("word", ["yes", "no", "on", "off", "y", "n", "1", "True"])
+def test_a_boolean_is_true_or_false_only(word: str) -> None:
+    found = messages(lambda v: v["modelCache"].update(deletable=word))
+    assert len(found) == 1 and found[0].startswith(f"dsr1:modelCache.deletable: {word!r} is not a boolean"), found
