@@ -79,3 +79,15 @@ def test_a_pinned_digest_drops_the_tag_skips() -> None:
     run = variants()["digest"]()
     tagged = [m["metadata"]["name"] for m in manifests(run) for c, _ in skips_in(m) if c == "CKV_K8S_43"]
     assert tagged == ["fabric-check"], tagged  # the graph and the pre-pull pull by digest now
+
+
+def test_the_page_names_only_files_that_exist() -> None:
+    import re
+
+    named = set(
+        re.findall(
+            r"`((?:config|offline|specs|validation|preflight|policy|tests|program)/[^`\s]+\.py)`", DOC.read_text()
+        )
+    )
+    assert len(named) >= 10
+    assert not {p for p in named if not (ROOT / p).is_file()}
