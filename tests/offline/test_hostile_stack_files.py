@@ -222,3 +222,18 @@ def test_a_naturally_spelled_timestamp_is_read_as_the_time_it_says(tmp_path: Pat
     text = _stack_text() + "\n  dsr1:extra:\n    endTime: 2026-07-01T11:30:00Z\n"
     (root / "Pulumi.t.yaml").write_text(text)
     assert '"endTime": "2026-07-01T11:30:00Z"' in read_stack(root, "t", []).config["dsr1:extra"]
+
+
+def test_a_render_that_fails_while_writing_leaves_no_directory(
+    tmp_path: Path, sglang8: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """report.write computes every file before it creates --out (a cycle among resources used to leave it empty)."""
+    from offline import report
+
+    def broken(run: object) -> list[object]:
+        raise RuntimeError("dependency cycle among registered resources")
+
+    monkeypatch.setattr(report, "manifests", broken)
+    with pytest.raises(RuntimeError):
+        report.write(sglang8, tmp_path / "out")  # type: ignore[arg-type]
+    assert not (tmp_path / "out").exists()
