@@ -1,4 +1,4 @@
-"""ServingNetworkPolicies: the serving namespace's default deny and the allows of the graph and its callers."""
+"""The NetworkPolicies of the serving namespace (the graph and its callers) and of the platform namespace."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -49,3 +49,34 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
         return k8s.networking.v1.NetworkPolicy(
             f"netpol-{manifest['metadata']['name']}", metadata=manifest["metadata"], spec=manifest["spec"], opts=opts
         )
+
+
+def platform_network_policies(
+    name: str,
+    *,
+    platform_namespace: str,
+    serving_namespace: str,
+    graph_name: str,
+    api_server_cidrs: list[str],
+    opts: pulumi.ResourceOptions,
+) -> list[k8s.networking.v1.NetworkPolicy]:
+    """The platform namespace's default deny and one allow per flow (specs/network_policies.platform_policies),
+    as children of the component that owns the platform release (which creates the namespace; `opts` waits for
+    it). The deny comes last, after its allows. Returns them all, for what must wait for them."""
+    deny, *rest = network_policies.platform_policies(
+        platform_namespace=platform_namespace,
+        serving_namespace=serving_namespace,
+        graph_name=graph_name,
+        api_server_cidrs=api_server_cidrs,
+    )
+    allows = [
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-{m['metadata']['name']}", metadata=m["metadata"], spec=m["spec"], opts=opts
+        )
+        for m in rest
+    ]
+    after = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=allows))
+    denial = k8s.networking.v1.NetworkPolicy(
+        f"{name}-{deny['metadata']['name']}", metadata=deny["metadata"], spec=deny["spec"], opts=after
+    )
+    return [*allows, denial]

@@ -168,7 +168,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "cache) points at a directory of the shared cache volume keyed by engine, image and GPU "
         "(specs/compile_cache.py), instead of the image's defaults under the container's home.",
         why="The recipes keep them in the container, so every start, restart and rollout compiles again: SGLang's "
-        "DeepGEMM pre-compile alone \"may take a long time (typically 10-20 mins)\" (docs/time-to-endpoint.md).",
+        'DeepGEMM pre-compile alone "may take a long time (typically 10-20 mins)" (docs/time-to-endpoint.md).',
         paths=tuple(
             f"spec.services.*.extraPodSpec.mainContainer.env.{name}"
             for name in (
