@@ -5,9 +5,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components import jobs
+from components.network_policies import network_policy
 from specs import gate_spec, network_policies
 
 
@@ -34,11 +34,6 @@ class GpuGate(pulumi.ComponentResource):
             args.name, args.namespace, args.claim_name, args.model_dir, args.weight_bytes, args.node_selector
         )
         policy = network_policies.isolated(args.name, args.namespace, gate_spec.LABELS)
-        isolation = k8s.networking.v1.NetworkPolicy(
-            f"{name}-network-policy",
-            metadata=policy["metadata"],
-            spec=policy["spec"],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        isolation = network_policy(f"{name}-network-policy", policy, pulumi.ResourceOptions(parent=self))
         self.job = jobs.awaited_job(f"{name}-job", manifest, gate_spec.DEADLINE_S, self, [isolation, *args.after])
         self.register_outputs({})

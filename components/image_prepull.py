@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.network_policies import network_policy
 from specs import network_policies, prepull_spec
 from specs.scheduling import PoolScheduling
 
@@ -22,12 +23,7 @@ class ImagePrepull(pulumi.ComponentResource):
         super().__init__("dsr1:index:ImagePrepull", name, None, opts)
         manifest = prepull_spec.daemon_set(args.name, args.namespace, args.image, args.pool)
         policy = network_policies.isolated(args.name, args.namespace, prepull_spec.labels(args.name))
-        isolation = k8s.networking.v1.NetworkPolicy(
-            f"{name}-network-policy",
-            metadata=policy["metadata"],
-            spec=policy["spec"],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        isolation = network_policy(f"{name}-network-policy", policy, pulumi.ResourceOptions(parent=self))
         k8s.apps.v1.DaemonSet(
             f"{name}-daemonset",
             metadata=manifest["metadata"],

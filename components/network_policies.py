@@ -9,6 +9,13 @@ import pulumi_kubernetes as k8s
 from specs import network_policies
 
 
+def network_policy(
+    name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions
+) -> k8s.networking.v1.NetworkPolicy:
+    """One NetworkPolicy from a pure builder's manifest (specs/network_policies.py and the Jobs' own specs)."""
+    return k8s.networking.v1.NetworkPolicy(name, metadata=manifest["metadata"], spec=manifest["spec"], opts=opts)
+
+
 @dataclass(frozen=True)
 class ServingNetworkPoliciesArgs:
     namespace: pulumi.Input[str]
@@ -46,9 +53,7 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
 
     @staticmethod
     def _policy(manifest: dict[str, Any], opts: pulumi.ResourceOptions) -> k8s.networking.v1.NetworkPolicy:
-        return k8s.networking.v1.NetworkPolicy(
-            f"netpol-{manifest['metadata']['name']}", metadata=manifest["metadata"], spec=manifest["spec"], opts=opts
-        )
+        return network_policy(f"netpol-{manifest['metadata']['name']}", manifest, opts)
 
 
 def platform_network_policies(
@@ -69,14 +74,7 @@ def platform_network_policies(
         graph_name=graph_name,
         api_server_cidrs=api_server_cidrs,
     )
-    allows = [
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-{m['metadata']['name']}", metadata=m["metadata"], spec=m["spec"], opts=opts
-        )
-        for m in rest
-    ]
+    allows = [network_policy(f"{name}-{m['metadata']['name']}", m, opts) for m in rest]
     after = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=allows))
-    denial = k8s.networking.v1.NetworkPolicy(
-        f"{name}-{deny['metadata']['name']}", metadata=deny["metadata"], spec=deny["spec"], opts=after
-    )
+    denial = network_policy(f"{name}-{deny['metadata']['name']}", deny, after)
     return [*allows, denial]
