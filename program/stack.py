@@ -211,7 +211,9 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             verify_hashes=cfg.model.verify == "hashes",
             after=[*cache_mount_waits, *download_waits],
             runtime_dirs=[
-                compile_cache.sub_path(cfg.serving, catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or ""))
+                compile_cache.sub_path(
+                    cfg.serving, catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or ""), cfg.dynamo.version
+                )
             ],
             placement=download_node.placement(system_selector) if cluster and cluster.download_node_group else None,
         ),

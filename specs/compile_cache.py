@@ -59,16 +59,16 @@ ENGINE_ENV = {
 """Each engine's own cache variables, beside COMMON_ENV."""
 
 
-def key(serving: Serving, instance: InstanceType | None) -> str:
-    """`<engine>-<tag or digest>-<gpu>`: a directory name (letters, digits, '.', '-')."""
-    image = serving.image_digest.removeprefix("sha256:")[:12] if serving.image_digest else serving.image_tag
+def key(serving: Serving, instance: InstanceType | None, release: str) -> str:
+    """`<engine>-<release, or the pinned digest>-<gpu>`: a directory name (letters, digits, '.', '-')."""
+    image = serving.image_digest.removeprefix("sha256:")[:12] if serving.image_digest else release
     gpu = instance.gpu if instance is not None else "any-gpu"
     return re.sub(r"[^a-z0-9.-]", "-", f"{serving.backend}-{image}-{gpu}".lower())
 
 
-def sub_path(serving: Serving, instance: InstanceType | None) -> str:
+def sub_path(serving: Serving, instance: InstanceType | None, release: str) -> str:
     """The keyed directory relative to the cache's root."""
-    return f"{ROOT_DIR}/{key(serving, instance)}"
+    return f"{ROOT_DIR}/{key(serving, instance, release)}"
 
 
 def env(backend: str) -> dict[str, str]:
@@ -76,6 +76,6 @@ def env(backend: str) -> dict[str, str]:
     return {**COMMON_ENV, **ENGINE_ENV[backend]}
 
 
-def mount(claim_volume: str, serving: Serving, instance: InstanceType | None) -> dict[str, str]:
+def mount(claim_volume: str, serving: Serving, instance: InstanceType | None, release: str) -> dict[str, str]:
     """The worker's mount of its keyed directory: the claim's volume again, with a subPath."""
-    return {"name": claim_volume, "mountPath": CACHE_HOME, "subPath": sub_path(serving, instance)}
+    return {"name": claim_volume, "mountPath": CACHE_HOME, "subPath": sub_path(serving, instance, release)}

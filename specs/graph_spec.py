@@ -139,7 +139,7 @@ def _with_compile_cache(spec: GraphSpec, pod: dict[str, Any]) -> dict[str, Any]:
     main["env"] = [*cache_env, *own]
     main["volumeMounts"] = [
         *main.get("volumeMounts", []),
-        compile_cache.mount(spec.pvc_name, spec.serving, spec.instance),
+        compile_cache.mount(spec.pvc_name, spec.serving, spec.instance, spec.dynamo_version),
     ]
     return {**pod, "mainContainer": main}
 

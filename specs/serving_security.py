@@ -118,7 +118,7 @@ def harden(serving: Serving, *, worker: bool, unsized_role: str | None = None, e
         # EFA wins over the hardening on EFA pools only: privileged + IPC_LOCK, nothing more (specs/efa_worker.py).
         container["capabilities"] = {"drop": ["ALL"], "add": list(efa_worker_spec.EFA_CAPABILITIES)}
         reason = efa_worker_spec.EFA_PRIVILEGE_REASON
-        skips |= {c: reason for c in ("CKV_K8S_16", "CKV_K8S_20", "CKV_K8S_23", "CKV_K8S_25", "CKV_K8S_37")}
+        skips |= {c: reason for c in ("CKV_K8S_16", "CKV_K8S_20", "CKV_K8S_25")}
     elif privileged:
         skips |= {"CKV_K8S_16": PRIVILEGED_REASON, "CKV_K8S_20": PRIVILEGED_REASON}
     if not sec.read_only_root_filesystem:

@@ -17,10 +17,11 @@ DOC = ROOT / "docs" / "security.md"
 def variants() -> dict[str, Callable[[], Run]]:
     """Every stack, and the serving escape hatches (privileged workers, a writable root) and a pinned digest."""
     serving = stack_values("h200-sglang-8")["serving"]
-    switched = {**serving, "security": {"privilegedWorkers": True, "readOnlyRootFilesystem": False}}
+    dev = stack_values("dev")["serving"]  # no EFA: there the EFA privileges, not the switch, would decide
+    switched = {**dev, "security": {"privilegedWorkers": True, "readOnlyRootFilesystem": False}}
     digest = {**serving, "imageDigest": "sha256:" + "ab" * 32}
     return {
-        "switches": lambda: render("h200-sglang-8", f"serving={json.dumps(switched)}"),
+        "switches": lambda: render("dev", f"serving={json.dumps(switched)}"),
         "digest": lambda: render("h200-sglang-8", f"serving={json.dumps(digest)}"),
     }
 

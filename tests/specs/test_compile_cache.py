@@ -73,11 +73,11 @@ def test_the_key_changes_with_the_engine_the_image_and_the_gpu() -> None:
     h200 = catalog.INSTANCE_TYPES["p5en.48xlarge"]
     other = next(t for t in catalog.INSTANCE_TYPES.values() if t.gpu != h200.gpu)
     keys = {
-        compile_cache.key(base, h200),
-        compile_cache.key(base, other),
-        compile_cache.key(base.model_copy(update={"image_tag": "9.9.9"}), h200),
-        compile_cache.key(base.model_copy(update={"image_digest": "sha256:" + "a" * 64}), h200),
-        compile_cache.key(base.model_copy(update={"backend": "vllm"}), h200),
+        compile_cache.key(base, h200, "1.6.1"),
+        compile_cache.key(base, other, "1.6.1"),
+        compile_cache.key(base, h200, "1.5.1"),
+        compile_cache.key(base.model_copy(update={"image_digest": "sha256:" + "a" * 64}), h200, "1.6.1"),
+        compile_cache.key(base.model_copy(update={"backend": "vllm"}), h200, "1.6.1"),
     }
     assert len(keys) == 5
     assert all(k.replace("-", "").replace(".", "").isalnum() and k == k.lower() for k in keys)
