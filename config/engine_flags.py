@@ -28,6 +28,10 @@ class BackendFlags(Plain):
     engine: str = Field(description="The engine the release pins (`sglang==0.5.21`).")
     engine_parsed: bool = Field(description="Whether the engine's own flags are part of the worker's parser.")
     flags: list[str] = Field(description="Every option string the worker's parsers accept.")
+    abbreviating: list[list[str]] = Field(
+        description="The options of each of its parsers that take a unique prefix for the whole option (argparse's "
+        "allow_abbrev: SGLang's parsers and vLLM's engine parser do; `--tp` is SGLang's `--tp-size`)."
+    )
     deprecated: list[str] = Field(description="Accepted, but deprecated (ignored or about to go).")
     prefixes: list[str] = Field(description="Prefixes of dynamic flags (`--trtllm.<key> value`).")
     flexible: bool = Field(
@@ -40,13 +44,19 @@ class BackendFlags(Plain):
         """The option string the parser matches `flag` against (the part before `=`, normalized as it does)."""
         name = flag.split("=", 1)[0]
         if self.flexible and name.startswith("--"):
-            head, dot, _ = name[2:].partition(".")
+            head = name[2:].split(".", 1)[0]
             return "--" + head.replace("_", "-")
         return name
 
     def accepts(self, flag: str) -> bool:
-        name = flag.split("=", 1)[0]
-        return self.canonical(flag) in self.flags or any(name.startswith(p) and len(name) > len(p) for p in self.prefixes)
+        name, canonical = flag.split("=", 1)[0], self.canonical(flag)
+        if canonical in self.flags or any(name.startswith(p) and len(name) > len(p) for p in self.prefixes):
+            return True
+        # argparse (_parse_optional, _get_option_tuples): a `--` prefix matching exactly one option of a parser
+        # that allows abbreviations is that option; matching several is an error.
+        return canonical.startswith("--") and any(
+            sum(o.startswith(canonical) for o in options) == 1 for options in self.abbreviating
+        )
 
     def closest(self, flag: str) -> str | None:
         found = difflib.get_close_matches(self.canonical(flag), self.flags, n=1, cutoff=0.6)

@@ -4,8 +4,8 @@ config/engine_flags.json.
     python -m tools.engine_flags [--release 1.6.1 ...] [--check]
 
 For each release: `pip download --no-deps` of ai-dynamo and ai-dynamo-runtime at the release's PyPI version and of
-the engine its wheel pins (`Requires-Dist: sglang==...; extra == 'sglang'`), unpacked (Python files and metadata
-only) into .engine-wheels/; then tools/engine_flags/runner.py builds Dynamo's own worker parser from those sources
+the engine its wheel pins (`Requires-Dist: sglang==...; extra == 'sglang'`), unpacked (no shared libraries) into
+~/.cache/dsr1-engine-flags; then tools/engine_flags/runner.py builds Dynamo's own worker parser from those sources
 (`dynamo.<backend>.args.parse_args`, the engine's `add_cli_args` included) in .venv-flags, a small virtualenv of the
 pure-Python packages the parser builders import (requirements-engine-flags.txt). Nothing is installed: torch and the
 other compiled packages are stood in by fakes (see runner.py). TensorRT-LLM is not downloaded: Dynamo's trtllm
@@ -17,6 +17,7 @@ fresh extraction with the committed file instead of writing it.
 import argparse
 import datetime
 import json
+import os
 import re
 import subprocess
 import sys
@@ -26,7 +27,8 @@ from pathlib import Path
 from config.engine_flags import PATH, BackendFlags, EngineFlags, ReleaseFlags
 
 ROOT = Path(__file__).resolve().parents[2]
-CACHE = ROOT / ".engine-wheels"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "dsr1-engine-flags"
+"""Downloaded and unpacked wheels (~2 GB for every release), outside the repository: no tool here scans them."""
 FLAGS_PYTHON = ROOT / ".venv-flags" / "bin" / "python"
 RUNNER = Path(__file__).with_name("runner.py")
 
@@ -44,10 +46,10 @@ METHOD = (
     "modules (torch, triton, the Rust runtime) are fakes that answer as an NVIDIA GPU node; nothing is installed."
 )
 LIMITS = (
-    "Flags only, not their values; argparse's prefix abbreviations (SGLang's parser allows them) are not accepted "
-    "here: write flags in full. A flag an engine registers only on a platform other than CUDA, or only when an "
-    "optional package is importable, may be missing. TensorRT-LLM's engine options (the YAML file, --trtllm.<key>) "
-    "are not flags and are not listed."
+    "Flags only, not their values. An abbreviation is accepted where one of the worker's parsers takes it (a unique "
+    "prefix), without checking that an earlier parser in the chain finds it ambiguous. A flag an engine registers "
+    "only on a platform other than CUDA, or only when an optional package is importable, may be missing. "
+    "TensorRT-LLM's engine options (the YAML file, --trtllm.<key>) are not flags and are not listed."
 )
 
 
@@ -115,6 +117,7 @@ def extract(release: str) -> ReleaseFlags:
             engine=f"{ENGINE_PACKAGE[backend]}=={version}",
             engine_parsed=backend in PARSED_ENGINES,
             flags=found["flags"],
+            abbreviating=found["abbreviating"],
             deprecated=found["deprecated"],
             prefixes=found["prefixes"],
             flexible=found["flexible"],
@@ -133,12 +136,18 @@ def main(argv: list[str] | None = None) -> None:
             f"{FLAGS_PYTHON} not found: python3.11 -m venv .venv-flags && "
             ".venv-flags/bin/pip install -r requirements-engine-flags.txt"
         )
-    old = EngineFlags.model_validate_json(PATH.read_text()) if PATH.exists() else None
+    try:
+        old: EngineFlags | None = EngineFlags.model_validate_json(PATH.read_text())
+    except (OSError, ValueError):  # absent, or written by an older version of this tool: start afresh
+        old = None
     releases = dict(old.releases) if old else {}
     for release in args.release or sorted(RELEASES):
         releases[release] = extract(release)
     new = EngineFlags(
-        tool="tools/engine_flags", date=datetime.date.today().isoformat(), method=METHOD, limits=LIMITS,
+        tool="tools/engine_flags",
+        date=datetime.date.today().isoformat(),
+        method=METHOD,
+        limits=LIMITS,
         releases=dict(sorted(releases.items())),
     )
     if args.check:
@@ -147,7 +156,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{PATH.relative_to(ROOT)} matches the wheels")
         return
     PATH.write_text(new.model_dump_json(indent=1) + "\n")
-    print(f"wrote {PATH.relative_to(ROOT)}: " + ", ".join(f"{r} ({len(f.backends)} backends)" for r, f in releases.items()))
+    print(
+        f"wrote {PATH.relative_to(ROOT)}: "
+        + ", ".join(f"{r} ({len(f.backends)} backends)" for r, f in releases.items())
+    )
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ import asyncio
 import importlib
 import importlib.abc
 import importlib.machinery
-import inspect
 import importlib.metadata
+import inspect
 import json
 import re
 import socket
@@ -23,7 +23,7 @@ import tempfile
 import types
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from packaging.version import Version
 
@@ -231,7 +231,7 @@ class _FakeFinder(importlib.abc.MetaPathFinder):
     """Last on sys.meta_path: a module no real finder has becomes a fake (torch, triton, the Rust runtime; the
     parser builders use none of them), but for the standard library and other accelerators' stacks."""
 
-    faked: set[str] = set()
+    faked: ClassVar[set[str]] = set()
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
         top = fullname.split(".")[0]
@@ -246,7 +246,7 @@ class _FakeFinder(importlib.abc.MetaPathFinder):
 class _Replaced(importlib.abc.MetaPathFinder):
     """First on sys.meta_path: real modules that must be fakes here (they would load a GPU driver library)."""
 
-    names: set[str] = set()
+    names: ClassVar[set[str]] = set()
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
         if fullname not in self.names:
@@ -254,7 +254,7 @@ class _Replaced(importlib.abc.MetaPathFinder):
         return importlib.machinery.ModuleSpec(fullname, _FakeLoader(), is_package=True)
 
 
-class _Stop(Exception):
+class _StopError(Exception):
     def __init__(self, parser: argparse.ArgumentParser) -> None:
         self.parser = parser
 
@@ -286,14 +286,18 @@ def _deprecated(action: argparse.Action) -> bool:
     """Accepted but ignored or about to go: SGLang's DeprecatedAction, vLLM's `deprecated=True`, Dynamo's notes."""
     help_text = (action.help or "").lower()
     flexible = getattr(type(action), "__module__", "").startswith("vllm") and getattr(action, "deprecated", False)
-    return "deprecated" in type(action).__name__.lower() or flexible or help_text.startswith(("[deprecated]", "deprecated"))
+    return (
+        "deprecated" in type(action).__name__.lower()
+        or flexible
+        or help_text.startswith(("[deprecated]", "deprecated"))
+    )
 
 
 def main(argv: Sequence[str]) -> None:
     backend, sources = argv[0], list(argv[1:])
     out, sys.stdout = sys.stdout, sys.stderr  # what the engines print while importing is not the answer
-    socket.socket.connect = socket.socket.connect_ex = _no_network  # type: ignore[method-assign,assignment]
-    socket.create_connection = socket.getaddrinfo = _no_network  # type: ignore[assignment]
+    socket.socket.connect = socket.socket.connect_ex = _no_network  # type: ignore[method-assign]
+    socket.create_connection = socket.getaddrinfo = _no_network
     dists = tempfile.mkdtemp(prefix="engine-flags-")
     fake_distributions(sources, Path(dists))
     sys.path[:0] = [*sources, dists]
@@ -301,7 +305,7 @@ def main(argv: Sequence[str]) -> None:
     sys.meta_path.insert(0, _Replaced())
 
     def stop(self: argparse.ArgumentParser, *_a: Any, **_k: Any) -> NoReturn:
-        raise _Stop(self)
+        raise _StopError(self)
 
     if backend in ON_A_GPU_NODE:
         ON_A_GPU_NODE[backend]()
@@ -314,13 +318,13 @@ def main(argv: Sequence[str]) -> None:
         created.append(self)
 
     argparse.ArgumentParser.__init__ = record  # type: ignore[method-assign]
-    argparse.ArgumentParser.parse_known_args = stop  # type: ignore[assignment,method-assign]
-    argparse.ArgumentParser.parse_args = stop  # type: ignore[assignment,method-assign]
+    argparse.ArgumentParser.parse_known_args = stop  # type: ignore[method-assign]
+    argparse.ArgumentParser.parse_args = stop  # type: ignore[method-assign]
     try:
         result = module.parse_args([])
         if inspect.iscoroutine(result):
             asyncio.run(result)
-    except _Stop as stopped:
+    except _StopError as stopped:
         parser = stopped.parser
     else:
         raise SystemExit(f"dynamo.{backend}.args.parse_args never parsed")
@@ -332,6 +336,9 @@ def main(argv: Sequence[str]) -> None:
     json.dump(
         {
             "flags": option_strings(parser),
+            "abbreviating": [
+                sorted(p._option_string_actions) for p in created if p.allow_abbrev and p._option_string_actions
+            ],
             "deprecated": sorted({s for a in actions if _deprecated(a) for s in a.option_strings}),
             "prefixes": prefixes,
             "flexible": any(type(p).__name__ == "FlexibleArgumentParser" for p in created),
