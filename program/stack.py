@@ -29,6 +29,7 @@ from specs import (
     fabric_defaults,
     gate_spec,
     graph_spec,
+    kv_check_spec,
     predicted_performance,
     prepull_spec,
 )
@@ -216,18 +217,6 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         POOL_NAME, GpuNodePoolArgs(cfg.gpu_pool, scheduling, placement, after=[gate.job] if gate else [])
     )
     gpu_ready: list[pulumi.Resource] = [pool, *([cluster] if cluster else [])]
-    fabric_check = None
-    floor = fabric_defaults.floor_gbps(cfg.gpu_pool)
-    if fabric_defaults.enabled(cfg.gpu_pool, cfg.serving) and floor is not None:
-        fabric_check = FabricCheck(
-            "fabric-check",
-            FabricCheckArgs(
-                FabricCheckSpec("fabric-check", cfg.gpu_pool.node_count, scheduling, floor),
-                namespace=namespace.metadata.name,
-                after=[*gpu_ready, policies],
-            ),
-            opts=on_cluster,
-        )
     spec = GraphSpec(
         serving=cfg.serving,
         model_dir=model_dir(model, cfg.model.revision),
@@ -238,6 +227,20 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         compute_domain=_imex(cfg),
         instance=catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or ""),
     )
+    fabric_check = None
+    floor = fabric_defaults.floor_gbps(cfg.gpu_pool)
+    if fabric_defaults.enabled(cfg.gpu_pool, cfg.serving) and floor is not None:
+        # The KV path between two nodes, in the graph's own worker pod (a single-node pool has none to prove).
+        kv = kv_check_spec.from_graph(spec) if cfg.gpu_pool.node_count >= 2 else None
+        fabric_check = FabricCheck(
+            "fabric-check",
+            FabricCheckArgs(
+                FabricCheckSpec("fabric-check", cfg.gpu_pool.node_count, scheduling, floor, kv),
+                namespace=namespace.metadata.name,
+                after=[*gpu_ready, policies],
+            ),
+            opts=on_cluster,
+        )
     # The workers' image on every GPU node before the graph starts: the pull overlaps the download.
     ImagePrepull(
         "image-prepull",

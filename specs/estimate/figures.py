@@ -37,6 +37,9 @@ MINUTES: dict[str, Figure] = {
     "kubernetes-object": Figure(0.05, "one API call (ConfigMap, Secret, Service, claim, policy)"),
     "job-start": Figure(1.0, "a Job's pod: scheduling and a small image pull (check)"),
     "fabric-check": Figure(4.0, "nccl-tests image pull (~6 GB) and an all-reduce across the pool (check)"),
+    "kv-check": Figure(
+        3.0, "the serving image pull (~20 GB, alongside the pre-pull DaemonSet's) and a 256 MiB NIXL transfer (check)"
+    ),
     "smoke-test": Figure(1.0, "three requests and a streamed completion against a warm engine (check)"),
     "other": Figure(0.2, "an unmodelled resource: an API call (check)"),
 }

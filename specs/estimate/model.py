@@ -24,7 +24,8 @@ _BY_TYPE = {
 }
 CACHE_KINDS = ("fsx-lustre", "efs", "efs-mount-target", "s3-link")
 """Warm: the cache's file system already exists (protected and retained, it outlives the serving stack)."""
-_JOBS = {"ModelDownloadJob$": "download", "FabricCheck$": "fabric-check", "GpuGate$": "gpu-gate"}
+_JOBS = {"-kv-job": "kv-check", "ModelDownloadJob$": "download", "FabricCheck$": "fabric-check", "GpuGate$": "gpu-gate"}
+"""URN marker -> kind, first match wins (the fabric check's NIXL Job, `<check>-kv-job`, before its NCCL Job)."""
 
 
 def kind(node: Node) -> str:
