@@ -82,9 +82,10 @@ def load() -> EngineFlags:
 
 
 def stack_release(cfg: StackConfig) -> str:
-    """The Dynamo release whose workers the stack runs: its runtime images' tag. (One place to re-point when the
-    release becomes its own config key.)"""
-    return cfg.serving.image_tag
+    """The Dynamo release whose workers the stack runs: `dynamo.version` where the config has that key, else the
+    runtime images' tag (`serving.imageTag`). The one place that says which release a stack pins."""
+    version: str | None = getattr(cfg.dynamo, "version", None)
+    return version or str(cfg.serving.image_tag)
 
 
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")

@@ -15,6 +15,7 @@ from program.config_source import load_stack_config
 from tests.conftest import RENDER_TOKEN
 from tests.parity import differences, flags, unexplained, unused
 from tests.support import RECIPES, render, require_reference, stack_values
+from tests.validation.test_engine_flags import pin
 
 RECIPE_OF = {
     "h200-sglang-8": "sglang/disagg-8gpu/deploy.yaml",
@@ -85,7 +86,9 @@ UPGRADED = "1.6.1"
 def upgraded(stack: str) -> Run:
     """The stack on UPGRADED, with what that release's engines refuse changed as its deviations say."""
     values = stack_values(stack)["serving"]
-    overrides = [f"hfToken={RENDER_TOKEN}", f"serving.imageTag={UPGRADED}"]
+    pinned: dict[str, Any] = {"serving": {}}
+    pin(pinned, UPGRADED)  # dynamo.version or serving.imageTag, whichever the config has
+    overrides = [f"hfToken={RENDER_TOKEN}", *(f"{s}.{k}={v}" for s, keys in pinned.items() for k, v in keys.items())]
     for role in ("prefill", "decode"):
         if values[role].get("engine", {}).get("moeBackend") == "WIDEEP":
             overrides.append(f"serving.{role}.engine.moeBackend=CUTEDSL")

@@ -12,6 +12,7 @@ import pytest
 from config import engine_flags
 from config.engine_flags import BackendFlags, EngineFlags, stack_release
 from config.errors import ConfigError
+from config.schema import Dynamo
 from offline.report import manifests
 from program.config_source import load_stack_config
 from tests.parity import command_line
@@ -26,6 +27,14 @@ def config(stack: str, edit: Callable[[dict[str, Any]], None] = lambda v: None) 
     values = stack_values(stack)
     edit(values)
     return load_stack_config(values, None if stack == "dev" else REGION)
+
+
+def pin(values: dict[str, Any], release: str) -> None:
+    """Pin a stack to `release` the way its config says it (`dynamo.version` where that key exists)."""
+    if "version" in Dynamo.model_fields:
+        values.setdefault("dynamo", {})["version"] = release
+    else:
+        values["serving"]["imageTag"] = release
 
 
 def problems(stack: str, edit: Callable[[dict[str, Any]], None]) -> dict[str, str]:
@@ -108,7 +117,7 @@ def test_trtllm_takes_its_dynamic_engine_flags_by_prefix() -> None:
 def with_round_robin_balance(values: dict[str, Any], tag: str | None = None) -> None:
     values["serving"]["decode"]["extraArgs"] = ["--prefill-round-robin-balance"]  # the recipe's, dropped here
     if tag:
-        values["serving"]["imageTag"] = tag
+        pin(values, tag)
 
 
 def test_the_upgrade_s_dropped_sglang_flag_is_refused_on_1_6_1() -> None:
@@ -125,15 +134,20 @@ def test_deprecated_flags_are_warnings() -> None:
 
 
 def test_wideep_is_refused_where_tensorrt_llm_removed_it() -> None:
-    found = problems("gb200", lambda v: v["serving"].update(imageTag="1.6.1"))
+    found = problems("gb200", lambda v: pin(v, "1.6.1"))
     message = found["dsr1:serving.decode.engine.moeBackend"]
     assert "WIDEEP is refused by TensorRT-LLM 1.3.0rc29 (Dynamo 1.6.1)" in message and "#17797" in message
     config("gb200")  # 1.3.0's rc19 takes it (the recipe sets it)
 
 
-def test_a_release_without_flag_data_is_refused() -> None:
-    found = problems("h200-vllm-16", lambda v: v["serving"].update(imageTag="9.9.9"))
-    assert "there is no flag list for Dynamo 9.9.9" in found["dsr1:serving.imageTag"]
+def test_a_release_without_flag_data_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = engine_flags.load()
+    release = stack_release(config("h200-vllm-16"))
+    fewer = {r: f for r, f in data.releases.items() if r != release}
+    changed = EngineFlags.model_validate(data.model_copy(update={"releases": fewer}).model_dump())
+    monkeypatch.setattr(engine_flags, "load", lambda: changed)
+    found = problems("h200-vllm-16", lambda v: None)
+    assert f"there is no flag list for Dynamo {release}" in found["dsr1:serving.imageTag"]
     assert "python -m tools.engine_flags" in found["dsr1:serving.imageTag"]
 
 
