@@ -24,6 +24,7 @@ import glob
 import hashlib
 import importlib
 import os
+import platform
 import resource
 import socket
 import sys
@@ -50,12 +51,15 @@ class Facts:
     libfabric: str | None
     memlock: int | None
     """RLIMIT_MEMLOCK in bytes; None: unlimited."""
+    arch: str = ""
+    """The machine (`aarch64` on GB200)."""
 
 
 def facts(backend: str) -> Facts:
     lib = ctypes.util.find_library("fabric") or next((p for p in EFA_LIBFABRIC if os.path.exists(p)), None)
     soft = resource.getrlimit(resource.RLIMIT_MEMLOCK)[0]
-    return Facts(backend, tuple(sorted(glob.glob(UVERBS))), lib, None if soft == resource.RLIM_INFINITY else soft)
+    memlock = None if soft == resource.RLIM_INFINITY else soft
+    return Facts(backend, tuple(sorted(glob.glob(UVERBS))), lib, memlock, platform.machine())
 
 
 def likely_causes(stage: str, error: str, f: Facts) -> list[str]:
@@ -71,6 +75,11 @@ def likely_causes(stage: str, error: str, f: Facts) -> list[str]:
         causes.append(
             "libfabric not found (neither the loader nor /opt/amazon/efa/lib has libfabric.so.1): the image lacks the "
             "EFA userspace; EFA pools need the `<backend>-runtime:<release>-efa` image"
+        )
+    if stage == "register" and f.arch == "aarch64" and ("Bad address" in error or "EFAULT" in error):
+        causes.append(
+            "libfabric before 2.5 cannot register CUDA memory on GB200 (EFAULT, ofiwg/libfabric#12019, "
+            "ai-dynamo/nixl#1609): keep the KV on NVLink or use an image with libfabric 2.5.1+"
         )
     if stage == "register":
         limit = "unlimited" if f.memlock is None else f"{f.memlock} bytes"

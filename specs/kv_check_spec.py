@@ -42,6 +42,10 @@ class KvCheck:
     annotations: dict[str, str]
     backend: str
     """NIXL backend: LIBFABRIC on EFA, UCX on InfiniBand/RoCE."""
+    memory: str
+    """`auto` (GPU memory, the KV's own) or `dram`: on an NVLink-domain pool (GB200) the workers' KV never crosses
+    libfabric, and libfabric there cannot register CUDA memory (EFAULT: ofiwg/libfabric#12019, ai-dynamo/nixl#1609),
+    so host memory proves the EFA path without failing on a path the graph does not use."""
 
 
 def from_graph(spec: GraphSpec) -> KvCheck:
@@ -61,6 +65,7 @@ def from_graph(spec: GraphSpec) -> KvCheck:
         mounts=[m for m in main.get("volumeMounts", []) if m["name"] in names],
         annotations=_skips(service.get("annotations", {})),
         backend="LIBFABRIC" if EFA_RESOURCE in spec.pool.fabric_resources else "UCX",
+        memory="dram" if spec.compute_domain else "auto",
     )
 
 
@@ -91,7 +96,7 @@ def job(
     name = job_name(check_name)
     own = {**labels, LABEL: name}
     limits = {"nvidia.com/gpu": "1", **kv.fabric_limits, **HOST}
-    args = ["--peer", f"{name}-0.{check_name}", "--port", str(PORT), "--backend", kv.backend]
+    args = ["--peer", f"{name}-0.{check_name}", "--port", str(PORT), "--backend", kv.backend, "--memory", kv.memory]
     container = {
         "name": "nixl",
         "image": kv.image,

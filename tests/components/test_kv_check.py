@@ -51,6 +51,9 @@ def test_each_eks_stack_runs_a_nixl_libfabric_transfer_in_the_workers_own_pod(
     env = {e["name"]: e["value"] for e in c["env"]}
     assert env == {e["name"]: e["value"] for e in worker["envs"]} and env["FI_PROVIDER"] == "efa"
     assert pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]  # two nodes
+    # GPU memory, the KV's own, but on GB200, whose KV stays on NVLink and whose libfabric cannot register it
+    nvlink_domain = "resourceClaims" in worker["extraPodSpec"]  # the workers claim an IMEX channel
+    assert c["command"][c["command"].index("--memory") + 1] == ("dram" if nvlink_domain else "auto")
     job = inputs(registration(run, "fabric-check-kv-job"))["spec"]
     assert (job["completions"], job["parallelism"], job["completionMode"]) == (2, 2, "Indexed")
 

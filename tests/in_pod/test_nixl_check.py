@@ -79,6 +79,9 @@ def test_each_stage_names_its_likely_cause() -> None:
     capped = Facts("LIBFABRIC", ("/dev/infiniband/uverbs0",), "/lib/libfabric.so.1", 65536)
     (cause,) = likely_causes("register", "NIXL_ERR_BACKEND", capped)
     assert cause.startswith("memory registration refused (NIXL_ERR_BACKEND)") and "here: 65536 bytes" in cause
+    gb200 = Facts("LIBFABRIC", ("/dev/infiniband/uverbs0",), "/lib/libfabric.so.1", None, "aarch64")
+    first, registration = likely_causes("register", "fi_mr_reg: Bad address", gb200)
+    assert "ofiwg/libfabric#12019" in first and registration.startswith("memory registration refused")
     (cause,) = likely_causes("peer", "timed out", ON_EFA)
     assert cause.startswith("the peer never answered")
     assert likely_causes("transfer", "ERR", ON_EFA)[0].startswith("the fabric refused the transfer")
