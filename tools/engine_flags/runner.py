@@ -282,15 +282,12 @@ def _vllm_sees_a_gpu() -> None:
 ON_A_GPU_NODE = {"vllm": _vllm_sees_a_gpu}
 
 
-def _deprecated(action: argparse.Action) -> bool:
-    """Accepted but ignored or about to go: SGLang's DeprecatedAction, vLLM's `deprecated=True`, Dynamo's notes."""
+def _deprecated(action: argparse.Action, marked: set[int]) -> bool:
+    """Accepted but ignored or about to go: SGLang's DeprecatedAction, vLLM's `deprecated=True` (`marked`: the ids
+    FlexibleArgumentParser._deprecated holds on Python < 3.13), Dynamo's and the engines' "[Deprecated]" help."""
     help_text = (action.help or "").lower()
-    flexible = getattr(type(action), "__module__", "").startswith("vllm") and getattr(action, "deprecated", False)
-    return (
-        "deprecated" in type(action).__name__.lower()
-        or flexible
-        or help_text.startswith(("[deprecated]", "deprecated"))
-    )
+    by_class = "deprecated" in type(action).__name__.lower()
+    return by_class or id(action) in marked or help_text.startswith(("[deprecated]", "deprecated"))
 
 
 def main(argv: Sequence[str]) -> None:
@@ -333,13 +330,14 @@ def main(argv: Sequence[str]) -> None:
     except ImportError:
         prefixes = []
     actions = [*parser._actions, *(a for g in parser._action_groups for a in g._group_actions)]
+    marked = {id(a) for p in created for a in getattr(type(p), "_deprecated", ())}
     json.dump(
         {
             "flags": option_strings(parser),
             "abbreviating": [
                 sorted(p._option_string_actions) for p in created if p.allow_abbrev and p._option_string_actions
             ],
-            "deprecated": sorted({s for a in actions if _deprecated(a) for s in a.option_strings}),
+            "deprecated": sorted({s for a in actions if _deprecated(a, marked) for s in a.option_strings}),
             "prefixes": prefixes,
             "flexible": any(type(p).__name__ == "FlexibleArgumentParser" for p in created),
             "faked_modules": sorted(_FakeFinder.faked),
