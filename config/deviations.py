@@ -157,6 +157,26 @@ DEVIATIONS: tuple[Deviation, ...] = (
         backends=frozenset({"trtllm"}),
     ),
     Deviation(
+        id="compile-caches-on-the-cache",
+        what="Workers point the engines' JIT and compile caches (DeepGEMM, TorchInductor, Triton, FlashInfer, CUDA's "
+        "PTX cache, vLLM's torch.compile cache) at a directory of the model cache keyed by engine, image and GPU.",
+        why="A restarted or added worker then skips the compile the recipes repeat on every start; specs/"
+        "compile_cache.py says where each cache goes and why not the DGD's useAsCompilationCache.",
+        paths=tuple(
+            f"spec.services.*.extraPodSpec.mainContainer.env.{name}"
+            for name in (
+                "XDG_CACHE_HOME",
+                "TORCHINDUCTOR_CACHE_DIR",
+                "TRITON_CACHE_DIR",
+                "FLASHINFER_WORKSPACE_BASE",
+                "CUDA_CACHE_PATH",
+                "SGLANG_DG_CACHE_DIR",
+                "VLLM_CACHE_ROOT",
+                "DG_JIT_CACHE_DIR",
+            )
+        ),
+    ),
+    Deviation(
         id="sglang-no-prefill-round-robin-balance",
         what="The SGLang decode workers do not pass --prefill-round-robin-balance.",
         why='SGLang 0.5.14 (Dynamo 1.3.0) already ignored it (`DeprecatedAction`, "deprecated now", '
