@@ -6,7 +6,7 @@ on a listed one that no longer occurs.
 
 from dataclasses import dataclass
 
-from config import engine_flags, engine_values
+from config import engine_values
 
 ANY: frozenset[str] = frozenset()
 
@@ -32,14 +32,6 @@ class Deviation:
             and (not self.backends or backend in self.backends)
             and in_release
         )
-
-
-def _refusing_moe_backend(value: str) -> frozenset[str]:
-    """The releases whose TensorRT-LLM refuses moe_config.backend `value` (config/engine_values.py)."""
-    refused = engine_values.TRTLLM_MOE_BACKENDS_REFUSED[value]
-    return frozenset(
-        r for r, f in engine_flags.load().releases.items() if f.backends["trtllm"].engine.split("==")[1] in refused
-    )
 
 
 EFA = frozenset({"efa"})
@@ -191,10 +183,11 @@ DEVIATIONS: tuple[Deviation, ...] = (
         id="trtllm-no-wideep",
         what="The TRT-LLM decode engine uses moe_config.backend CUTEDSL instead of WIDEEP.",
         why=engine_values.WIDEEP_REMOVED + " CUTEDSL is the replacement #17119 names for large-EP NVFP4 "
-        "checkpoints (gb200's).",
+        "checkpoints (gb200's). Set on every release: 1.6.1's TensorRT-LLM refuses WIDEEP, whether 1.4.2's and "
+        "1.5.1's do is not known, and on 1.3.0 (whose TensorRT-LLM has CUTEDSL too) the recipe's wide-EP decode "
+        "crashes on all ranks (Dynamo 1.3.0 known issues, fixed in 1.4.0).",
         paths=("engine.decode.moe_config.backend",),
         backends=frozenset({"trtllm"}),
-        releases=_refusing_moe_backend("WIDEEP"),
     ),
 )
 
