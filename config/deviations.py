@@ -6,6 +6,8 @@ on a listed one that no longer occurs.
 
 from dataclasses import dataclass
 
+from config import engine_values
+
 ANY: frozenset[str] = frozenset()
 
 
@@ -20,9 +22,16 @@ class Deviation:
     """Fabrics it applies to (empty: every fabric)."""
     backends: frozenset[str] = ANY
     """Backends it applies to (empty: every backend)."""
+    releases: frozenset[str] | None = None
+    """Dynamo releases it applies to (None: every release): an upgrade's engine dropped what the recipe uses."""
 
-    def applies(self, fabric: str, backend: str) -> bool:
-        return (not self.fabrics or fabric in self.fabrics) and (not self.backends or backend in self.backends)
+    def applies(self, fabric: str, backend: str, release: str | None = None) -> bool:
+        in_release = self.releases is None or release in self.releases
+        return (
+            (not self.fabrics or fabric in self.fabrics)
+            and (not self.backends or backend in self.backends)
+            and in_release
+        )
 
 
 EFA = frozenset({"efa"})
@@ -178,13 +187,34 @@ DEVIATIONS: tuple[Deviation, ...] = (
                 "FLASHINFER_WORKSPACE_BASE",
                 "CUDA_CACHE_PATH",
                 "SGLANG_DG_CACHE_DIR",
-                "DG_JIT_CACHE_DIR",
                 "VLLM_CACHE_ROOT",
+                "DG_JIT_CACHE_DIR",
             )
         ),
+    ),
+    Deviation(
+        id="sglang-no-prefill-round-robin-balance",
+        what="The SGLang decode workers do not pass --prefill-round-robin-balance.",
+        why='SGLang 0.5.14 (Dynamo 1.3.0) already ignored it (`DeprecatedAction`, "deprecated now", '
+        "sglang/srt/server_args.py) and 0.5.21 (Dynamo 1.6.1) removed it, so its worker refuses it "
+        "(config/engine_flags.json); a disaggregated decode worker balances round-robin by default (0.5.21 "
+        "sglang/srt/arg_groups/serving_hook.py, handle_load_balance_method). Dropped on every release: nothing "
+        "changes on 1.3.0 and nothing breaks on 1.6.1.",
+        paths=("spec.services.*.args.--prefill-round-robin-balance",),
+        backends=frozenset({"sglang"}),
+    ),
+    Deviation(
+        id="trtllm-no-wideep",
+        what="The TRT-LLM decode engine uses moe_config.backend CUTEDSL instead of WIDEEP.",
+        why=engine_values.WIDEEP_REMOVED + " CUTEDSL is the replacement #17119 names for large-EP NVFP4 "
+        "checkpoints (gb200's). Set on every release: 1.6.1's TensorRT-LLM refuses WIDEEP, whether 1.4.2's and "
+        "1.5.1's do is not known, and on 1.3.0 (whose TensorRT-LLM has CUTEDSL too) the recipe's wide-EP decode "
+        "crashes on all ranks (Dynamo 1.3.0 known issues, fixed in 1.4.0).",
+        paths=("engine.decode.moe_config.backend",),
+        backends=frozenset({"trtllm"}),
     ),
 )
 
 
-def applicable(fabric: str, backend: str) -> tuple[Deviation, ...]:
-    return tuple(d for d in DEVIATIONS if d.applies(fabric, backend))
+def applicable(fabric: str, backend: str, release: str | None = None) -> tuple[Deviation, ...]:
+    return tuple(d for d in DEVIATIONS if d.applies(fabric, backend, release))

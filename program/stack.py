@@ -34,6 +34,7 @@ from specs import (
     fabric_defaults,
     gate_spec,
     graph_spec,
+    kv_check_spec,
     network_policies,
     predicted_performance,
     prepull_spec,
@@ -306,18 +307,6 @@ def _serve(cfg: StackConfig, b: _Built) -> dict[str, object]:
     on_cluster = pulumi.ResourceOptions(providers=[b.provider])
     system_selector = SYSTEM_LABELS if cluster else {}
     gpu_ready: list[pulumi.Resource] = [pool, *([cluster] if cluster else [])]
-    fabric_check = None
-    floor = fabric_defaults.floor_gbps(cfg.gpu_pool)
-    if fabric_defaults.enabled(cfg.gpu_pool, cfg.serving) and floor is not None:
-        fabric_check = FabricCheck(
-            "fabric-check",
-            FabricCheckArgs(
-                FabricCheckSpec("fabric-check", cfg.gpu_pool.node_count, scheduling, floor),
-                namespace=namespace.metadata.name,
-                after=[*gpu_ready, policies],
-            ),
-            opts=on_cluster,
-        )
     spec = GraphSpec(
         serving=cfg.serving,
         model_dir=model_dir(model, cfg.model.revision),
@@ -329,6 +318,20 @@ def _serve(cfg: StackConfig, b: _Built) -> dict[str, object]:
         instance=catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or ""),
         dynamo_version=cfg.dynamo.version,
     )
+    fabric_check = None
+    floor = fabric_defaults.floor_gbps(cfg.gpu_pool)
+    if fabric_defaults.enabled(cfg.gpu_pool, cfg.serving) and floor is not None:
+        # The KV path between two nodes, in the graph's own worker pod (a single-node pool has none to prove).
+        kv = kv_check_spec.from_graph(spec) if cfg.gpu_pool.node_count >= 2 else None
+        fabric_check = FabricCheck(
+            "fabric-check",
+            FabricCheckArgs(
+                FabricCheckSpec("fabric-check", cfg.gpu_pool.node_count, scheduling, floor, kv),
+                namespace=namespace.metadata.name,
+                after=[*gpu_ready, policies],
+            ),
+            opts=on_cluster,
+        )
     # The workers' image on every GPU node before the graph starts: the pull overlaps the download.
     ImagePrepull(
         "image-prepull",

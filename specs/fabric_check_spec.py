@@ -12,7 +12,9 @@ from typing import Any
 import pulumi
 
 from config import versions
+from specs import kv_check_spec
 from specs.in_pod_files import in_pod_file
+from specs.kv_check_spec import KvCheck
 from specs.scheduling import EFA_RESOURCE, PoolScheduling
 from specs.security_skips import FABRIC_CHECK_SKIPS, checkov_annotations
 
@@ -32,6 +34,8 @@ class FabricCheckSpec:
     nodes: int
     pool: PoolScheduling
     floor_gbps: float
+    kv: KvCheck | None = None
+    """The KV-path Job (a NIXL transfer in the serving image, specs/kv_check_spec.py); None: NCCL only."""
 
 
 RUN_SH = f"""\
@@ -74,10 +78,17 @@ exit $status
 
 def config_map(spec: FabricCheckSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:
     """The launcher script and the verdict's source, the same file the tests exercise."""
-    return {
-        "metadata": {"name": spec.name, "namespace": namespace},
-        "data": {"run.sh": RUN_SH, "nccl_check.py": in_pod_file("nccl_check.py").read_text(encoding="utf-8")},
-    }
+    data = {"run.sh": RUN_SH, "nccl_check.py": in_pod_file("nccl_check.py").read_text(encoding="utf-8")}
+    if spec.kv is not None:
+        data["nixl_check.py"] = in_pod_file("nixl_check.py").read_text(encoding="utf-8")
+    return {"metadata": {"name": spec.name, "namespace": namespace}, "data": data}
+
+
+def kv_job(spec: FabricCheckSpec, namespace: pulumi.Input[str]) -> dict[str, Any] | None:
+    """The NIXL transfer's Job, under this check's Service and NetworkPolicy (its pods carry the check's label)."""
+    if spec.kv is None:
+        return None
+    return kv_check_spec.job(spec.name, spec.kv, spec.pool, MOUNT, {LABEL: spec.name}, namespace)
 
 
 def service(spec: FabricCheckSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:

@@ -211,6 +211,11 @@ def _worker(spec: GraphSpec, role: Role) -> dict[str, Any]:
     return service
 
 
+def worker_service(spec: GraphSpec, role: Role) -> dict[str, Any]:
+    """One worker's DGD service, as the graph gets it (the fabric check's KV pods are built from it)."""
+    return _worker(spec, role)
+
+
 def graph_manifest(spec: GraphSpec, namespace: pulumi.Input[str]) -> dict[str, Any]:
     s = spec.serving
     env = {**spec.backend.graph_env(), **s.env, "HF_HUB_OFFLINE": "1"}  # deviation model-path-in-cache

@@ -14,7 +14,7 @@ from config.schema import EksTarget, GpuPool, StackConfig, Worker
 from config.shape import CACHE_HEADROOM, GpuShape, gib, gpu_shape
 from specs import aws_specs, cache_sizing, fabric_defaults, graph_spec, k8s_names
 from specs.backends import BACKENDS
-from validation import just_in_time, limits, refusals, releases
+from validation import engine_flags, just_in_time, limits, refusals, releases
 
 FSX_PERSISTENT_2_SIZES = "1200 GiB or a multiple of 2400 GiB"
 
@@ -459,7 +459,7 @@ def _read_target(cfg: StackConfig, model: catalog.Model) -> Iterator[Problem]:
 
 def warnings(cfg: StackConfig) -> list[Problem]:
     """What is allowed but probably a mistake that costs money: shown in the render summary and by pulumi preview."""
-    found: list[Problem] = releases.warnings(cfg)
+    found: list[Problem] = [*releases.warnings(cfg), *engine_flags.warnings(cfg)]
     shape = gpu_shape(cfg.gpu_pool)
     if shape is None:
         return found
@@ -501,4 +501,5 @@ def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     found += limits.problems(cfg)
     found += just_in_time.problems(cfg)
     found += releases.problems(cfg)
+    found += engine_flags.problems(cfg)
     return found

@@ -120,6 +120,12 @@ MINUTES: dict[str, Figure] = {
     "kubernetes-object": exact(0.05, "one API call (ConfigMap, Secret, Service, claim, policy)"),
     "job-start": Figure(1.0, "assumption: a Job's pod: scheduling and a small image pull", low=0.3, high=3.0),
     "fabric-check": Figure(4.0, "assumption: nccl-tests image pull (~6 GB) and an all-reduce", low=2.0, high=8.0),
+    "kv-check": Figure(
+        3.0,
+        "assumption: the serving image pull (~20 GB, alongside the pre-pull DaemonSet's) and a 256 MiB NIXL transfer",
+        low=1.0,
+        high=10.0,
+    ),
     "smoke-test": Figure(1.0, "assumption: three requests and a streamed completion", low=0.5, high=2.0),
     "other": Figure(0.2, "assumption: an unmodelled resource is an API call", low=0.05, high=1.0),
 }

@@ -29,7 +29,8 @@ CSI_ADDONS = ("aws-ebs-csi-driver", "aws-fsx-csi-driver", "aws-efs-csi-driver")
 """Add-ons with a controller Deployment health-checked before ACTIVE (figures.CSI_ADDON)."""
 CACHE_KINDS = ("fsx-lustre", "efs", "efs-mount-target", "s3-link")
 """Warm: the cache's file system already exists (protected and retained, it outlives the serving stack)."""
-_JOBS = {"ModelDownloadJob$": "download", "FabricCheck$": "fabric-check", "GpuGate$": "gpu-gate"}
+_JOBS = {"-kv-job": "kv-check", "ModelDownloadJob$": "download", "FabricCheck$": "fabric-check", "GpuGate$": "gpu-gate"}
+"""URN marker -> kind, first match wins (the fabric check's NIXL Job, `<check>-kv-job`, before its NCCL Job)."""
 
 
 def kind(node: Node) -> str:

@@ -37,8 +37,10 @@ def test_values_are_yaml_scalars_and_timestamps_stay_strings() -> None:
 
 
 def test_list_elements_and_new_keys_are_set_in_place() -> None:
-    settings = read_stack(ROOT, "h200-sglang-8", ["serving.decode.extraArgs[1]=--x", "gpuPool.capacity.type=on-demand"])
-    assert '"extraArgs": ["--prefill-round-robin-balance", "--x"]' in settings.config["dsr1:serving"]
+    settings = read_stack(
+        ROOT, "h200-sglang-8", ["serving.prefill.extraArgs[2]=--x", "gpuPool.capacity.type=on-demand"]
+    )
+    assert '"extraArgs": ["--load-balance-method", "round_robin", "--x"]' in settings.config["dsr1:serving"]
     assert '"capacity": {"type": "on-demand"}' in settings.config["dsr1:gpuPool"]
 
 

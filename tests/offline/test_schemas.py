@@ -25,8 +25,9 @@ def dgds(run: Run) -> list[dict[str, Any]]:
 
 def test_there_are_builtin_objects_to_check(sglang8: Run) -> None:
     names = sorted(f"{m['kind']}/{m['metadata']['name']}" for m in builtins(sglang8))
-    assert len(names) == 31  # the platform claims' StorageClass, the network policies, the GPU gate, the pre-pull
+    assert len(names) == 32  # the platform claims' StorageClass, the network policies, the GPU gate, the pre-pull
     for expected in (
+        "Job/fabric-check-kv",
         "Job/gpu-gate-deepseek-r1-56d4cbbb4d",
         "DaemonSet/sgl-dsr1-8gpu-image-prepull",
         "Job/download-deepseek-r1-56d4cbbb4d",
