@@ -62,7 +62,7 @@ def test_efa_workers_get_the_privilege_efa_needs_and_only_that(sglang8: Run, ren
         sc = services[role]["extraPodSpec"]["mainContainer"]["securityContext"]
         assert sc["privileged"] is True and sc["capabilities"] == {"drop": ["ALL"], "add": ["IPC_LOCK"]}, role
         assert sc["runAsNonRoot"] and sc["runAsUser"] == 1000 and sc["seccompProfile"] == {"type": "RuntimeDefault"}
-        assert {"CKV_K8S_16", "CKV_K8S_20", "CKV_K8S_25", "CKV_K8S_37"} <= _skips(services[role])
+        assert {"CKV_K8S_16", "CKV_K8S_20", "CKV_K8S_25"} <= _skips(services[role])
         assert "fi_mr_reg" in " ".join(services[role]["annotations"].values())
     frontend = services["Frontend"]["extraPodSpec"]["mainContainer"]["securityContext"]
     assert frontend["privileged"] is False and frontend["capabilities"] == {"drop": ["ALL"]}
