@@ -11,19 +11,13 @@ from config.deviations import Deviation, applicable
 from offline.report import manifests
 from offline.run import Run
 from tests.parity import differences, flags, unexplained, unused
-from tests.support import RECIPES, require_reference
-
-RECIPE_OF = {
-    "h200-sglang-8": "sglang/disagg-8gpu/deploy.yaml",
-    "h200-sglang-16": "sglang/disagg-16gpu/deploy.yaml",
-    "h200-vllm-16": "vllm/disagg/deploy_hopper_16gpu.yaml",
-    "gb200": "trtllm/disagg/wide_ep/gb200/deploy.yaml",
-}
-BACKEND_OF = {"h200-sglang-8": "sglang", "h200-sglang-16": "sglang", "h200-vllm-16": "vllm", "gb200": "trtllm"}
+from tests.support import RECIPES, recipe_of, recipe_stacks, require_reference, stack_config
 
 
 def recipe_docs(stack: str) -> list[dict[str, Any]]:
-    text = require_reference(RECIPES / RECIPE_OF[stack]).read_text()
+    recipe = recipe_of(stack)
+    assert recipe is not None, f"Pulumi.{stack}.yaml names no `# Upstream: recipes/deepseek-r1/...` recipe"
+    text = require_reference(RECIPES / recipe).read_text()
     return [d for d in yaml.safe_load_all(text) if d]
 
 
@@ -38,17 +32,24 @@ def graph(run: Run) -> dict[str, Any]:
 
 
 def deviations(stack: str) -> tuple[Deviation, ...]:
-    return applicable("efa", BACKEND_OF[stack])
+    """The deviations that apply to the stack's fabric and backend, read from its config."""
+    cfg = stack_config(stack)
+    return applicable(cfg.gpu_pool.fabric, cfg.serving.backend)
 
 
-@pytest.mark.parametrize("stack", sorted(RECIPE_OF))
+def test_recipe_stacks_are_found_from_their_files() -> None:
+    """Parity must not pass by finding no stack: the recipe stacks' files name their recipe."""
+    assert recipe_stacks() and all(stack_config(s).target.kind == "eks" for s in recipe_stacks())
+
+
+@pytest.mark.parametrize("stack", recipe_stacks())
 def test_graph_matches_its_recipe_but_for_documented_deviations(stack: str, rendered: Callable[[str], Run]) -> None:
     diffs = differences(graph(rendered(stack)), recipe_graph(stack))
     assert unexplained(diffs, deviations(stack)) == []
     assert unused(diffs, deviations(stack)) == []  # a deviation that no longer applies must leave the list
 
 
-@pytest.mark.parametrize("stack", ["h200-sglang-8", "h200-sglang-16"])
+@pytest.mark.parametrize("stack", [s for s in recipe_stacks() if stack_config(s).serving.backend == "sglang"])
 def test_sglang_worker_flags_carry_the_recipes_values(stack: str, rendered: Callable[[str], Run]) -> None:
     ours, theirs = graph(rendered(stack)), recipe_graph(stack)
     for role in ("prefill", "decode"):
