@@ -21,7 +21,7 @@ from config.errors import ConfigError
 from config.schema import Benchmark
 from offline import report
 from offline.run import run_program
-from offline.stack_files import read_stack
+from offline.stack_files import StackSettings, read_stack
 from tools.local_twin import model_dir
 from tools.local_twin.plan import LOOPBACK, Process, TwinPlan, plan
 from tools.local_twin.supervisor import Supervisor, free_port, port_free
@@ -64,10 +64,18 @@ class Layout:
         return self.root / "bench"
 
 
+def read_settings(stack: str) -> StackSettings:
+    """The stack file read as render.py reads it; a missing or malformed file is a TwinError (one line, exit 2)."""
+    try:
+        return read_stack(ROOT, stack, [])
+    except (FileNotFoundError, ValueError) as e:  # StackFileError is a ValueError
+        raise TwinError(f"{stack}: {e}") from None
+
+
 def render(stack: str, out: Path, benchmark: Benchmark | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The stack rendered offline into `out` (as render.py does); with `benchmark`, its benchmark Job enabled with
     those sizes, so the Job's own aiperf command can be run against the twin."""
-    settings = read_stack(ROOT, stack, [])
+    settings = read_settings(stack)
     if benchmark is not None:
         full = f"{settings.project}:{SERVING_KEY}"
         serving = json.loads(settings.config[full])
