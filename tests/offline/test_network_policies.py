@@ -170,7 +170,7 @@ def test_an_existing_vpc_without_its_cidr_opens_443_anywhere_and_says_so() -> No
     run = _in_existing_vpc()
     assert _api_server_blocks(run) == ["0.0.0.0/0"]
     assert "set target.network.vpcCidr" in run.outputs["networkPolicies"]
-    assert "set target.network.vpcCidr" in summary(run)
+    assert "set target.network.vpcCidr" in summary(run, width=1000)
 
 
 @pytest.mark.parametrize("cidr", ["10.0.0.0/8", "10.0.0.1/16", "10.0.0.0/29", "not-a-cidr"])
