@@ -1,8 +1,8 @@
 """render.py as a user runs it: files written, exit 2 on a bad stack, the token never shown."""
 
-import os
 import gc
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
