@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     catalog = dst / "config" / "catalog.py"
     text = catalog.read_text()
     assert ANCHOR in text, "config/catalog.py's MODELS no longer starts as docs/adding-a-model.md says"
-    catalog.write_text(text.replace(ANCHOR, ANCHOR + _blocks("python")[0], 1))
+    entry = textwrap.indent(_blocks("python")[0].rstrip(), " " * 8) + ",\n"  # inside the tuple, as the page says
+    catalog.write_text(text.replace(ANCHOR, ANCHOR + entry, 1))
     (stack_file,) = [b for b in _blocks("yaml") if b.lstrip().startswith("#")]
     (dst / f"Pulumi.{_stack()}.yaml").write_text(stack_file)
     done = _run([sys.executable, "-m", "tools.config_reference"], dst)  # the page's step for docs/CONFIG.md

@@ -21,7 +21,10 @@ def text(run: Run, width: int = WIDTH) -> str:
 
 def test_cost_and_time_come_first_then_attention_then_details(rendered: Callable[[str], Run]) -> None:
     lines = text(rendered("h200-sglang-8")).splitlines()
-    first = lambda prefix: next(i for i, line in enumerate(lines) if line.startswith(prefix))  # noqa: E731
+
+    def first(prefix: str) -> int:
+        return next(i for i, line in enumerate(lines) if line.startswith(prefix))
+
     assert first("stack h200-sglang-8: deepseek-ai/DeepSeek-R1 (FP8) in us-east-1") == 0
     assert first("cost: $") < first("time to a passing smoke test") < first("attention") < first("details:")
     assert first("details:") < first("  cost by line item") < first("  resources: ")
@@ -51,7 +54,8 @@ def test_resource_counts_are_one_line_per_layer(rendered: Callable[[str], Run]) 
         "Kubernetes",
         "providers",
     ]
-    counted = sum(int(re.match(r"    \w+ \((\d+)\)", line).group(1)) for line in layers)  # type: ignore[union-attr]
+    counts = [re.match(r"    \w+ \((\d+)\)", line) for line in layers]
+    counted = sum(int(m.group(1)) for m in counts if m is not None)
     assert counted == len(run.registrations)
 
 
