@@ -57,6 +57,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     catalog.write_text(text.replace(ANCHOR, ANCHOR + entry, 1))
     (stack_file,) = [b for b in _blocks("yaml") if b.lstrip().startswith("#")]
     (dst / f"Pulumi.{_stack()}.yaml").write_text(stack_file)
+    for git in (["git", "init", "-q"], ["git", "add", "-A"]):  # a checkout, as the docs tests read `git ls-files`
+        subprocess.run(git, cwd=dst, check=True, capture_output=True)
     done = _run([sys.executable, "-m", "tools.config_reference"], dst)  # the page's step for docs/CONFIG.md
     assert done.returncode == 0, done.stderr
     return dst
