@@ -1,14 +1,20 @@
 """The twin's CLI errors are like every other CLI's here: exit 2, one line naming the problem, no traceback, and
-before anything about the twin's own virtualenv (no .venv-local needed)."""
+before anything about the twin's own virtualenv; and its processes' wiring to the loopback event broker (no
+.venv-local needed: a stand-in python)."""
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from offline import report
+from offline.run import Run
 from tools.local_twin import __main__ as cli
 from tools.local_twin import twin
+from tools.local_twin.plan import plan
+from tools.local_twin.supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,3 +64,41 @@ def test_make_local_checks_the_stack_before_building_the_twins_virtualenv() -> N
         ["make", "-s", "local-stack", "STACK=nosuch"], cwd=ROOT, capture_output=True, text=True, timeout=30
     )
     assert done.returncode == 2 and done.stderr.startswith("no stack file Pulumi.nosuch.yaml; stacks: ")
+
+
+FAKE_PYTHON = """#!/bin/sh
+# Stands in for .venv-local's python: says what the twin waits for, records its environment, then waits.
+echo "event broker ready"
+echo "System status server started successfully on 127.0.0.1:$DYN_SYSTEM_PORT"
+exec sleep 60
+"""
+
+
+def test_every_twin_process_gets_the_loopback_event_broker(
+    tmp_path: Path, rendered: Callable[[str], Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The broker starts first, on loopback; the frontend and every mocker get DYN_ZMQ_BROKER_URL naming it, so
+    no event publisher binds a socket of its own (Dynamo's direct ZMQ mode binds 0.0.0.0)."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text(FAKE_PYTHON)
+    (venv / "bin" / "python").chmod(0o755)
+    run = rendered("h200-sglang-8")
+    p = plan(
+        [d for d in report.manifests(run) if d], run.outputs, port=8124, model_dir="/m", twin_env={}, artifacts_dir="/a"
+    )
+    sup = Supervisor(tmp_path / "logs")
+    try:
+        twin.start(p, sup, venv, 8124)
+        names = [r.name for r in sup.running]
+        assert names[0] == "event-broker" and names[1] == p.frontend.name and len(names) == 2 + len(p.mockers)
+        broker_args = [str(a) for a in sup.running[0].popen.args]  # type: ignore[union-attr]
+        assert [a.startswith("tcp://127.0.0.1:") for a in broker_args[-2:]] == [True, True]
+        url = f"xsub={broker_args[-2]} , xpub={broker_args[-1]}"
+        for r in sup.running[1:]:
+            env = dict(
+                kv.split("=", 1) for kv in Path(f"/proc/{r.popen.pid}/environ").read_text().split("\0") if "=" in kv
+            )
+            assert env.get("DYN_ZMQ_BROKER_URL") == url, r.name
+    finally:
+        sup.stop_all()
