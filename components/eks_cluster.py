@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 from components import eks_addons, helm
 from config import versions
 from config.schema import EksTarget
-from specs import aws_specs, node_hardening
+from specs import aws_specs, download_node, node_hardening
 from specs.scheduling import GPU_NODE_LABELS, GPU_TAINT, SYSTEM_LABELS
 
 CONTROL_PLANE_LOGS = ("api", "audit", "authenticator")
@@ -58,6 +58,9 @@ class EksClusterArgs:
     """Install NVIDIA's DRA driver for ComputeDomains (GB200's IMEX channels)."""
     gpu_subnet_index: int = 0
     """Which private subnet (zone) holds the system nodes and the cache, and the GPU nodes unless `local_zone`."""
+    gpu_plugins: bool = True
+    """Install the GPU nodes' device plugins (and DRA driver); off while a Capacity Block has not started: there are
+    no GPU nodes for them yet, and the `pulumi up` after the start adds them with the node group."""
     local_zone: str | None = None
     """A Local Zone for the GPU nodes (GB200 UltraServer blocks live in us-east-1-dfw-2a): it gets its own private
     subnet, kept out of the control plane's subnets (EKS "Local Zones": EKS cannot place its network interfaces in
@@ -89,8 +92,9 @@ class EksCluster(pulumi.ComponentResource):
     cluster_security_group_id: pulumi.Output[str]
     """The security group EKS attaches to the control plane and managed nodes."""
     private_subnet_cidrs: list[pulumi.Input[str]]
-    """Address ranges of the private subnets, where every node (and, with the VPC CNI, every pod) lives: what the
-    cache admits, known without waiting for the cluster (its security group exists only once EKS made it)."""
+    """Address ranges of the private subnets, the Local Zone's included, where every node (and, with the VPC CNI,
+    every pod) lives: what the cache admits, known without waiting for the cluster (its security group exists only
+    once EKS made it)."""
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dsr1:index:EksCluster", name, None, opts)
@@ -158,7 +162,9 @@ class EksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.node_prerequisites),
         )
 
+        self.download_node_group = self._download_nodes(name, t, cluster, node_role, home_subnet, system_template)
         self.name_prefix = t.cluster_name
+        self.region = args.region
         self.cluster_name = cluster.name
         self.node_role_arn = node_role.arn
         self.vpc_id = pulumi.Output.from_input(vpc_id)
@@ -170,6 +176,11 @@ class EksCluster(pulumi.ComponentResource):
             if t.network is not None
             else [plan.private_cidr for plan in aws_specs.subnet_plan(t.vpc_cidr, t.availability_zones or [])]
         )
+        if local_subnet is not None:
+            # The GPU nodes in the Local Zone mount the cache too (offline/checks/cache_reach.py proves it): a Local
+            # Zone subnet routes like any subnet of the VPC (Local Zones user guide, "How AWS Local Zones work");
+            # FSx's guide names no Local Zone clients either way (check).
+            self.private_subnet_cidrs.append(aws_specs.local_zone_cidr(t.vpc_cidr, t.availability_zones or []))
         self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(
@@ -183,10 +194,11 @@ class EksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[system_nodes]),
         )
         # Add-ons with controllers become ACTIVE only once the system nodes run them; the agent must be there first.
-        eks_addons.after_nodes(
+        _, self.cache_csi = eks_addons.after_nodes(
             name, cluster, args.cache_storage, [system_nodes, *node_addons.before_nodes], self.provider, self
         )
-        self._device_plugins(name, args.dra_driver)
+        if args.gpu_plugins:
+            self._device_plugins(name, args.dra_driver)
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
@@ -251,6 +263,44 @@ class EksCluster(pulumi.ComponentResource):
                 access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+
+    def _download_nodes(
+        self,
+        name: str,
+        t: EksTarget,
+        cluster: aws.eks.Cluster,
+        node_role: aws.iam.Role,
+        subnet: pulumi.Input[str],
+        template: aws.ec2.LaunchTemplate,
+    ) -> aws.eks.NodeGroup | None:
+        """One network-optimized node for the download (specs/download_node.py), tainted so only it lands there.
+
+        The download Job prefers it and falls back to a system node; after the download the node only costs money:
+        `downloadNodeScaleDown` (a stack output) sets it to 0, and `pulumi up` leaves that size alone."""
+        if not t.download_node.enabled:
+            return None
+        return aws.eks.NodeGroup(
+            f"{name}-download-nodes",
+            cluster_name=cluster.name,
+            node_role_arn=node_role.arn,
+            subnet_ids=[subnet],  # the cache's zone (the home zone): no cross-zone traffic for the writes
+            instance_types=[t.download_node.instance_type],
+            ami_type="AL2023_x86_64_STANDARD",
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(desired_size=1, min_size=0, max_size=1),
+            labels=download_node.LABELS,
+            taints=[
+                aws.eks.NodeGroupTaintArgs(
+                    key=download_node.TAINT["key"], value=download_node.TAINT["value"], effect="NO_SCHEDULE"
+                )
+            ],
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)
+            ),
+            # Scaled to 0 by hand after the download: a later `up` must not bring the node back.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=self.node_prerequisites, ignore_changes=["scalingConfig.desiredSize"]
+            ),
+        )
 
     def _system_launch_template(self, name: str) -> aws.ec2.LaunchTemplate:
         """IMDSv2 for the node only and an encrypted gp3 root: what the node group's defaults leave open."""

@@ -218,6 +218,7 @@ PRICES: dict[str, Price] = {
         0.005, "hour", "public IPv4 address-hour (AWS VPC pricing, via cloudburn.io)", "2026-02", region=None
     ),
     "ebs-gp3": Price(0.08, "GB-month", "EBS gp3 storage, us-east-1 (AWS EBS pricing)", "2026", checked=False),
+    "ebs-gp2": Price(0.10, "GB-month", "EBS gp2 storage, us-east-1 (AWS EBS pricing)", "2026", checked=False),
     "efs-standard": Price(0.30, "GB-month", "EFS Standard storage (aws.amazon.com/efs/pricing)", "2026"),
     "s3-standard": Price(
         0.023, "GB-month", "S3 Standard, first 50 TB, us-east-1 (AWS S3 pricing)", "2026", checked=False
@@ -228,8 +229,27 @@ gateway ($0.045/GB), EFS elastic reads and cross-zone traffic are per use and le
 
 SYSTEM_INSTANCE_PRICES: dict[str, Price] = {
     "m7i.4xlarge": Price(0.8064, "hour", "EC2 On-Demand m7i.4xlarge Linux, us-east-1", "2026", checked=False),
+    "c6in.8xlarge": Price(1.8144, "hour", "EC2 On-Demand c6in.8xlarge Linux, us-east-1", "2026", checked=False),
 }
-"""CPU node types for systemNodes.instanceType; another type is costed as unknown."""
+"""CPU node types for systemNodes.instanceType and downloadNode.instanceType; another type is costed as unknown."""
+
+
+@dataclass(frozen=True)
+class NetworkNode:
+    """A CPU node type the download may run on (x86: the node group's AMI is AL2023_x86_64_STANDARD)."""
+
+    vcpus: int
+    gbps: float
+    source: str
+
+
+DOWNLOAD_NODE_TYPES: dict[str, NetworkNode] = {
+    "c6in.8xlarge": NetworkNode(32, 50.0, "EC2 network-optimized C6in: 50 Gbps at 8xlarge (check)"),
+    "c6in.16xlarge": NetworkNode(64, 100.0, "EC2 network-optimized C6in: 100 Gbps at 16xlarge (check)"),
+    "m7i.4xlarge": NetworkNode(16, 12.5, "EC2 M7i: up to 12.5 Gbps at 4xlarge (check)"),
+}
+"""Types for target.downloadNode.instanceType (and the system node type, for the estimate), with their vCPUs and
+network bandwidth ("Specifications for Amazon EC2 compute optimized instances", network specifications)."""
 
 FSX_PERSISTENT_2: dict[int, Price] = {
     tier: Price(

@@ -46,7 +46,7 @@ def _hourly(price: catalog.Price, quantity: float) -> float:
 def _node_groups(regs: Sequence[Registration]) -> list[LineItem]:
     templates = {f"{r.name}-id": _inputs(r) for r in regs if r.type == "aws:ec2/launchTemplate:LaunchTemplate"}
     items: list[LineItem] = []
-    disks = 0.0
+    disks: dict[str, float] = {}
     for reg in (r for r in regs if r.type == NODE_GROUP):
         data = _inputs(reg)
         count = int((data.get("scalingConfig") or {}).get("desiredSize") or 0)
@@ -55,7 +55,7 @@ def _node_groups(regs: Sequence[Registration]) -> list[LineItem]:
         (itype,) = data.get("instanceTypes") or [(template or {}).get("instanceType") or "?"]
         gpu = catalog.INSTANCE_TYPES.get(itype)
         price = catalog.SYSTEM_INSTANCE_PRICES.get(itype)
-        what = "GPU nodes" if gpu else "system nodes"
+        what = "GPU nodes" if gpu else "download node (until scaled to 0)" if "download" in reg.name else "system nodes"
         if gpu is not None:
             block = (
                 " (Capacity Block: paid upfront for the block)" if data.get("capacityType") == "CAPACITY_BLOCK" else ""
@@ -72,13 +72,13 @@ def _node_groups(regs: Sequence[Registration]) -> list[LineItem]:
             items.append(LineItem(f"{what}: {count} x {itype}", _hourly(price, count), price.cite(), price.region))
         else:
             items.append(LineItem(f"{what}: {count} x {itype}", 0.0, "no price in config/catalog.py (check)"))
-        sizes = [(m.get("ebs") or {}).get("volumeSize") for m in (template or {}).get("blockDeviceMappings") or []] or [
-            data.get("diskSize") or catalog.DEFAULT_NODE_DISK_GIB
-        ]
-        disks += count * sum(float(s or 0) for s in sizes)
-    if disks:
-        gp3 = catalog.PRICES["ebs-gp3"]
-        items.append(LineItem(f"root volumes: {disks:.0f} GB gp3", _hourly(gp3, disks), gp3.cite(), gp3.region))
+        ebs = [m.get("ebs") or {} for m in (template or {}).get("blockDeviceMappings") or []]
+        for v in ebs or [{"volumeSize": data.get("diskSize") or catalog.DEFAULT_NODE_DISK_GIB}]:
+            kind = str(v.get("volumeType") or "gp3")
+            disks[kind] = disks.get(kind, 0.0) + count * float(v.get("volumeSize") or 0)
+    for kind, size in sorted(disks.items(), key=lambda kv: kv[0] != "gp3"):
+        price = catalog.PRICES.get(f"ebs-{kind}") or catalog.PRICES["ebs-gp3"]
+        items.append(LineItem(f"root volumes: {size:.0f} GB {kind}", _hourly(price, size), price.cite(), price.region))
     return items
 
 

@@ -192,6 +192,8 @@ FIRST: tuple[Lines, ...] = (stack_line, gpus_line, cost_line, time_line, predict
 ATTENTION: tuple[Lines, ...] = (
     warnings,
     capacity_end,
+    _output("capacityStage", "capacity not started"),
+    _output("capacityWindow", "capacity window"),
     prices_elsewhere,
     _flag("apiEndpoint", "anywhere", "cluster API"),
     _flag("networkPolicies", "NOT enforced", "network policies"),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from config import catalog, versions
 from offline import costs, report
 from offline.run import Run
-from tests.support import render, stack_values
+from tests.support import BLOCK_END, as_output, render, stack_values
 
 BEFORE_EOS = datetime.date(2026, 1, 1)
 AFTER_EOS = datetime.date(2027, 4, 1)  # 1.35 leaves standard support on 2027-03-27
@@ -23,6 +23,7 @@ def test_an_eks_stack_costs_every_line_item(rendered: Callable[[str], Run]) -> N
     assert set(got) == {
         "GPU nodes",
         "system nodes",
+        "download node",
         "root volumes",
         "EKS control plane",
         "NAT gateway(s)",
@@ -33,7 +34,9 @@ def test_an_eks_stack_costs_every_line_item(rendered: Callable[[str], Run]) -> N
         2 * catalog.INSTANCE_TYPES["p5en.48xlarge"].price_per_hour_usd, 3
     )
     assert got["system nodes"].per_hour == 2 * catalog.SYSTEM_INSTANCE_PRICES["m7i.4xlarge"].usd
-    assert got["root volumes"].name.startswith("root volumes: 1200 GB")  # 2 x 500 GB GPU roots + 2 x 100 GB system
+    assert got["download node"].per_hour == catalog.SYSTEM_INSTANCE_PRICES["c6in.8xlarge"].usd
+    # 2 x 500 GB GPU roots + 2 x 100 GB system + 100 GB for the download node (the system nodes' template)
+    assert got["root volumes"].name.startswith("root volumes: 1300 GB")
     assert round(got["FSx for Lustre"].per_month) == 1008  # 2400 GiB x $0.42 (both nodes load at once)
     assert all(i.source for i in got.values())
 
@@ -73,9 +76,9 @@ def test_a_capacity_block_pool_is_costed_from_its_launch_template(rendered: Call
     assert "?" not in "".join(i.name for i in got.values())
 
 
-def test_the_capacity_block_end_and_its_warning_are_on_stdout(rendered: Callable[[str], Run]) -> None:
-    text = report.summary(rendered("gb200"))
-    assert "capacity ends 2026-07-01T11:30:00+00:00" in text and "terminates its instances 60 minutes earlier" in text
+def test_the_capacity_block_end_and_its_warning_are_on_stdout() -> None:
+    text = report.summary(render("gb200", f"gpuPool.capacity.endTime='{BLOCK_END}'"))
+    assert f"capacity ends {as_output(BLOCK_END)}" in text and "terminates its instances 60 minutes earlier" in text
 
 
 def test_an_existing_cluster_says_what_is_not_modelled(rendered: Callable[[str], Run]) -> None:
