@@ -62,7 +62,9 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
             f"{name}-platform",
             args.platform,
             args.platform_namespace,
-            graph_spec.platform_values(spec.serving, args.pin_control_plane, args.platform_storage_class),
+            graph_spec.platform_values(
+                spec.serving, args.pin_control_plane, args.platform_storage_class, spec.dynamo_version
+            ),
             pulumi.ResourceOptions(parent=self),
             create_namespace=True,
         )

@@ -160,6 +160,11 @@ def _output(key: str, label: str) -> Lines:
     return line
 
 
+def release(run: Run) -> list[str]:
+    """The Dynamo release and what it brings (specs/release_summary.py), one line each."""
+    return [str(x) for x in run.outputs.get("dynamoReleaseSummary") or []]
+
+
 def time_chains(run: Run) -> list[str]:
     rest = _time(run)[1:]
     return ["time to endpoint, the estimate's chains:", *rest] if rest else []
@@ -203,6 +208,7 @@ DETAILS: tuple[Lines, ...] = (
     cost_table,
     predicted,
     _output("modelCache", "model cache"),
+    release,
     _output("gangScheduling", "gang scheduling"),
     _output("apiEndpoint", "cluster API"),
     _output("networkPolicies", "network policies"),

@@ -193,9 +193,11 @@ def test_every_config_key_is_real(page: Path) -> None:
 # --- where a reader looks for them ----------------------------------------------------------------------------------
 
 
-def test_the_architecture_page_lists_every_deviation() -> None:
+def test_every_deviation_is_documented() -> None:
+    """The architecture page's table, or the page of the topic that brought it (e.g. releases.md)."""
+    text = "".join(DOCS.values())
     for d in DEVIATIONS:
-        assert f"`{d.id}`" in ARCHITECTURE, d.id
+        assert f"`{d.id}`" in text, d.id
 
 
 def test_the_architecture_page_lists_every_component() -> None:

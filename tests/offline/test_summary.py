@@ -78,7 +78,8 @@ def test_prices_are_for_the_rendered_region_or_marked(rendered: Callable[[str], 
     assert "us-east-1 list prices" not in out
     assert "items marked * are us-east-1 prices (config/catalog.py has none for us-west-2)" in out
     attention = out.split("\ndetails:\n")[0]
-    assert "prices: system nodes, GPU nodes," in attention
+    (prices,) = [line for line in attention.splitlines() if line.startswith("  prices: ")]
+    assert "GPU nodes" in prices and "us-east-1 prices, config/catalog.py has none for us-west-2" in prices
     marked = [line for line in out.splitlines() if line.endswith(" *")]
     assert any("GPU nodes" in line for line in marked)
     assert not any("public IPv4" in line for line in marked)  # the same price in every Region
@@ -86,5 +87,6 @@ def test_prices_are_for_the_rendered_region_or_marked(rendered: Callable[[str], 
 
 def test_nothing_to_flag_is_said_and_flags_are_listed(rendered: Callable[[str], Run]) -> None:
     dev = text(rendered("dev"), 10_000)
-    assert "attention:\n  network policies: NOT enforced" in dev  # the dev stack states its CNI ignores them
+    attention = dev.split("\ndetails:\n")[0].split("\nattention:\n")[1]
+    assert "\n  network policies: NOT enforced" in "\n" + attention  # the dev stack states its CNI ignores them
     assert "cost: this stack creates nothing billed by the hour" in dev.split("\n\n")[0]
