@@ -1,14 +1,15 @@
 """DisaggInferenceGraph: the Dynamo platform release and the DynamoGraphDeployment it runs, and their endpoint."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components import helm
+from components.network_policies import platform_network_policies
 from config.versions import Chart
-from specs import graph_spec
+from specs import graph_spec, network_policies
 from specs.graph_spec import GraphSpec
 
 
@@ -28,6 +29,8 @@ class DisaggInferenceGraphArgs:
     ComputeDomains)."""
     platform_storage_class: str | None = None
     """The StorageClass of the platform's own claims (NATS, etcd); None: the cluster's default (an existing one)."""
+    api_server_cidrs: list[str] = field(default_factory=lambda: list(network_policies.PRIVATE_RANGES))
+    """Where the API server is (the platform's controllers call it; it calls the operator's webhook)."""
 
 
 def _custom_resource(name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions) -> pulumi.Resource:
@@ -71,7 +74,15 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
         namespace = args.namespace
         child = pulumi.ResourceOptions(parent=self)
         # Engine configs and the IMEX domain exist before the workers that mount and claim them.
-        prerequisites: list[pulumi.Resource] = [platform]
+        platform_policies = platform_network_policies(
+            f"{name}-netpol",
+            platform_namespace=args.platform_namespace,
+            serving_namespace=spec.serving.namespace,
+            graph_name=spec.serving.graph_name,
+            api_server_cidrs=args.api_server_cidrs,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[platform]),
+        )
+        prerequisites: list[pulumi.Resource] = [platform, *platform_policies]
         for cm in spec.backend.config_maps(spec.serving, namespace):
             prerequisites.append(
                 k8s.core.v1.ConfigMap(

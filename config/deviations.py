@@ -162,6 +162,27 @@ DEVIATIONS: tuple[Deviation, ...] = (
         paths=("spec.services.*.extraPodSpec.resourceClaims.*.resourceClaimTemplateName",),
         backends=frozenset({"trtllm"}),
     ),
+    Deviation(
+        id="compile-caches-on-the-cache",
+        what="Every engine's JIT and compilation cache (DeepGEMM, FlashInfer, Triton, TorchInductor, vLLM, CUDA's PTX "
+        "cache) points at a directory of the shared cache volume keyed by engine, image and GPU "
+        "(specs/compile_cache.py), instead of the image's defaults under the container's home.",
+        why="The recipes keep them in the container, so every start, restart and rollout compiles again: SGLang's "
+        'DeepGEMM pre-compile alone "may take a long time (typically 10-20 mins)" (docs/time-to-endpoint.md).',
+        paths=tuple(
+            f"spec.services.*.extraPodSpec.mainContainer.env.{name}"
+            for name in (
+                "XDG_CACHE_HOME",
+                "TORCHINDUCTOR_CACHE_DIR",
+                "TRITON_CACHE_DIR",
+                "FLASHINFER_WORKSPACE_BASE",
+                "CUDA_CACHE_PATH",
+                "SGLANG_DG_CACHE_DIR",
+                "DG_JIT_CACHE_DIR",
+                "VLLM_CACHE_ROOT",
+            )
+        ),
+    ),
 )
 
 
