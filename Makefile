@@ -14,7 +14,7 @@ PORT ?= 8000
 BASE ?= origin/main
 
 .DEFAULT_GOAL := help
-.PHONY: help render test lint typecheck pytest bench clean preview-diff check local local-check local-stack predict locks
+.PHONY: help render test lint typecheck pytest bench clean preview-diff check local local-check predict locks
 
 help:  ## this list
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
