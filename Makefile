@@ -76,10 +76,14 @@ node_modules/.installed: package.json package-lock.json
 $(LOCAL_VENV)/.installed: requirements-local.txt
 	$(call install-lock,$(LOCAL_VENV),requirements-local.txt,the twin: ai-dynamo and aiperf; ~1.4 GB)
 
-local: $(VENV)/.installed $(LOCAL_VENV)/.installed  ## serve STACK='s graph here (real frontend, mocker workers); Ctrl-C stops
+# The stack file first: a typo'd STACK is one line and exit 2, before the twin's 1.4 GB virtualenv is built.
+local-stack:
+	@test -f Pulumi.$(STACK).yaml || { echo "no stack file Pulumi.$(STACK).yaml; stacks: $(STACKS)" >&2; exit 2; }
+
+local: local-stack $(VENV)/.installed $(LOCAL_VENV)/.installed  ## serve STACK='s graph here (real frontend, mocker workers); Ctrl-C stops
 	$(PY) -m tools.local_twin --stack $(STACK) --port $(PORT)
 
-local-check: $(VENV)/.installed $(LOCAL_VENV)/.installed  ## the same, then the smoke Job's client and a short aiperf run
+local-check: local-stack $(VENV)/.installed $(LOCAL_VENV)/.installed  ## the same, then the smoke Job's client and a short aiperf run
 	$(PY) -m tools.local_twin --stack $(STACK) --port $(PORT) --check
 
 pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(LOCAL_VENV)/.installed node_modules/.installed

@@ -43,6 +43,8 @@ class InstanceType:
     memory_gib: int
     price_per_hour_usd: float
     price_source: str
+    price_region: str = "us-east-1"
+    """The Region the price is for (a Local Zone's parent Region); the summary marks it when it renders another."""
     root_volume_gib: int = 500
     ultraserver_sizes: tuple[int, ...] = ()
     """Instances per UltraServer, for types sold only as UltraServer Capacity Blocks (GB200)."""
@@ -179,13 +181,15 @@ MODELS: dict[str, Model] = {
 
 @dataclass(frozen=True)
 class Price:
-    """A list price, us-east-1, with where it was read and when; `checked` False prints "(check)" beside it."""
+    """A list price with where it was read and when; `checked` False prints "(check)" beside it."""
 
     usd: float
     unit: Literal["hour", "GiB-month", "GB-month"]
     source: str
     date: str
     checked: bool = True
+    region: str | None = "us-east-1"
+    """The Region the price is for; None: the same in every Region. The summary marks a price of another Region."""
 
     def cite(self) -> str:
         return f"{self.source}, {self.date}" + ("" if self.checked else " (check)")
@@ -208,7 +212,11 @@ PRICES: dict[str, Price] = {
         "2024-04",
     ),
     "nat-gateway": Price(0.045, "hour", "NAT gateway-hour, us-east-1 (AWS VPC pricing, via cloudburn.io)", "2026-02"),
-    "public-ipv4": Price(0.005, "hour", "public IPv4 address-hour (AWS VPC pricing, via cloudburn.io)", "2026-02"),
+    # The same in every Region since 2024-02-01 (AWS's public IPv4 charge; haufe-akademie.de "AWS introduces fees
+    # for public IPv4 addresses": "All AWS regions are affected") (check: the VPC pricing page per Region).
+    "public-ipv4": Price(
+        0.005, "hour", "public IPv4 address-hour (AWS VPC pricing, via cloudburn.io)", "2026-02", region=None
+    ),
     "ebs-gp3": Price(0.08, "GB-month", "EBS gp3 storage, us-east-1 (AWS EBS pricing)", "2026", checked=False),
     "ebs-gp2": Price(0.10, "GB-month", "EBS gp2 storage, us-east-1 (AWS EBS pricing)", "2026", checked=False),
     "efs-standard": Price(0.30, "GB-month", "EFS Standard storage (aws.amazon.com/efs/pricing)", "2026"),

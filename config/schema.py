@@ -320,7 +320,8 @@ class GpuPool(Section):
         False,
         description="EKS: run the GPU node group at zero nodes. Reserved capacity sized to nodeCount has no room for"
         " the surge a rolling update needs, so a change of launch template or AMI applies only while this is true:"
-        " set it, `pulumi up`, make the change, `pulumi up`, unset it, `pulumi up` (README: updating reserved GPUs).",
+        " set it, `pulumi up`, make the change, `pulumi up`, unset it, `pulumi up`"
+        " (docs/capacity.md: updating reserved GPUs).",
     )
     just_in_time: StrictBool | None = Field(
         None,

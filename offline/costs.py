@@ -20,6 +20,12 @@ class LineItem:
     name: str
     per_hour: float
     source: str
+    region: str | None = None
+    """The Region the price is for (None: the same everywhere, or no price)."""
+
+    def elsewhere(self, region: str | None) -> bool:
+        """Priced for another Region than the one rendered: the summary marks it."""
+        return self.region is not None and region is not None and self.region != region
 
     @property
     def per_month(self) -> float:
@@ -55,10 +61,15 @@ def _node_groups(regs: Sequence[Registration]) -> list[LineItem]:
                 " (Capacity Block: paid upfront for the block)" if data.get("capacityType") == "CAPACITY_BLOCK" else ""
             )
             items.append(
-                LineItem(f"{what}: {count} x {itype}{block}", gpu.price_per_hour_usd * count, gpu.price_source)
+                LineItem(
+                    f"{what}: {count} x {itype}{block}",
+                    gpu.price_per_hour_usd * count,
+                    gpu.price_source,
+                    gpu.price_region,
+                )
             )
         elif price is not None:
-            items.append(LineItem(f"{what}: {count} x {itype}", _hourly(price, count), price.cite()))
+            items.append(LineItem(f"{what}: {count} x {itype}", _hourly(price, count), price.cite(), price.region))
         else:
             items.append(LineItem(f"{what}: {count} x {itype}", 0.0, "no price in config/catalog.py (check)"))
         ebs = [m.get("ebs") or {} for m in (template or {}).get("blockDeviceMappings") or []]
@@ -67,7 +78,7 @@ def _node_groups(regs: Sequence[Registration]) -> list[LineItem]:
             disks[kind] = disks.get(kind, 0.0) + count * float(v.get("volumeSize") or 0)
     for kind, size in sorted(disks.items(), key=lambda kv: kv[0] != "gp3"):
         price = catalog.PRICES.get(f"ebs-{kind}") or catalog.PRICES["ebs-gp3"]
-        items.append(LineItem(f"root volumes: {size:.0f} GB {kind}", _hourly(price, size), price.cite()))
+        items.append(LineItem(f"root volumes: {size:.0f} GB {kind}", _hourly(price, size), price.cite(), price.region))
     return items
 
 
@@ -87,7 +98,9 @@ def _control_plane(regs: Sequence[Registration], today: datetime.date) -> list[L
                 else "support dates unknown (check)"
             )
         )
-        items.append(LineItem(f"EKS control plane (Kubernetes {version}: {when})", price.usd, price.cite()))
+        items.append(
+            LineItem(f"EKS control plane (Kubernetes {version}: {when})", price.usd, price.cite(), price.region)
+        )
     return items
 
 
@@ -97,10 +110,10 @@ def _network(regs: Sequence[Registration]) -> list[LineItem]:
     items = []
     if nats:
         nat = catalog.PRICES["nat-gateway"]
-        items.append(LineItem(f"NAT gateway(s): {nats} (+$0.045/GB processed)", nat.usd * nats, nat.cite()))
+        items.append(LineItem(f"NAT gateway(s): {nats} (+$0.045/GB processed)", nat.usd * nats, nat.cite(), nat.region))
     if ips:
         ip = catalog.PRICES["public-ipv4"]
-        items.append(LineItem(f"public IPv4 address(es): {ips}", ip.usd * ips, ip.cite()))
+        items.append(LineItem(f"public IPv4 address(es): {ips}", ip.usd * ips, ip.cite(), ip.region))
     return items
 
 
@@ -111,18 +124,24 @@ def _storage(regs: Sequence[Registration], weight_bytes: int | None) -> list[Lin
         size, tier = int(data.get("storageCapacity") or 0), int(data.get("perUnitStorageThroughput") or 0)
         price = catalog.FSX_PERSISTENT_2.get(tier)
         if price is not None:
-            items.append(LineItem(f"FSx for Lustre: {size} GiB at {tier} MB/s/TiB", _hourly(price, size), price.cite()))
+            name = f"FSx for Lustre: {size} GiB at {tier} MB/s/TiB"
+            items.append(LineItem(name, _hourly(price, size), price.cite(), price.region))
     stored_gb = (weight_bytes or 0) / 1e9
     if any(r.type == "aws:efs/fileSystem:FileSystem" for r in regs) and stored_gb:
         efs = catalog.PRICES["efs-standard"]
         items.append(
             LineItem(
-                f"EFS: ~{stored_gb:.0f} GB of weights (+ elastic reads per GB)", _hourly(efs, stored_gb), efs.cite()
+                f"EFS: ~{stored_gb:.0f} GB of weights (+ elastic reads per GB)",
+                _hourly(efs, stored_gb),
+                efs.cite(),
+                efs.region,
             )
         )
     if any(r.type == "aws:s3/bucket:Bucket" for r in regs) and stored_gb:
         s3 = catalog.PRICES["s3-standard"]
-        items.append(LineItem(f"S3 staging: ~{stored_gb:.0f} GB of weights", _hourly(s3, stored_gb), s3.cite()))
+        items.append(
+            LineItem(f"S3 staging: ~{stored_gb:.0f} GB of weights", _hourly(s3, stored_gb), s3.cite(), s3.region)
+        )
     return items
 
 
@@ -134,15 +153,45 @@ def line_items(
     return [*_node_groups(regs), *_control_plane(regs, day), *_network(regs), *_storage(regs, weight_bytes)]
 
 
-def summary(items: list[LineItem]) -> list[str]:
+NOTHING_BILLED = (
+    "cost: this stack creates nothing billed by the hour (an existing cluster's nodes and storage are not modelled)"
+)
+
+
+def total_per_hour(items: list[LineItem]) -> float:
+    return sum(i.per_hour for i in items)
+
+
+def where_priced(items: list[LineItem], region: str | None) -> str:
+    """Which Region's list prices these are: the rendered one, or said plainly when some come from another."""
+    others = sorted({i.region for i in items if i.elsewhere(region) and i.region})
+    if not others:
+        return f"{region or 'us-east-1'} list prices"
+    return f"list prices; items marked * are {', '.join(others)} prices (config/catalog.py has none for {region})"
+
+
+def headline(items: list[LineItem], region: str | None) -> list[str]:
+    """The one cost line a reader sees first: the full hourly and monthly cost, and how much of it the GPUs are."""
     if not items:
-        return [
-            "cost: this stack creates nothing billed by the hour (an existing cluster's nodes and storage are not"
-            " modelled)"
-        ]
-    width = max(len(i.name) for i in items)
-    lines = [f"cost (list prices, us-east-1; a month is {catalog.HOURS_PER_MONTH} h; per-use charges not included):"]
-    lines += [f"  {i.name:<{width}}  ${i.per_hour:>9,.2f}/h  ${i.per_month:>11,.0f}/month  [{i.source}]" for i in items]
-    total = sum(i.per_hour for i in items)
-    lines.append(f"  {'total':<{width}}  ${total:>9,.2f}/h  ${total * catalog.HOURS_PER_MONTH:>11,.0f}/month")
+        return [NOTHING_BILLED]
+    total = total_per_hour(items)
+    gpus = sum(i.per_hour for i in items if i.name.startswith("GPU nodes"))
+    return [
+        f"cost: ${total:,.2f}/h, ${total * catalog.HOURS_PER_MONTH:,.0f}/month (GPU nodes ${gpus:,.2f}/h); "
+        f"{where_priced(items, region)}; per-use charges not included"
+    ]
+
+
+def summary(items: list[LineItem], region: str | None = None) -> list[str]:
+    """Every line item, per hour and per month, then the total and each price's source."""
+    if not items:
+        return [NOTHING_BILLED]
+    lines = [f"cost by line item ({where_priced(items, region)}; a month is {catalog.HOURS_PER_MONTH} h):"]
+    for i in items:
+        mark = " *" if i.elsewhere(region) else ""
+        lines.append(f"  ${i.per_hour:>9,.2f}/h  ${i.per_month:>11,.0f}/month  {i.name}{mark}")
+    total = total_per_hour(items)
+    lines.append(f"  ${total:>9,.2f}/h  ${total * catalog.HOURS_PER_MONTH:>11,.0f}/month  total")
+    lines.append("price sources:")
+    lines += [f"  {i.name.split(' (')[0]}: {i.source}" for i in items]
     return lines

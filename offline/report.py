@@ -2,17 +2,15 @@
 
 import heapq
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from config import catalog
-from offline import costs, lifecycle
+from offline import lifecycle
+from offline import summary as people
 from offline.mocks import Registration, scrub
 from offline.run import Run
-from specs.estimate import summary as estimate_summary
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
@@ -111,50 +109,9 @@ def resource_entries(run: Run) -> list[dict[str, Any]]:
     ]
 
 
-def _weight_bytes(run: Run) -> int | None:
-    """The checkpoint's size, for the storage the weights occupy (EFS, S3)."""
-    try:
-        key = json.loads(run.settings.config.get(f"{run.settings.project}:model", "{}")).get("key")
-    except (json.JSONDecodeError, AttributeError):
-        return None
-    model = catalog.MODELS.get(key) if isinstance(key, str) else None
-    return model.weight_bytes if model else None
-
-
-def summary(run: Run) -> str:
-    counts = Counter(r.type for r in run.registrations)
-    out = run.outputs
-    lines = [f"stack {run.settings.stack}: {len(run.registrations)} resources"]
-    lines += [f"  {n:3d} {t}" for t, n in sorted(counts.items())]
-    lines.append(f"GPUs: {out.get('gpus')} on {out.get('gpuNodes')} nodes")
-    lines += costs.summary(costs.line_items(run.registrations, _weight_bytes(run)))
-    if "capacityEndTime" in out:
-        lines.append(f"capacity ends {out['capacityEndTime']}: {out.get('capacityWarning')}")
-    if "capacityStage" in out:
-        lines.append(f"capacity not started: {out['capacityStage']}")
-    if "capacityWindow" in out:
-        lines.append(f"capacity window: {out['capacityWindow']}")
-    if "predictedPerformance" in out:
-        lines.append(f"predicted performance: {out['predictedPerformance']['summary']}")
-    if "modelCache" in out:
-        lines.append(f"model cache: {out['modelCache']}")
-    lines += [str(x) for x in out.get("dynamoReleaseSummary") or []]
-    if "gangScheduling" in out:
-        lines.append(f"gang scheduling: {out['gangScheduling']}")
-    if "apiEndpoint" in out:
-        lines.append(f"cluster API: {out['apiEndpoint']}")
-    if "networkPolicies" in out:
-        lines.append(f"network policies: {out['networkPolicies']}")
-    if isinstance(out.get("timeToEndpoint"), dict):
-        lines += estimate_summary.lines(out["timeToEndpoint"])
-    if "justInTimeGpus" in out:
-        lines.append(f"just-in-time GPUs: {out['justInTimeGpus']}")
-    if "frontendUrl" in out:
-        lines.append(f"endpoint: {out['frontendUrl']}  (from a laptop: {out.get('portForwardCommand')})")
-    lines += [f"warning: {w}" for w in out.get("warnings") or []]
-    lines += lifecycle.summary(run.registrations)
-    lines += [f"note: {n}" for n in run.settings.notices]
-    return "\n".join(lines)
+def summary(run: Run, width: int | None = None) -> str:
+    """The render summary for people (offline/summary.py): cost and time first, then attention, then details."""
+    return people.render(run, width)
 
 
 def write(run: Run, out_dir: Path) -> None:

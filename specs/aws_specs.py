@@ -139,5 +139,5 @@ def gpu_scaling(node_count: int, scale_to_zero: bool) -> dict[str, int]:
 UPDATE_PATH = (
     "reserved GPU capacity has no room for a rolling update: launch template, AMI and Kubernetes version changes"
     " wait (ignoreChanges) until gpuPool.scaleToZero is true; set it and `pulumi up` (nodes drain), change and"
-    " `pulumi up`, unset it and `pulumi up` (README: updating reserved GPUs)"
+    " `pulumi up`, unset it and `pulumi up` (docs/capacity.md: updating reserved GPUs)"
 )

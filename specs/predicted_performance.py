@@ -108,5 +108,5 @@ def outputs(pred: StackPrediction, predictions: Predictions, cost_per_hour_usd: 
         "limits": predictions.limits,
         "points": points,
         **({"notes": pred.notes} if pred.notes else {}),
-        "summary": f"{isl_osl}, {figures} [{source}; README 'Predicted performance']",
+        "summary": f"{isl_osl}, {figures} [{source}; docs/operations.md, 'Predicted performance']",
     }

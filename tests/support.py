@@ -2,7 +2,8 @@
 
 import copy
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ import pytest
 import yaml
 
 from config import safe_yaml, versions
+from config.schema import StackConfig
 from offline.mocks import RecordingMonitor, Registration
 from offline.run import Run, run_program
 from offline.stack_files import read_stack
+from program.config_source import load_stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(os.environ.get("DSR1_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
@@ -63,7 +66,44 @@ def stack_values(stack: str) -> dict[str, Any]:
 
 
 def stacks() -> list[str]:
+    """Every stack, discovered from its Pulumi.<stack>.yaml: tests never list stacks or count them by hand."""
     return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
+
+
+def stack_region(stack: str) -> str | None:
+    """The stack file's `aws:region`, None when it sets none (an existing cluster)."""
+    region = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"].get("aws:region")
+    return None if region is None else str(region)
+
+
+def stack_config(stack: str) -> StackConfig:
+    """The stack file's validated config, as the program sees it (no Pulumi, no network)."""
+    return load_stack_config(stack_values(stack), stack_region(stack))
+
+
+def stacks_where(predicate: Callable[[StackConfig], bool]) -> list[str]:
+    """The stacks whose config has a property (e.g. creates an EKS cluster): categories follow config, not names."""
+    return [s for s in stacks() if predicate(stack_config(s))]
+
+
+def eks_stacks() -> list[str]:
+    """Stacks that create their own VPC and EKS cluster (`target.kind: eks`)."""
+    return stacks_where(lambda c: c.target.kind == "eks")
+
+
+UPSTREAM = re.compile(r"^# Upstream: recipes/deepseek-r1/(\S+\.yaml)", re.M)
+
+
+def recipe_of(stack: str) -> str | None:
+    """The upstream recipe a stack reproduces, as its file's `# Upstream: recipes/deepseek-r1/<path>` comment names
+    it (relative to the reference's recipes/deepseek-r1/); None for a stack that follows no recipe."""
+    found = UPSTREAM.search((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    return found.group(1) if found else None
+
+
+def recipe_stacks() -> list[str]:
+    """Stacks that reproduce an upstream recipe (their file names it), for the parity tests."""
+    return [s for s in stacks() if recipe_of(s) is not None]
 
 
 FETCH_REFERENCE = "scripts/fetch_reference.sh"

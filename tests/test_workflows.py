@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support import ROOT
+from tests.support import ROOT, eks_stacks
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 OUTDATED_LINTER = re.compile(r'^undefined variable "vars"\.')
@@ -98,3 +98,11 @@ def test_preview_diff_job_runs_the_local_targets() -> None:
     runs = [s.get("run", "") for s in steps(doc)]
     assert "make test" in runs and any(r.startswith("make preview-diff BASE=") for r in runs)
     assert "preview-diff:" in (ROOT / "Makefile").read_text()
+
+
+def test_every_cloud_stack_is_previewed_and_only_those() -> None:
+    """The preview matrix is the stacks whose config creates their cluster (`target.kind: eks`), read from the stack
+    files; a stack on an existing cluster needs a developer's kubeconfig and is not previewed by CI."""
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pulumi.yml").read_text())
+    matrix = workflow["jobs"]["preview"]["strategy"]["matrix"]["stack"]
+    assert sorted(matrix) == eks_stacks(), "add the stack to jobs.preview.strategy.matrix.stack in pulumi.yml"

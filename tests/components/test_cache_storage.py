@@ -11,7 +11,7 @@ from config.schema import ModelCacheSpec
 from offline.report import inputs
 from offline.run import Run
 from specs import cache_sizing
-from tests.support import closure, render, stack_values
+from tests.support import closure, render, stack_values, stacks_where
 
 R1 = catalog.MODELS["deepseek-r1"].weight_bytes
 
@@ -153,7 +153,9 @@ def test_fsx_is_sized_for_every_node_loading_at_once() -> None:
     assert "on 2 nodes at once" in plan.describe(R1)
 
 
-@pytest.mark.parametrize("stack", ["h200-sglang-8", "h200-sglang-16", "h200-vllm-16", "gb200"])
+@pytest.mark.parametrize(
+    "stack", stacks_where(lambda c: c.model_cache.storage == "fsx-lustre" and c.gpu_pool.node_count > 1)
+)
 def test_each_stacks_concurrent_load_meets_its_target(stack: str) -> None:
     run = render(stack)
     flows = run.outputs["timeToEndpoint"]["inputs"]

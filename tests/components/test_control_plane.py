@@ -7,6 +7,7 @@ import pytest
 
 from offline.report import inputs
 from offline.run import Run
+from tests.support import eks_stacks
 
 SYSTEM_ONLY = {
     "nodeAffinity": {
@@ -40,7 +41,7 @@ def pod_specs(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return specs
 
 
-@pytest.mark.parametrize("stack", ["h200-sglang-8", "h200-sglang-16", "h200-vllm-16", "gb200"])
+@pytest.mark.parametrize("stack", eks_stacks())  # the stacks that create the system nodes
 def test_no_control_plane_pod_can_land_on_a_gpu_node(stack: str, rendered: Callable[[str], Run]) -> None:
     specs = pod_specs(platform_values(rendered(stack)))
     assert {"operator", "nats", "etcd"} <= set(specs)

@@ -12,7 +12,8 @@ from config.errors import ConfigError
 from in_pod import nccl_check
 from offline.report import inputs
 from offline.run import Run
-from tests.support import closure, render, stack_values
+from specs import fabric_defaults
+from tests.support import closure, render, stack_values, stacks_where
 
 HEADER = """\
 # nThread 1 nGpus 1 minBytes 536870912 maxBytes 8589934592 step: 2(factor) warmup iters: 5 iters: 20
@@ -90,7 +91,7 @@ def fabric_job(run: Run) -> dict[str, Any]:
     return inputs(job)
 
 
-@pytest.mark.parametrize("stack", ["h200-sglang-8", "h200-sglang-16", "h200-vllm-16", "gb200"])
+@pytest.mark.parametrize("stack", stacks_where(lambda c: fabric_defaults.enabled(c.gpu_pool, c.serving)))
 def test_every_multi_node_stacks_graph_waits_for_the_fabric_check(stack: str, rendered: Callable[[str], Run]) -> None:
     run = rendered(stack)
     (job,) = [r for r in run.registrations if r.name == "fabric-check-job"]

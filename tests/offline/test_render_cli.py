@@ -2,6 +2,7 @@
 
 import gc
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +19,18 @@ from tests.support import ROOT
 CANARY = "hf_RENDERCANARY0000000000000000000000"
 
 
+WIDTH = 100
+"""The summary wraps to the terminal's width; the tests pin it (shutil.get_terminal_size reads COLUMNS)."""
+
+
 def render_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(ROOT / "render.py"), *args], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, str(ROOT / "render.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "COLUMNS": str(WIDTH)},
     )
 
 
@@ -71,7 +81,9 @@ def test_a_warning_is_printed_once_as_a_summary_line(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     idle = "3 GPU nodes, but the workers use 2"
     assert (result.stdout + result.stderr).count(idle) == 1
-    assert any(line.startswith("warning: ") and idle in line for line in result.stdout.splitlines())
+    attention, details = result.stdout.split("\ndetails:\n", 1)  # what needs attention comes before the details
+    assert f"warning: dsr1:gpuPool.nodeCount: {idle}" in " ".join(attention.split()), attention
+    assert idle not in details
 
 
 def test_invalid_stack_exits_2_with_one_message_and_writes_nothing(tmp_path: Path) -> None:

@@ -6,13 +6,13 @@ from config.predictions import Point, Predictions, StackPrediction, WorkerShape
 from config.schema import StackConfig
 from program.config_source import load_stack_config
 from specs.predicted_performance import outputs, prediction_for, topology
-from tests.support import stack_values
+from tests.support import stack_region, stack_values
 
 
 def _cfg(stack: str, **serving: object) -> StackConfig:
     values = stack_values(stack)
     values["serving"] = {**values["serving"], **serving}
-    return load_stack_config(values, "us-east-1" if stack != "dev" else None)
+    return load_stack_config(values, stack_region(stack))
 
 
 def test_sglang_topology_splits_attention_only_with_dp_attention() -> None:

@@ -14,20 +14,18 @@ from offline.run import Run
 from program.config_source import load_stack_config
 from tests.conftest import RENDER_TOKEN
 from tests.parity import differences, flags, unexplained, unused
-from tests.support import RECIPES, render, require_reference, stack_values
+from tests.support import RECIPES, recipe_of, recipe_stacks, render, require_reference, stack_config, stack_values
 from tests.validation.test_engine_flags import pin
 
-RECIPE_OF = {
-    "h200-sglang-8": "sglang/disagg-8gpu/deploy.yaml",
-    "h200-sglang-16": "sglang/disagg-16gpu/deploy.yaml",
-    "h200-vllm-16": "vllm/disagg/deploy_hopper_16gpu.yaml",
-    "gb200": "trtllm/disagg/wide_ep/gb200/deploy.yaml",
-}
-BACKEND_OF = {"h200-sglang-8": "sglang", "h200-sglang-16": "sglang", "h200-vllm-16": "vllm", "gb200": "trtllm"}
+RECIPE_OF = {s: recipe for s in recipe_stacks() if (recipe := recipe_of(s)) is not None}
+"""Found from the stack files' `# Upstream:` comments, never a hard-coded list."""
+BACKEND_OF = {s: stack_config(s).serving.backend for s in RECIPE_OF}
 
 
 def recipe_docs(stack: str) -> list[dict[str, Any]]:
-    text = require_reference(RECIPES / RECIPE_OF[stack]).read_text()
+    recipe = recipe_of(stack)
+    assert recipe is not None, f"Pulumi.{stack}.yaml names no `# Upstream: recipes/deepseek-r1/...` recipe"
+    text = require_reference(RECIPES / recipe).read_text()
     return [d for d in yaml.safe_load_all(text) if d]
 
 
@@ -46,7 +44,9 @@ def release_of(stack: str) -> str:
 
 
 def deviations(stack: str, release: str | None = None) -> tuple[Deviation, ...]:
-    return applicable("efa", BACKEND_OF[stack], release or release_of(stack))
+    """The deviations that apply to the stack's fabric, backend and release, read from its config."""
+    cfg = stack_config(stack)
+    return applicable(cfg.gpu_pool.fabric, cfg.serving.backend, release or release_of(stack))
 
 
 def engine_configs(run: Run) -> dict[str, Any]:
@@ -97,14 +97,19 @@ def upgraded(stack: str) -> Run:
     return render(stack, *overrides)
 
 
-@pytest.mark.parametrize("stack", sorted(RECIPE_OF))
+def test_recipe_stacks_are_found_from_their_files() -> None:
+    """Parity must not pass by finding no stack: the recipe stacks' files name their recipe."""
+    assert recipe_stacks() and all(stack_config(s).target.kind == "eks" for s in recipe_stacks())
+
+
+@pytest.mark.parametrize("stack", recipe_stacks())
 def test_graph_matches_its_recipe_but_for_documented_deviations(stack: str, rendered: Callable[[str], Run]) -> None:
     diffs = all_differences(rendered(stack), stack)
     assert unexplained(diffs, deviations(stack)) == []
     assert unused(diffs, deviations(stack)) == []  # a deviation that no longer applies must leave the list
 
 
-@pytest.mark.parametrize("stack", ["h200-sglang-8", "h200-sglang-16"])
+@pytest.mark.parametrize("stack", [s for s in recipe_stacks() if stack_config(s).serving.backend == "sglang"])
 def test_sglang_worker_flags_carry_the_recipes_values(stack: str, rendered: Callable[[str], Run]) -> None:
     ours, theirs = graph(rendered(stack)), recipe_graph(stack)
     for role in ("prefill", "decode"):

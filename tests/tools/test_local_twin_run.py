@@ -1,8 +1,8 @@
 """The twin for real: ai-dynamo's frontend and mockers from .venv-local, on loopback, CPU only.
 
 `local-check` must pass for `dev` and a recipe stack; `local` must serve an ordinary OpenAI-style client, hold every
-listener to loopback (the event plane aside) and leave nothing running after Ctrl-C. Skipped only outside CI when
-.venv-local is absent (`make .venv-local/.installed` makes it); under CI it must run.
+listener to loopback (the event plane through the twin's loopback broker) and leave nothing running after Ctrl-C.
+Skipped only outside CI when .venv-local is absent (`make .venv-local/.installed` makes it); under CI it must run.
 """
 
 import json
@@ -183,11 +183,13 @@ def test_local_serves_an_openai_client_on_loopback_and_stops_on_ctrl_c(
 
     pids = mentioning(str(out))
     assert len(pids) >= 4  # this CLI, the frontend and a mocker per worker (prefill, decode)
-    events = event_plane_ports(out / "kv")
     listening = listeners(pids)
     assert f"127.0.0.1:{port}" in listening, listening  # the scan sees the frontend: an empty scan cannot pass
+    broker = (out / "logs" / "event-broker.log").read_text()
+    assert "event broker ready: xsub=tcp://127.0.0.1:" in broker  # the event plane goes through the broker
+    assert event_plane_ports(out / "kv") == set()  # no publisher bound a socket of its own (direct mode)
     exposed = {a for a in listening if not a.startswith(("127.0.0.1:", "::1:"))}
-    assert {int(a.rsplit(":", 1)[1]) for a in exposed} <= events, f"listeners off loopback: {exposed}"
+    assert exposed == set(), f"listeners off loopback: {exposed}"
 
     proc.send_signal(signal.SIGINT)
     assert proc.wait(60) == 128 + signal.SIGINT

@@ -8,7 +8,7 @@ import pytest
 from config import engine_values
 from config.errors import ConfigError
 from program.config_source import load_stack_config
-from tests.support import stack_values
+from tests.support import stack_region, stack_values, stacks
 
 
 def problems(stack: str, edit: Callable[[dict[str, Any]], None], region: str | None = "us-east-1") -> dict[str, str]:
@@ -19,10 +19,9 @@ def problems(stack: str, edit: Callable[[dict[str, Any]], None], region: str | N
     return {p.key: str(p) for p in e.value.problems}
 
 
-def test_stacks_are_valid() -> None:
-    for stack in ("h200-vllm-16", "gb200", "h200-sglang-16"):
-        load_stack_config(stack_values(stack), "us-east-1")
-    load_stack_config(stack_values("dev"), None)
+@pytest.mark.parametrize("stack", stacks())
+def test_stacks_are_valid(stack: str) -> None:
+    load_stack_config(stack_values(stack), stack_region(stack))
 
 
 def test_vllm_tp_times_dp_must_match_the_gpus() -> None:

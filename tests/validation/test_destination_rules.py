@@ -15,7 +15,7 @@ from config import k8s_types as t
 from config.errors import ConfigError
 from offline.report import summary
 from program.config_source import load_stack_config
-from tests.support import ROOT, render, stack_values
+from tests.support import ROOT, render, stack_region, stack_values, stacks
 from validation import rules
 
 Edit = Callable[[dict[str, Any]], None]
@@ -181,9 +181,9 @@ def test_an_aws_region_that_is_no_region_code_is_refused(region: str) -> None:
     assert found[0][0] == "aws:region" and "Fix: pulumi config set aws:region" in found[0][1]
 
 
-def test_every_stack_file_passes_the_destination_rules() -> None:
-    for stack in ("dev", "h200-sglang-8", "h200-sglang-16", "h200-vllm-16", "gb200"):
-        load_stack_config(stack_values(stack), "us-east-1")
+@pytest.mark.parametrize("stack", stacks())
+def test_every_stack_file_passes_the_destination_rules(stack: str) -> None:
+    load_stack_config(stack_values(stack), stack_region(stack) or "us-east-1")
 
 
 @pytest.mark.parametrize(

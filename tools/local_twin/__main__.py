@@ -17,7 +17,17 @@ from tools import venvs
 from tools.local_twin import check
 from tools.local_twin.plan import LOOPBACK, PlanError, TwinPlan
 from tools.local_twin.supervisor import StopSignalError, Supervisor, raise_on_signals
-from tools.local_twin.twin import ROOT, Layout, TwinError, base_env, prepare, same_release, start, wait_ready
+from tools.local_twin.twin import (
+    ROOT,
+    Layout,
+    TwinError,
+    base_env,
+    prepare,
+    read_settings,
+    same_release,
+    start,
+    wait_ready,
+)
 
 CHECK_BENCHMARK = Benchmark(enabled=True, input_length=128, output_length=32, concurrency=2)
 """Low concurrency and short sequences: 2 x 10 requests after a warm-up of 2, seconds on a CPU."""
@@ -56,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--venv", type=Path, default=ROOT / ".venv-local", help="virtualenv with ai-dynamo")
     parser.add_argument("--out", type=Path, help="the twin's directory (default build/local/<stack>)")
     args = parser.parse_args(argv)
+    try:  # the stack first: a typo'd name is one line, before anything about the twin's virtualenv
+        read_settings(args.stack)
+    except TwinError as e:
+        print(f"local twin: {e}", file=sys.stderr)
+        return 2
     venv: Path = args.venv.resolve()
     if missing := venvs.problem(venv, f"{venv.name}/{venvs.STAMP}"):
         print(f"local twin: {missing}", file=sys.stderr)

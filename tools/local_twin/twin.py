@@ -22,7 +22,7 @@ from config.errors import ConfigError
 from config.schema import Benchmark
 from offline import report
 from offline.run import run_program
-from offline.stack_files import read_stack
+from offline.stack_files import StackSettings, read_stack
 from tools.local_twin import model_dir
 from tools.local_twin.plan import LOOPBACK, Process, TwinPlan, plan
 from tools.local_twin.supervisor import Supervisor, free_port, port_free
@@ -65,10 +65,18 @@ class Layout:
         return self.root / "bench"
 
 
+def read_settings(stack: str) -> StackSettings:
+    """The stack file read as render.py reads it; a missing or malformed file is a TwinError (one line, exit 2)."""
+    try:
+        return read_stack(ROOT, stack, [])
+    except (FileNotFoundError, ValueError) as e:  # StackFileError is a ValueError
+        raise TwinError(f"{stack}: {e}") from None
+
+
 def render(stack: str, out: Path, benchmark: Benchmark | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The stack rendered offline into `out` (as render.py does); with `benchmark`, its benchmark Job enabled with
     those sizes, so the Job's own aiperf command can be run against the twin."""
-    settings = read_stack(ROOT, stack, [])
+    settings = read_settings(stack)
     if benchmark is not None:
         full = f"{settings.project}:{SERVING_KEY}"
         serving = json.loads(settings.config[full])
@@ -87,9 +95,10 @@ def render(stack: str, out: Path, benchmark: Benchmark | None) -> tuple[list[dic
 def twin_env(layout: Layout) -> dict[str, str]:
     """What every twin process shares: file discovery, the TCP request plane, and loopback for every listener
     the runtime lets us place (`strings` of ai-dynamo-runtime 1.3.0.post1's _core.abi3.so; tried here: the TCP
-    response stream takes an interface name, so `lo`). The ZMQ event plane still binds 0.0.0.0 on ephemeral
-    ports; 1.6.1's DYN_EVENT_PLANE_HOST (`strings` of its _core.abi3.so) makes it advertise loopback, so every peer
-    connects there (seen here), but no bind setting was found (check)."""
+    response stream takes an interface name, so `lo`). No etcd or NATS runs. The ZMQ event plane has no bind
+    setting (direct-mode publishers bind 0.0.0.0; 1.6.1's DYN_EVENT_PLANE_HOST only sets the address they advertise),
+    so it goes through the twin's loopback broker (event_broker.py; DYN_ZMQ_BROKER_URL, set at start), to which
+    publishers and subscribers connect."""
     return {
         "DYN_DISCOVERY_BACKEND": "file",
         "DYN_FILE_KV": str(layout.kv),
@@ -179,13 +188,32 @@ def _start_mocker(sup: Supervisor, m: Process, argv: list[str], env: dict[str, s
     raise TwinError(f"{m.name}: no free system port after {SYSTEM_TRIES} tries")
 
 
+EVENT_BROKER = Path(__file__).with_name("event_broker.py")
+BROKER_UP = "event broker ready"
+
+
+def _start_event_broker(sup: Supervisor, python: str, env: dict[str, str], taken: set[int]) -> str:
+    """The loopback XSUB/XPUB broker every publisher and subscriber connects to; returns DYN_ZMQ_BROKER_URL."""
+    xsub, xpub = (f"tcp://{LOOPBACK}:{free_port(taken)}" for _ in range(2))
+    proc = sup.start("event-broker", [python, str(EVENT_BROKER), xsub, xpub], env)
+    deadline = time.monotonic() + SYSTEM_WAIT_S
+    while BROKER_UP not in proc.log.read_text(errors="replace"):
+        if proc.popen.poll() is not None or time.monotonic() > deadline:
+            raise TwinError(f"event-broker did not start on {xsub}, {xpub}; {proc.log}:\n{proc.tail()}")
+        time.sleep(0.1)
+    return f"xsub={xsub} , xpub={xpub}"  # the runtime's format: "xsub=<urls> , xpub=<urls>"
+
+
 def start(p: TwinPlan, sup: Supervisor, venv: Path, port: int) -> None:
     if not port_free(port):
         raise TwinError(f"port {port} is in use on {LOOPBACK}; choose another (make local PORT=...)")
     python = str(venv / "bin" / "python")
     env = base_env(venv)
-    sup.start(p.frontend.name, [python, *p.frontend.args], {**env, **p.frontend.env})
     taken = {port}  # the frontend may not have bound its port yet
+    # The broker's environment names the twin's directory (HOME), as every twin process's does.
+    broker = _start_event_broker(sup, python, {**env, "HOME": p.frontend.env.get("HOME", env.get("HOME", ""))}, taken)
+    env["DYN_ZMQ_BROKER_URL"] = broker
+    sup.start(p.frontend.name, [python, *p.frontend.args], {**env, **p.frontend.env})
     for m in p.mockers:
         _start_mocker(sup, m, [python, *m.args], {**env, **m.env}, taken)
 
