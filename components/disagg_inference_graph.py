@@ -1,6 +1,6 @@
 """DisaggInferenceGraph: the Dynamo platform release and the DynamoGraphDeployment it runs, and their endpoint."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -10,6 +10,7 @@ from components import helm
 from config.versions import Chart
 from specs import graph_spec
 from specs.graph_spec import GraphSpec
+from specs.observability import charts
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class DisaggInferenceGraphArgs:
     ComputeDomains)."""
     platform_storage_class: str | None = None
     """The StorageClass of the platform's own claims (NATS, etcd); None: the cluster's default (an existing one)."""
+    platform_values: dict[str, Any] = field(default_factory=dict)
+    """Values laid over the platform's own (the metrics pipeline's PodMonitors and NATS exporter)."""
+    platform_after: list[pulumi.Resource] = field(default_factory=list)
+    """What the platform release waits for (the Prometheus Operator's CRDs its PodMonitors need)."""
 
 
 def _custom_resource(name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions) -> pulumi.Resource:
@@ -62,8 +67,11 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
             f"{name}-platform",
             args.platform,
             args.platform_namespace,
-            graph_spec.platform_values(spec.serving, args.pin_control_plane, args.platform_storage_class),
-            pulumi.ResourceOptions(parent=self),
+            charts.merged(
+                graph_spec.platform_values(spec.serving, args.pin_control_plane, args.platform_storage_class),
+                args.platform_values,
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=args.platform_after),
             create_namespace=True,
         )
         namespace = args.namespace

@@ -18,6 +18,8 @@ class ServingNetworkPoliciesArgs:
     """Where the API server's endpoints are: the VPC's CIDR on a VPC the stack creates, else anywhere."""
     benchmark: bool = False
     """Whether the benchmark Job runs (its PyPI egress is allowed only then)."""
+    prometheus: tuple[str, dict[str, str]] | None = None
+    """The scraping Prometheus's namespace and pod labels, when the metrics pipeline is on."""
 
 
 class ServingNetworkPolicies(pulumi.ComponentResource):
@@ -38,6 +40,19 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
                     platform_namespace=args.platform_namespace,
                     api_server_cidrs=args.api_server_cidrs,
                     benchmark=args.benchmark,
+                )
+            ),
+            *(
+                self._policy(p, child)
+                for p in (
+                    network_policies.scrape_policies(
+                        namespace=args.namespace,
+                        graph_name=args.graph_name,
+                        prometheus_namespace=args.prometheus[0],
+                        prometheus_labels=args.prometheus[1],
+                    )
+                    if args.prometheus
+                    else []
                 )
             ),
         ]

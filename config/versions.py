@@ -101,3 +101,12 @@ BENCHMARK_IMAGE: Final = DOWNLOADER_IMAGE
 """The benchmark Job installs aiperf into this image at start, as the upstream perf.yaml does."""
 AIPERF_VERSION: Final = "0.10.0"
 """The aiperf release the upstream perf.yaml pins for DeepSeek-R1 on Dynamo 1.3.0."""
+
+# The metrics pipeline (docs/observability.md).
+KUBE_PROMETHEUS_STACK = Chart("kube-prometheus-stack", "https://prometheus-community.github.io/helm-charts", "88.5.3")
+"""Prometheus Operator v0.93.1, Prometheus, Alertmanager, Grafana (grafana-community chart 12.11.1) and
+kube-state-metrics 8.4.0: prometheus-community/helm-charts tag kube-prometheus-stack-88.5.3 (commit ea930bae,
+2026-08-21), charts/kube-prometheus-stack/Chart.yaml."""
+DCGM_EXPORTER = Chart("dcgm-exporter", "https://nvidia.github.io/dcgm-exporter/helm-charts", "4.8.2")
+"""NVIDIA/dcgm-exporter tag 4.5.3-4.8.2 (commit 691c9276): deployment/Chart.yaml version 4.8.2, image
+nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless; the repository is the one its README adds."""

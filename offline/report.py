@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from config import catalog
-from offline import costs, lifecycle
+from offline import costs, lifecycle, observability_summary
 from offline.mocks import Registration, scrub
 from offline.run import Run
 from specs.estimate import summary as estimate_summary
@@ -146,6 +146,7 @@ def summary(run: Run) -> str:
         lines.append(f"just-in-time GPUs: {out['justInTimeGpus']}")
     if "frontendUrl" in out:
         lines.append(f"endpoint: {out['frontendUrl']}  (from a laptop: {out.get('portForwardCommand')})")
+    lines += observability_summary.lines(out)
     lines += [f"warning: {w}" for w in out.get("warnings") or []]
     lines += lifecycle.summary(run.registrations)
     lines += [f"note: {n}" for n in run.settings.notices]

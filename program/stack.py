@@ -20,6 +20,7 @@ from config import catalog, predictions, versions
 from config.keys import key
 from config.schema import EksTarget, ExistingTarget, StackConfig
 from preflight import aws as aws_preflight
+from program import observability
 from program.resource_graph import ResourceGraph
 from specs import (
     aws_specs,
@@ -138,6 +139,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         if cluster
         else None
     )
+    obs_plan = observability.plan(cfg, eks=cluster is not None)
     namespace = k8s.core.v1.Namespace(
         "namespace",
         metadata={"name": cfg.serving.namespace},
@@ -152,6 +154,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             platform_namespace=cfg.dynamo.namespace,
             api_server_cidrs=_api_server_cidrs(cfg),
             benchmark=cfg.serving.benchmark.enabled,
+            prometheus=(obs_plan.namespace, dict(cfg.observability.prometheus_pod_labels)) if obs_plan else None,
         ),
         opts=on_cluster,
     )
@@ -195,6 +198,15 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             node_selector=system_selector,
             verify_hashes=cfg.model.verify == "hashes",
         ),
+        opts=on_cluster,
+    )
+    metrics = observability.build(
+        cfg,
+        obs_plan,
+        download_job=download.job_name,
+        scheduling=scheduling,
+        system_selector=system_selector,
+        after=[cluster] if cluster else [],
         opts=on_cluster,
     )
     gate = None
@@ -255,6 +267,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             platform_storage_class=eks_addon_spec.STORAGE_CLASS if cluster else None,
             # A failed fabric check stops here: workers on a socket fallback hang or crawl (aws-samples/aws-do-eks#54).
             after=[download, policies, *gpu_ready, *([fabric_check] if fabric_check else [])],
+            platform_values=metrics.platform_values,
+            platform_after=metrics.platform_after,
         ),
         opts=on_cluster,
     )
@@ -296,6 +310,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             f"python smoke.py --url http://localhost:{graph_spec.FRONTEND_PORT} --model {model.served_model_name}",
         ],
         "networkPolicies": _network_policy_notice(cfg),
+        **metrics.outputs,
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
         # Minutes to a passing smoke test and idle GPU time, over this stack's own resource graph (specs/estimate/).
         "timeToEndpoint": resource_graph.estimate(flows),

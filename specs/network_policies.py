@@ -11,7 +11,9 @@ Flows, from Dynamo 1.3's communication planes (docs.nvidia.com/dynamo, "Service 
   pods. EFA's OS-bypass data path does not cross the pods' IP stack at all;
 - graph pods -> NATS :4222 in the platform namespace (the event plane; etcd is not installed: discovery is
   Kubernetes-native) and -> the API server :443 (discovery: EndpointSlices, DynamoWorkerMetadata);
-- every pod -> cluster DNS :53.
+- every pod -> cluster DNS :53;
+- Prometheus -> the frontend's :8000 and the workers' system port :9090 (/metrics), when the metrics pipeline is on
+  (`scrape_policies`; docs/observability.md). NATS and the GPUs' exporter live outside this namespace.
 The kubelet's probes need no rule: the VPC CNI's policy agent always admits the node's own address
 (aws/aws-network-policy-agent#65), as other CNIs do.
 """
@@ -28,6 +30,9 @@ COMPONENT_TYPE_LABEL = "nvidia.com/dynamo-component-type"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 """Set by the API server on every namespace (Kubernetes >= 1.22): selects a namespace by name."""
 NATS_PORT = 4222
+SYSTEM_PORT = 9090
+"""The workers' system port (/metrics, /health): `DynamoSystemPort = 9090`, named `system`, in ai-dynamo/dynamo
+deploy/operator/internal/consts/consts.go; the operator's PodMonitors scrape it and the frontend's `http` port."""
 API_SERVER_PORT = 443
 ENDPOINT_CHECKS = ("smoke-test", "benchmark")
 """`app.kubernetes.io/name` of the Jobs that call the frontend (specs/smoke_spec.py)."""
@@ -146,3 +151,24 @@ def graph_policies(
             )
         )
     return policies
+
+
+def scrape_policies(
+    *, namespace: pulumi.Input[str], graph_name: str, prometheus_namespace: str, prometheus_labels: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Prometheus's scrapes of the graph, one allow per flow: the frontend's HTTP port, the workers' system port.
+    Only the Prometheus pods of their namespace are admitted; Prometheus's own egress is its namespace's business."""
+    prometheus = {**_in_namespace(prometheus_namespace), "podSelector": {"matchLabels": dict(prometheus_labels)}}
+
+    def ingress(name: str, component_type: str, port: int) -> dict[str, Any]:
+        return _policy(
+            f"{graph_name}-{name}",
+            namespace,
+            {
+                "podSelector": _graph(graph_name, component_type),
+                "policyTypes": ["Ingress"],
+                "ingress": [{"from": [prometheus], "ports": [{"protocol": "TCP", "port": port}]}],
+            },
+        )
+
+    return [ingress("frontend-metrics", "frontend", FRONTEND_PORT), ingress("worker-metrics", "worker", SYSTEM_PORT)]
