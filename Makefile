@@ -13,7 +13,7 @@ PORT ?= 8000
 
 BASE ?= origin/main
 
-.PHONY: render test lint typecheck pytest bench clean preview-diff check local local-check predict
+.PHONY: render test lint typecheck pytest bench clean preview-diff check local local-check predict promtool
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -66,13 +66,20 @@ $(LOCAL_VENV)/.installed: requirements-local.txt
 		--require-hashes -r requirements-local.txt
 	touch $@
 
-local: $(VENV)/.installed $(LOCAL_VENV)/.installed  ## serve $(STACK)'s graph here (real frontend, mocker workers); Ctrl-C stops
-	$(PY) -m tools.local_twin --stack $(STACK) --port $(PORT)
+# promtool and prometheus (Debian's prometheus package): the alert rules' checks and unit tests in pytest, and the
+# twin's local Prometheus. apt runs only when promtool is missing (with sudo when not root).
+promtool:  ## install Debian's prometheus package (promtool) unless promtool is already on PATH
+	@command -v promtool >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus; }
+
+METRICS ?= 0
+local: $(VENV)/.installed $(LOCAL_VENV)/.installed $(if $(filter 1,$(METRICS)),promtool)  ## serve $(STACK)'s graph here (real frontend, mocker workers); METRICS=1 adds a local Prometheus; Ctrl-C stops
+	$(PY) -m tools.local_twin --stack $(STACK) --port $(PORT) $(if $(filter 1,$(METRICS)),--prometheus)
 
 local-check: $(VENV)/.installed $(LOCAL_VENV)/.installed  ## the same, then the smoke Job's client and a short aiperf run
 	$(PY) -m tools.local_twin --stack $(STACK) --port $(PORT) --check
 
-pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(LOCAL_VENV)/.installed node_modules/.installed
+pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(LOCAL_VENV)/.installed node_modules/.installed promtool
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -q
 
 preview-diff: $(VENV)/.runtime  ## render every stack on $(BASE) and here; diffs in $(OUT)/preview-diff/

@@ -19,6 +19,11 @@ from tests.support import render, stack_values, stacks
 API_SERVER_IP = "10.40.0.10"
 """An EKS control-plane ENI in the stack's VPC (10.40.0.0/16, the default vpcCidr)."""
 HUB = Endpoint("huggingface.co", None, ip="18.244.0.1")
+PROMETHEUS = Endpoint(
+    "prometheus", "monitoring", {"app.kubernetes.io/name": "prometheus", "prometheus": "x"}, ip="10.40.2.90"
+)
+"""A Prometheus pod of the in-cluster stack (labels the Prometheus Operator sets on its pods)."""
+GRAFANA = Endpoint("grafana", "monitoring", {"app.kubernetes.io/name": "grafana"}, ip="10.40.2.91")
 
 
 def _pods(run: Run) -> dict[str, Endpoint]:
@@ -59,6 +64,9 @@ def _needed(pods: dict[str, Endpoint], platform_namespace: str) -> list[tuple[En
     flows.append((pods["model-download"], HUB, 443, "TCP"))
     if "fabric-check" in pods:
         flows.append((pods["fabric-check"], pods["fabric-check"], 2222, "TCP"))
+    # The metrics pipeline's scrapes: the frontend's /metrics on its HTTP port, the workers' on their system port.
+    flows += [(PROMETHEUS, pods["frontend"], 8000, "TCP")]
+    flows += [(PROMETHEUS, pods[w], 9090, "TCP") for w in ("prefill", "decode")]
     return flows
 
 
@@ -80,6 +88,9 @@ def _forbidden(pods: dict[str, Endpoint], api_server_anywhere: bool) -> list[tup
         out += [(pods["fabric-check"], frontend, 8000), (prefill, pods["fabric-check"], 2222)]
     if not api_server_anywhere:
         out += [(frontend, HUB, 443), (prefill, HUB, 443)]
+    # Prometheus scrapes, nothing more; nothing else of its namespace scrapes.
+    out += [(PROMETHEUS, prefill, 30001), (PROMETHEUS, pods["model-download"], 8080), (PROMETHEUS, frontend, 9090)]
+    out += [(GRAFANA, frontend, 8000), (GRAFANA, prefill, 9090), (outsider, prefill, 9090)]
     return out
 
 
@@ -178,3 +189,23 @@ def test_the_benchmarks_pypi_egress_exists_only_when_the_benchmark_runs(rendered
     serving = stack_values("h200-sglang-8")["serving"]
     serving["benchmark"] = {"enabled": True}
     assert pypi_policies(render("h200-sglang-8", f"serving={json.dumps(serving)}")) == ["sgl-dsr1-8gpu-benchmark-pypi"]
+
+
+def test_without_the_metrics_pipeline_nothing_scrapes(rendered: Callable[[str], Run]) -> None:
+    run = render("h200-sglang-8", 'observability={"enabled": false}')
+    policies, pods = _policies(run), _pods(run)
+    assert not allowed(flow(policies, PROMETHEUS, pods["frontend"], 8000))
+    assert not allowed(flow(policies, PROMETHEUS, pods["decode"], 9090))
+    assert not any(p["metadata"]["name"].endswith("-metrics") for p in policies)
+
+
+def test_an_existing_prometheus_is_admitted_by_its_namespace_and_labels() -> None:
+    """dev with the cluster's own Prometheus (observability.prometheus: existing): its pods, no other."""
+    obs = {"prometheus": "existing", "namespace": "obs", "prometheusPodLabels": {"app": "prom"}}
+    run = render("dev", f"observability={json.dumps(obs)}")
+    policies, pods = _policies(run), _pods(run)
+    theirs = Endpoint("their-prometheus", "obs", {"app": "prom"}, ip="10.40.2.92")
+    assert allowed(flow(policies, theirs, pods["frontend"], 8000))
+    assert allowed(flow(policies, theirs, pods["prefill"], 9090))
+    assert not allowed(flow(policies, PROMETHEUS, pods["prefill"], 9090))  # the wrong namespace
+    assert not allowed(flow(policies, Endpoint("x", "obs", {"app": "other"}, ip="10.40.2.93"), pods["decode"], 9090))

@@ -1,0 +1,115 @@
+"""Every metric name the dashboards and alerts read exists: in the local twin's real exposition (the released
+ai-dynamo frontend and mockers of .venv-local, scraped during a run, plus the engine gauges of the same package), or,
+for the exporters not run here, in their pinned lists (specs/observability/upstream_files/, generated from the
+releases by tools/pinned_sources.py). A misspelt name fails.
+
+The twin part is skipped only outside CI when .venv-local is absent; under CI it must run.
+"""
+
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from specs.observability import dashboards, metric_names, rules, upstream
+from specs.observability.dashboards import DashboardParams
+from specs.observability.rules import RuleParams
+from tests.support import stack_values, stacks
+from tools.local_twin import metrics
+from tools.local_twin.supervisor import Supervisor
+from tools.local_twin.twin import Layout, prepare, start, wait_ready
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV = ROOT / ".venv-local"
+EXPORTERS = {"DCGM_": "dcgm-exporter", "kube_": "kube-state-metrics", "kubelet_": "kubelet"}
+"""Name prefix -> the pinned list of the exporter that owns it; every other name must be in the twin's exposition."""
+
+
+def used(backend: str) -> set[str]:
+    """Every metric name of the stack's alert rules and of every dashboard it provisions."""
+    p = RuleParams("ns", "g", backend, 2, "c", 1.0, 0.1, 0.05, 0.9, 0.9, None)
+    exprs = [a["expr"] for a in rules.alerts(p)]
+    boards = {**dashboards.ours(DashboardParams("ns", "g", backend, "c", "j", 1)), **upstream.dashboards()}
+    for board in boards.values():
+        exprs += metric_names.dashboard_exprs(board)
+    return metric_names.in_exprs(exprs)
+
+
+def missing(names: set[str], exposed: set[str]) -> set[str]:
+    out = set()
+    for name in names:
+        owner = next((e for prefix, e in EXPORTERS.items() if name.startswith(prefix)), None)
+        known = upstream.metric_names(owner) if owner else exposed
+        if name not in known:
+            out.add(name)
+    return out
+
+
+def test_exporter_names_are_in_their_pinned_lists() -> None:
+    for backend in rules.KV_USAGE:
+        exporter_names = {n for n in used(backend) if n.startswith(tuple(EXPORTERS))}
+        assert exporter_names and missing(exporter_names, set()) == set(), backend
+
+
+def test_a_misspelt_exporter_name_is_caught() -> None:
+    assert missing({"DCGM_FI_DEV_GPU_UTILIZATION", "kube_pod_status_readiness"}, set()) == {
+        "DCGM_FI_DEV_GPU_UTILIZATION",
+        "kube_pod_status_readiness",
+    }
+    assert missing({"DCGM_FI_DEV_GPU_UTIL"}, set()) == set()
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def one_stack_per_backend() -> list[str]:
+    found: dict[str, str] = {}
+    for stack in stacks():
+        found.setdefault(stack_values(stack)["serving"]["backend"], stack)
+    return [found[b] for b in sorted(found)]
+
+
+@pytest.fixture(scope="module")
+def twin_venv() -> Path:
+    if (VENV / "bin" / "python").exists():
+        return VENV
+    if os.environ.get("CI"):
+        pytest.fail(f"{VENV} is missing under CI: the Makefile's pytest target must install it")
+    pytest.skip(f"{VENV} not installed (make .venv-local/.installed); CI installs it and runs this")
+
+
+def exposition(stack: str, venv: Path, root: Path) -> set[str]:
+    """Run the stack's twin, send requests (one failing), scrape every process; stopped also on failure."""
+    layout, port = Layout(root), _port()
+    sup = Supervisor(layout.logs)
+    try:
+        p = prepare(stack, layout, port, None)
+        start(p, sup, venv, port)
+        wait_ready(p, sup, port)
+        for _ in range(3):
+            metrics.chat(port, p.served_model_name)
+        with pytest.raises(OSError):
+            metrics.chat(port, "no-such-model", stream=False)
+        time.sleep(2)  # the workers' gauges settle
+        found = metrics.targets(p, sup, port)
+        assert len(found) == 1 + len(p.mockers)
+        names = set().union(*(metrics.names(metrics.scrape(a)) for a in found.values()))
+        return names | metrics.names(metrics.engine_gauges(venv))
+    finally:
+        sup.stop_all()
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("stack", one_stack_per_backend())
+def test_every_dynamo_name_is_in_the_twins_exposition(stack: str, twin_venv: Path, tmp_path: Path) -> None:
+    backend = stack_values(stack)["serving"]["backend"]
+    exposed = exposition(stack, twin_venv, tmp_path / "twin")
+    assert "dynamo_frontend_requests_total" in exposed  # the scrape saw the frontend
+    assert missing(used(backend), exposed) == set(), stack
+    # A misspelt name is not in the exposition: the check is not vacuous.
+    assert missing({"dynamo_frontend_time_to_first_token_second_bucket"}, exposed)
