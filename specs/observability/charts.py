@@ -101,6 +101,8 @@ def kube_prometheus_stack_values(
             }
         },
         "alertmanager": {"alertmanagerSpec": {**placed, "securityContext": pod_context(1000)}},
+        # (check) Grafana's main container with a read-only root: it writes only to /var/lib/grafana (a volume); the
+        # grafana chart's own tests hold its sidecars and init containers read-only, not the main container.
         "grafana": {
             **placed,
             "securityContext": pod_context(472),
