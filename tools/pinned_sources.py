@@ -16,6 +16,8 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "specs" / "observability" / "upstream_files"
 
@@ -47,10 +49,14 @@ CHARTS = Source(
     "prometheus-community/helm-charts",
     "kube-prometheus-stack-88.5.3",
     "ea930baeebeba39f56d6b44e351f23b2a072a600",
-    ("charts/kube-prometheus-stack/templates/prometheus/rules-1.14/kubernetes-storage.yaml",),
+    (
+        "charts/kube-prometheus-stack/templates/prometheus/rules-1.14/kubernetes-storage.yaml",
+        "charts/kube-prometheus-stack/charts/crds/crds/crd-prometheusrules.yaml",
+    ),
 )
 """The kubelet's volume stats, as the pinned chart's own storage alerts read them (kubernetes/kubernetes
-pkg/kubelet/metrics/metrics.go: subsystem kubelet, volume_stats_used_bytes, volume_stats_capacity_bytes)."""
+pkg/kubelet/metrics/metrics.go: subsystem kubelet, volume_stats_used_bytes, volume_stats_capacity_bytes); and the
+PrometheusRule CRD the chart installs, whose schema the rendered rule is validated against."""
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -105,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     for name, (src, names) in lists.items():
         _write(f"metrics-{name}.json", {"source": asdict(src), "names": names})
+    crd = yaml.safe_load(_read(args.charts, CHARTS, CHARTS.paths[1]))
+    (served,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
+    _write(
+        "crd-prometheusrule-v1.schema.json", {"source": asdict(CHARTS), "schema": served["schema"]["openAPIV3Schema"]}
+    )
     (OUT / "dcgm-exporter-dashboard.json").write_text(board)
     _write("dcgm-exporter-dashboard.source.json", asdict(DCGM))
     print(f"wrote {OUT.relative_to(ROOT)}/: " + ", ".join(f"{k} ({len(v[1])} names)" for k, v in lists.items()))

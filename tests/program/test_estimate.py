@@ -24,7 +24,8 @@ def test_resources_json_carries_providers_and_recomputes_the_exported_estimate(
     assert namespace["provider"] is not None and "pulumi:providers:kubernetes" in namespace["provider"]
     # The program's own graph (a stack transformation) and the engine's (the mocks' monitor) give the same numbers.
     assert estimate(nodes_from_resources(entries), Flows(**exported["inputs"])) == exported
-    assert 0 < exported["warmCacheMinutes"] < exported["coldCacheMinutes"]
+    # Equal when the download is off the critical path (dev's 16 GB is done before the monitoring stack and platform).
+    assert 0 < exported["warmCacheMinutes"] <= exported["coldCacheMinutes"]
     assert "time to a passing smoke test (estimate)" in summary(run)
 
 
@@ -50,7 +51,8 @@ def test_without_provider_edges_the_kubernetes_objects_would_start_at_once(rende
         ("h200-vllm-16", 93, 51, 7),
         # A Capacity Block starts at once (no just-in-time): its nodes wait through the 425 GB download.
         ("gb200", 75, 50, 33),
-        ("dev", 18, 18, None),
+        # dev: the monitoring stack (its CRDs) before the platform, then the graph: ~2 + 2 + 15 + 1.
+        ("dev", 19, 19, None),
     ],
 )
 def test_each_stacks_estimate(
@@ -60,7 +62,8 @@ def test_each_stacks_estimate(
     assert est["coldCacheMinutes"] == pytest.approx(cold, abs=1)
     assert est["warmCacheMinutes"] == pytest.approx(warm, abs=1)
     assert est.get("gpuIdleMinutesCold") == (pytest.approx(idle_cold, abs=1) if idle_cold is not None else None)
-    assert "model-download-job" in " ".join(est["coldChain"])
+    critical = "model-download-job" in " ".join(est["coldChain"])
+    assert critical or est["coldCacheMinutes"] == est["warmCacheMinutes"]
 
 
 @pytest.mark.parametrize("stack", stacks())
