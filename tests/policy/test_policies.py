@@ -283,5 +283,5 @@ def test_monitoring_policy_fires(
 ) -> None:
     items = copy.deepcopy(sglang8_resources)
     (release,) = [r for r in items if r.resource_type.endswith(":Release") and r.props.get("chart") == chart]
-    change(release.props["values"])  # type: ignore[index]
+    change(release.props["values"])
     assert message in " ".join(violations(p.monitoring_hardened, items))
