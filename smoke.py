@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from in_pod.smoke_client import (
+    MAX_ANSWER_BYTES,
     DeadlineError,
     EndpointError,
     chat_request,
@@ -26,6 +27,7 @@ from in_pod.smoke_client import (
     check_models,
     parse_json,
     positive_int,
+    read_bounded,
     seconds,
     served_ids,
     within,
@@ -57,12 +59,22 @@ class Report:
         ]
 
 
+class _Decoded:
+    """A streamed requests response as read_bounded reads it: its headers, and its decoded body in chunks."""
+
+    def __init__(self, response: requests.Response) -> None:
+        self.headers, self.raw = response.headers, response.raw
+
+    def read(self, n: int) -> bytes:
+        return bytes(self.raw.read(n, decode_content=True))
+
+
 def _request(session: requests.Session, method: str, url: str, timeout: float, **kw: Any) -> tuple[Any, float]:
     start = time.perf_counter()
 
     def fetch() -> tuple[int, bytes]:
-        with session.request(method, url, timeout=timeout, **kw) as response:
-            return response.status_code, response.content
+        with session.request(method, url, timeout=timeout, stream=True, **kw) as response:
+            return response.status_code, read_bounded(_Decoded(response), MAX_ANSWER_BYTES, url)
 
     status, content = within(timeout, fetch, url)  # the whole request, not each read
     elapsed = time.perf_counter() - start

@@ -58,6 +58,9 @@ class EksClusterArgs:
     """Install NVIDIA's DRA driver for ComputeDomains (GB200's IMEX channels)."""
     gpu_subnet_index: int = 0
     """Which private subnet (zone) holds the system nodes and the cache, and the GPU nodes unless `local_zone`."""
+    gpu_plugins: bool = True
+    """Install the GPU nodes' device plugins (and DRA driver); off while a Capacity Block has not started: there are
+    no GPU nodes for them yet, and the `pulumi up` after the start adds them with the node group."""
     local_zone: str | None = None
     """A Local Zone for the GPU nodes (GB200 UltraServer blocks live in us-east-1-dfw-2a): it gets its own private
     subnet, kept out of the control plane's subnets (EKS "Local Zones": EKS cannot place its network interfaces in
@@ -89,8 +92,9 @@ class EksCluster(pulumi.ComponentResource):
     cluster_security_group_id: pulumi.Output[str]
     """The security group EKS attaches to the control plane and managed nodes."""
     private_subnet_cidrs: list[pulumi.Input[str]]
-    """Address ranges of the private subnets, where every node (and, with the VPC CNI, every pod) lives: what the
-    cache admits, known without waiting for the cluster (its security group exists only once EKS made it)."""
+    """Address ranges of the private subnets, the Local Zone's included, where every node (and, with the VPC CNI,
+    every pod) lives: what the cache admits, known without waiting for the cluster (its security group exists only
+    once EKS made it)."""
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dsr1:index:EksCluster", name, None, opts)
@@ -170,6 +174,11 @@ class EksCluster(pulumi.ComponentResource):
             if t.network is not None
             else [plan.private_cidr for plan in aws_specs.subnet_plan(t.vpc_cidr, t.availability_zones or [])]
         )
+        if local_subnet is not None:
+            # The GPU nodes in the Local Zone mount the cache too (offline/checks/cache_reach.py proves it): a Local
+            # Zone subnet routes like any subnet of the VPC (Local Zones user guide, "How AWS Local Zones work");
+            # FSx's guide names no Local Zone clients either way (check).
+            self.private_subnet_cidrs.append(aws_specs.local_zone_cidr(t.vpc_cidr, t.availability_zones or []))
         self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(
@@ -186,7 +195,8 @@ class EksCluster(pulumi.ComponentResource):
         eks_addons.after_nodes(
             name, cluster, args.cache_storage, [system_nodes, *node_addons.before_nodes], self.provider, self
         )
-        self._device_plugins(name, args.dra_driver)
+        if args.gpu_plugins:
+            self._device_plugins(name, args.dra_driver)
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,

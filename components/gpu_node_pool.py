@@ -92,7 +92,9 @@ class GpuNodePool(pulumi.ComponentResource):
                 itype.network_interfaces, [fabric_sg.id, where.cluster_security_group_id]
             ),
             metadata_options=node_hardening.metadata_options(),
-            block_device_mappings=node_hardening.encrypted_root(itype.root_volume_gib),
+            block_device_mappings=node_hardening.encrypted_root(
+                itype.root_volume_gib, aws_specs.root_volume_type(cap.availability_zone)
+            ),
             placement=placement,
             capacity_reservation_specification=(
                 aws.ec2.LaunchTemplateCapacityReservationSpecificationArgs(

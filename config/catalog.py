@@ -210,6 +210,7 @@ PRICES: dict[str, Price] = {
     "nat-gateway": Price(0.045, "hour", "NAT gateway-hour, us-east-1 (AWS VPC pricing, via cloudburn.io)", "2026-02"),
     "public-ipv4": Price(0.005, "hour", "public IPv4 address-hour (AWS VPC pricing, via cloudburn.io)", "2026-02"),
     "ebs-gp3": Price(0.08, "GB-month", "EBS gp3 storage, us-east-1 (AWS EBS pricing)", "2026", checked=False),
+    "ebs-gp2": Price(0.10, "GB-month", "EBS gp2 storage, us-east-1 (AWS EBS pricing)", "2026", checked=False),
     "efs-standard": Price(0.30, "GB-month", "EFS Standard storage (aws.amazon.com/efs/pricing)", "2026"),
     "s3-standard": Price(
         0.023, "GB-month", "S3 Standard, first 50 TB, us-east-1 (AWS S3 pricing)", "2026", checked=False

@@ -14,6 +14,7 @@ SUBNET = "aws:ec2/subnet:Subnet"
 PLACEMENT_GROUP = "aws:ec2/placementGroup:PlacementGroup"
 LUSTRE = "aws:fsx/lustreFileSystem:LustreFileSystem"
 EFS = "aws:efs/fileSystem:FileSystem"
+EFS_MOUNT_TARGET = "aws:efs/mountTarget:MountTarget"
 BUCKET = "aws:s3/bucket:Bucket"
 
 K8S_SECRET = "kubernetes:core/v1:Secret"

@@ -205,10 +205,17 @@ class Capacity(Section):
         " target's zones, or a Local Zone such as us-east-1-dfw-2a, which gets its own subnet outside the control"
         " plane's); for on-demand, optional (default: the target's first zone or subnet).",
     )
+    start_time: AwareDatetime | None = Field(
+        None,
+        description="When the Capacity Block starts (ISO 8601 with a zone, quoted: '2026-12-09T11:30:00Z'). Optional:"
+        " `pulumi up` reads it from EC2 (DescribeCapacityReservations); set it to render offline a block that has"
+        " not started (everything but the GPU pool, its fabric check and the graph is built before it).",
+    )
     end_time: AwareDatetime | None = Field(
         None,
-        description="When the reservation or block ends (ISO 8601 with a zone, e.g. 2026-07-01T11:30:00Z): required"
-        " for a Capacity Block, whose instances EC2 terminates before it; optional for a reservation.",
+        description="When the reservation or block ends (ISO 8601 with a zone, quoted: '2026-12-12T11:30:00Z')."
+        " Optional: `pulumi up` reads a block's from EC2; when set it must match. A block that has ended, or that"
+        " ends before the endpoint could be up, is refused.",
     )
 
 

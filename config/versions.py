@@ -25,6 +25,8 @@ DYNAMO_RUNTIME_IMAGES: Final = {
     "trtllm": "nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime",
 }
 DYNAMO_RUNTIME_TAG: Final = "1.3.0"
+AI_DYNAMO_PACKAGE_VERSION: Final = "1.3.0.post1"
+"""The ai-dynamo wheel of that release on PyPI (the local twin's frontend and mocker; requirements-local.txt's root)."""
 
 EKS_KUBERNETES_VERSION: Final = "1.35"
 """In EKS standard support until 2027-03-27 (released 2026-01-28; EKS "Kubernetes version lifecycle", endoflife.date/

@@ -5,8 +5,9 @@ its checks are the ones `smoke.py` uses by hand.
 
 Lists the models (the served name must be there), then sends one short chat completion (the answer must be
 non-empty text). Exit status 0 when both hold; 1 otherwise, with one FAIL line saying what was wrong, whatever the
-server answered (null message, numeric content, odd usage, not JSON); 2 for bad flags. `--timeout` bounds each whole
-request, however slowly the server trickles its answer. Never a traceback.
+server answered (null message, numeric content, odd usage, not JSON, too large); 2 for bad flags. `--timeout` bounds
+each whole request, however slowly the server trickles its answer, and `--max-answer-bytes` its size: the Job runs in a
+256Mi container, so an answer is read in chunks up to that bound and never held whole past it. Never a traceback.
 """
 
 import argparse
@@ -23,6 +24,9 @@ PROMPT = "Reply with one word: what colour is a clear daytime sky?"
 MAX_TOKENS = 64
 """Short, but R1 thinks aloud first: enough tokens for some content to come back."""
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
+MAX_ANSWER_BYTES = 1024**2
+"""A model list or a 64-token answer is a few KB; 1 MiB is far above that and far below the Job's 256Mi limit."""
+READ_CHUNK = 64 * 1024
 T = TypeVar("T")
 
 
@@ -32,6 +36,10 @@ class EndpointError(Exception):
 
 class DeadlineError(EndpointError):
     """A request took longer than its timeout as a whole (worth retrying: the server may be busy)."""
+
+
+class OversizeError(EndpointError):
+    """An answer larger than the bound: not what an OpenAI endpoint sends for these requests (not retried)."""
 
 
 # --- the checks (shared with smoke.py) -------------------------------------------------------------------------------
@@ -155,26 +163,40 @@ def seconds(minimum: float, strict: bool) -> Callable[[str], float]:
 # --- the Job's client ----------------------------------------------------------------------------------------------
 
 
-def _call(url: str, payload: dict[str, Any] | None, timeout: float) -> Any:
+def read_bounded(response: Any, limit: int, where: str) -> bytes:
+    """The body, read in chunks; OversizeError as soon as it (or its announced length) passes `limit` bytes."""
+    announced = response.headers.get("Content-Length")
+    if announced and announced.strip().isdigit() and int(announced) > limit:
+        raise OversizeError(f"{where}: the answer announces {int(announced)} bytes, more than the {limit} allowed")
+    body = bytearray()
+    while chunk := response.read(READ_CHUNK):
+        body += chunk
+        if len(body) > limit:
+            raise OversizeError(f"{where}: the answer passed {limit} bytes (the bound); stopped reading")
+    return bytes(body)
+
+
+def _call(url: str, payload: dict[str, Any] | None, timeout: float, limit: int = MAX_ANSWER_BYTES) -> Any:
     data = json.dumps(payload).encode() if payload is not None else None
     request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
 
     def fetch() -> bytes:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            body: bytes = response.read()
-            return body
+            return read_bounded(response, limit, url)
 
     return parse_json(within(timeout, fetch, url), url)
 
 
-def run(url: str, model: str, attempts: int, timeout: float, backoff: float) -> str:
-    """Both checks, retrying any failure (the frontend may still be registering the workers)."""
+def run(url: str, model: str, attempts: int, timeout: float, backoff: float, limit: int = MAX_ANSWER_BYTES) -> str:
+    """Both checks, retrying any failure but an oversize answer (the frontend may still be registering workers)."""
     base = url.rstrip("/").removesuffix("/v1")
     for attempt in range(1, attempts + 1):
         try:
-            check_models(_call(f"{base}/v1/models", None, timeout), model)
-            text, _ = check_chat(_call(f"{base}/v1/chat/completions", chat_request(model), timeout), model)
+            check_models(_call(f"{base}/v1/models", None, timeout, limit), model)
+            text, _ = check_chat(_call(f"{base}/v1/chat/completions", chat_request(model), timeout, limit), model)
             return text
+        except OversizeError:
+            raise
         except (OSError, ValueError, EndpointError) as e:  # URLError, HTTPError and socket timeouts are OSError
             if attempt == attempts:
                 raise EndpointError(f"{e} (after {attempts} attempts)") from None
@@ -190,9 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attempts", type=positive_int, default=10, help="tries before failing (>= 1)")
     parser.add_argument("--timeout", type=seconds(0, strict=True), default=300.0, help="seconds per whole request")
     parser.add_argument("--backoff", type=seconds(0, strict=False), default=15.0, help="seconds; grows linearly")
+    parser.add_argument(
+        "--max-answer-bytes", type=positive_int, default=MAX_ANSWER_BYTES, help="largest answer read (bytes)"
+    )
     args = parser.parse_args(argv)
     try:
-        text = run(args.url, args.model, args.attempts, args.timeout, args.backoff)
+        text = run(args.url, args.model, args.attempts, args.timeout, args.backoff, args.max_answer_bytes)
     except EndpointError as e:
         print(f"FAIL {e}", flush=True)
         return 1

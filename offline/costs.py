@@ -40,7 +40,7 @@ def _hourly(price: catalog.Price, quantity: float) -> float:
 def _node_groups(regs: Sequence[Registration]) -> list[LineItem]:
     templates = {f"{r.name}-id": _inputs(r) for r in regs if r.type == "aws:ec2/launchTemplate:LaunchTemplate"}
     items: list[LineItem] = []
-    disks = 0.0
+    disks: dict[str, float] = {}
     for reg in (r for r in regs if r.type == NODE_GROUP):
         data = _inputs(reg)
         count = int((data.get("scalingConfig") or {}).get("desiredSize") or 0)
@@ -61,13 +61,13 @@ def _node_groups(regs: Sequence[Registration]) -> list[LineItem]:
             items.append(LineItem(f"{what}: {count} x {itype}", _hourly(price, count), price.cite()))
         else:
             items.append(LineItem(f"{what}: {count} x {itype}", 0.0, "no price in config/catalog.py (check)"))
-        sizes = [(m.get("ebs") or {}).get("volumeSize") for m in (template or {}).get("blockDeviceMappings") or []] or [
-            data.get("diskSize") or catalog.DEFAULT_NODE_DISK_GIB
-        ]
-        disks += count * sum(float(s or 0) for s in sizes)
-    if disks:
-        gp3 = catalog.PRICES["ebs-gp3"]
-        items.append(LineItem(f"root volumes: {disks:.0f} GB gp3", _hourly(gp3, disks), gp3.cite()))
+        ebs = [m.get("ebs") or {} for m in (template or {}).get("blockDeviceMappings") or []]
+        for v in ebs or [{"volumeSize": data.get("diskSize") or catalog.DEFAULT_NODE_DISK_GIB}]:
+            kind = str(v.get("volumeType") or "gp3")
+            disks[kind] = disks.get(kind, 0.0) + count * float(v.get("volumeSize") or 0)
+    for kind, size in sorted(disks.items(), key=lambda kv: kv[0] != "gp3"):
+        price = catalog.PRICES.get(f"ebs-{kind}") or catalog.PRICES["ebs-gp3"]
+        items.append(LineItem(f"root volumes: {size:.0f} GB {kind}", _hourly(price, size), price.cite()))
     return items
 
 

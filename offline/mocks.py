@@ -4,6 +4,7 @@ import json
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
@@ -107,6 +108,17 @@ AVAILABILITY_ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"
 SERVICE_QUOTA = "aws:servicequotas/getServiceQuota:getServiceQuota"
 
 
+def _block_state(start: str | None, end: str | None) -> str:
+    """A Capacity Block's state as EC2 reports it for the config's times: scheduled before its start, expired after
+    its end, else active (EC2 API CapacityBlock: active | expired | scheduled | ...)."""
+    now = datetime.now(UTC)
+    if end and now >= datetime.fromisoformat(end.replace("Z", "+00:00")):
+        return "expired"
+    if start and now < datetime.fromisoformat(start.replace("Z", "+00:00")):
+        return "scheduled"
+    return "active"
+
+
 class StackMocks(pulumi.runtime.Mocks):
     """Providers' answers: inputs echoed back, plus the outputs the program reads (ids, ARNs, endpoints).
 
@@ -147,7 +159,8 @@ class StackMocks(pulumi.runtime.Mocks):
         if token == CAPACITY_BLOCK:
             return {
                 "id": args.get("id"),
-                "state": "active",
+                "state": _block_state(cap.get("startTime"), cap.get("endTime")),
+                "startDate": cap.get("startTime"),
                 "reservationType": "capacity-block",
                 "instanceType": pool.get("instanceType"),
                 "instanceCount": cap.get("instanceCount"),

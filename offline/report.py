@@ -130,6 +130,10 @@ def summary(run: Run) -> str:
     lines += costs.summary(costs.line_items(run.registrations, _weight_bytes(run)))
     if "capacityEndTime" in out:
         lines.append(f"capacity ends {out['capacityEndTime']}: {out.get('capacityWarning')}")
+    if "capacityStage" in out:
+        lines.append(f"capacity not started: {out['capacityStage']}")
+    if "capacityWindow" in out:
+        lines.append(f"capacity window: {out['capacityWindow']}")
     if "predictedPerformance" in out:
         lines.append(f"predicted performance: {out['predictedPerformance']['summary']}")
     if "modelCache" in out:

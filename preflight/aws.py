@@ -5,6 +5,7 @@ raises one ConfigError, naming the config key and the fix, before any resource i
 `offline/mocks.py` answers them.
 """
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,8 @@ class CapacityFacts:
     Region zone of the system nodes and the cache."""
     local_zone: str | None = None
     """The Local Zone the GPU nodes run in, outside the control plane's zones (None: a Region zone)."""
+    window: capacity.Window = dataclasses.field(default_factory=capacity.Window)
+    """A Capacity Block's start and end: EC2's answer (DescribeCapacityReservations), else the config's."""
 
 
 def _subnet_zones(target: EksTarget, region: str) -> list[str]:
@@ -114,13 +117,14 @@ class Reserved:
     instance_count: int | None
     zone: str | None
     end: str | None
+    start: str | None = None
 
 
 def _lookup(cap: Capacity, region: str) -> Reserved:
     assert cap.id is not None
     if cap.type == "capacity-block":
         b = aws.ec2.get_capacity_block_reservation(id=cap.id, region=region)
-        return Reserved(b.state, b.instance_type, b.instance_count, b.availability_zone, b.end_date)
+        return Reserved(b.state, b.instance_type, b.instance_count, b.availability_zone, b.end_date, b.start_date)
     props: dict[str, Any] = json.loads(
         aws.cloudcontrol.get_resource(type_name=ODCR_TYPE, identifier=cap.id, region=region).properties or "{}"
     )
@@ -133,14 +137,20 @@ def _lookup(cap: Capacity, region: str) -> Reserved:
     )
 
 
-def _same_time(a: datetime, b: str) -> bool:
+def _time(b: str | None) -> datetime | None:
+    """EC2's timestamps (ISO 8601, `Z` for UTC), or None when absent or unreadable."""
     try:
-        return a == datetime.fromisoformat(b.replace("Z", "+00:00"))
+        return datetime.fromisoformat(b.replace("Z", "+00:00")) if b else None
     except ValueError:
-        return False
+        return None
 
 
-def _reservation(cfg: StackConfig, itype: str, region: str) -> list[Problem]:
+def _same_time(a: datetime, b: str) -> bool:
+    return a == _time(b)
+
+
+def _reservation(cfg: StackConfig, itype: str, region: str, window: list[capacity.Window]) -> list[Problem]:
+    """Problems of the reservation or block as EC2 describes it; `window` receives its start and end."""
     cap = cfg.gpu_pool.capacity
     what = "Capacity Block" if cap.type == "capacity-block" else "Capacity Reservation"
     id_key = key("gpuPool.capacity.id")
@@ -148,13 +158,18 @@ def _reservation(cfg: StackConfig, itype: str, region: str) -> list[Problem]:
         r = _lookup(cap, region)
     except Exception as e:  # the provider reports a missing or unreadable reservation as a failed invoke
         return [Problem(id_key, f"{what} {cap.id} cannot be read in {region}: {e}.", "check the id and region.")]
+    window.append(capacity.Window(_time(r.start) or cap.start_time, _time(r.end) or cap.end_time))
     found: list[Problem] = []
     states = BLOCK_STATES if cap.type == "capacity-block" else RESERVATION_STATES
     # Cloud Control may not report an ODCR's State; the counts below still hold then.
     if r.state is not None and r.state not in states:
-        found.append(
-            Problem(id_key, f"{what} {cap.id} is {r.state}, not {' or '.join(states)}.", f"use a {what} that is.")
+        fix = (
+            "buy a new block (aws ec2 describe-capacity-block-offerings, purchase-capacity-block) and set"
+            " gpuPool.capacity.id to it"
+            if cap.type == "capacity-block"
+            else f"use a {what} that is"
         )
+        found.append(Problem(id_key, f"{what} {cap.id} is {r.state}, not {' or '.join(states)}.", f"{fix}."))
     if r.instance_type != itype:
         found.append(
             Problem(
@@ -177,6 +192,14 @@ def _reservation(cfg: StackConfig, itype: str, region: str) -> list[Problem]:
                 key("gpuPool.capacity.availabilityZone"),
                 f"{cap.availability_zone} is not the zone of {what} {cap.id}, {r.zone}.",
                 f"set it to {r.zone}.",
+            )
+        )
+    if cap.start_time is not None and r.start and not _same_time(cap.start_time, r.start):
+        found.append(
+            Problem(
+                key("gpuPool.capacity.startTime"),
+                f"{cap.start_time.isoformat()} is not the start of {what} {cap.id}, {r.start}.",
+                f"set it to {r.start}, or remove it (the preflight reads it).",
             )
         )
     if cap.end_time is not None and r.end and not _same_time(cap.end_time, r.end):
@@ -230,9 +253,10 @@ def check(cfg: StackConfig, region: str | None) -> CapacityFacts:
     if facts.zone is not None and not found:
         zone_key = "gpuPool.capacity.availabilityZone" if cap.availability_zone else "target.availabilityZones"
         found += _offered(itype, facts.zone, region, zone_key)
+    window: list[capacity.Window] = []
     if cap.type != "on-demand":
-        found += _reservation(cfg, itype, region)
+        found += _reservation(cfg, itype, region, window)
     found += _vcpu_quota(cfg, catalog.INSTANCE_TYPES[itype], region)
     if found:
         raise ConfigError(found)
-    return facts
+    return dataclasses.replace(facts, window=window[0]) if window else facts

@@ -1,6 +1,7 @@
 """The stack's metrics pipeline from its config: what the Observability component gets, and what the graph's
 platform release and NetworkPolicies must know of it."""
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ def build(
     download_job: str,
     scheduling: PoolScheduling,
     system_selector: dict[str, str],
+    capacity_end: datetime.datetime | None,
     after: list[pulumi.Resource],
     opts: pulumi.ResourceOptions,
 ) -> Wiring:
@@ -46,7 +48,6 @@ def build(
         return Wiring(outputs={"observability": "off (observability.enabled: false)"})
     o, s = cfg.observability, cfg.serving
     model = catalog.MODELS[cfg.model.key]
-    cap = cfg.gpu_pool.capacity
     rule_params = RuleParams(
         namespace=s.namespace,
         graph_name=s.graph_name,
@@ -58,7 +59,7 @@ def build(
         error_ratio=o.error_ratio,
         kv_cache_full_ratio=o.kv_cache_full_ratio,
         cache_volume_full_ratio=o.cache_volume_full_ratio,
-        capacity_end=cap.end_time if cap.type == "capacity-block" else None,
+        capacity_end=capacity_end,
     )
     board_params = DashboardParams(
         s.namespace, s.graph_name, s.backend, cache_pvc_name(model), download_job, model.weight_bytes

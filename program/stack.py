@@ -2,6 +2,7 @@
 
 import dataclasses
 import ipaddress
+from datetime import UTC, datetime
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -17,6 +18,7 @@ from components.model_cache import AwsStorage, ModelCache, ModelCacheArgs
 from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
 from components.network_policies import ServingNetworkPolicies, ServingNetworkPoliciesArgs
 from config import catalog, predictions, versions
+from config.errors import ConfigError
 from config.keys import key
 from config.schema import EksTarget, ExistingTarget, StackConfig
 from preflight import aws as aws_preflight
@@ -33,12 +35,13 @@ from specs import (
     predicted_performance,
     prepull_spec,
 )
+from specs.estimate import gpu_phase
 from specs.estimate import inputs as estimate_inputs
 from specs.estimate import model as estimate_model
 from specs.fabric_check_spec import FabricCheckSpec
 from specs.graph_spec import GraphSpec
 from specs.model_layout import cache_pvc_name, model_dir
-from specs.scheduling import SYSTEM_LABELS, pool_scheduling
+from specs.scheduling import SYSTEM_LABELS, PoolScheduling, pool_scheduling
 from validation import limits, rules
 
 POOL_NAME = "gpu"
@@ -46,7 +49,7 @@ ANYWHERE = "0.0.0.0/0"
 
 
 def _cluster(
-    cfg: StackConfig, region: str | None, facts: aws_preflight.CapacityFacts
+    cfg: StackConfig, region: str | None, facts: aws_preflight.CapacityFacts, staged: bool
 ) -> tuple[k8s.Provider, EksCluster | None]:
     if isinstance(cfg.target, EksTarget):
         assert region is not None, "rules.problems() requires aws:region on EKS"
@@ -58,6 +61,7 @@ def _cluster(
                 cache_storage=cfg.model_cache.storage,
                 dra_driver=_imex(cfg),
                 gpu_subnet_index=facts.subnet_index,
+                gpu_plugins=not staged,
                 local_zone=facts.local_zone,
             ),
         )
@@ -120,9 +124,14 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
     """Register every resource of the stack and return the stack's outputs."""
     # Invokes that ask AWS whether the capacity can be had: a failure raises before anything is registered.
     facts = aws_preflight.check(cfg, region)
-    resource_graph = ResourceGraph()
     model = catalog.MODELS[cfg.model.key]
-    provider, cluster = _cluster(cfg, region, facts)
+    # Every node of the graph loads the weights at once when it starts: the cache is sized for all of them.
+    cache_plan = cache_sizing.plan(cfg.model_cache, model.weight_bytes, graph_spec.graph_nodes(cfg.serving))
+    with_gate = gate_spec.enabled(cfg.gpu_pool, isinstance(cfg.target, EksTarget))
+    flows = estimate_inputs.flows(cfg, cache_plan, gate_spec.lead_minutes() if with_gate else None)
+    staged, stage_notice = _capacity_window(cfg, facts, flows)
+    resource_graph = ResourceGraph()
+    provider, cluster = _cluster(cfg, region, facts, staged)
     on_cluster = pulumi.ResourceOptions(providers=[provider])
     system_selector = SYSTEM_LABELS if cluster else {}
 
@@ -157,13 +166,6 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             prometheus=(obs_plan.namespace, dict(cfg.observability.prometheus_pod_labels)) if obs_plan else None,
         ),
         opts=on_cluster,
-    )
-    # Every node of the graph loads the weights at once when it starts: the cache is sized for all of them.
-    cache_plan = cache_sizing.plan(cfg.model_cache, model.weight_bytes, graph_spec.graph_nodes(cfg.serving))
-    slow_cache = (
-        [f"{key('modelCache.storage')}: {cache_plan.describe(model.weight_bytes)}; FSx for Lustre is faster"]
-        if cache_plan.storage == "efs"
-        else []
     )
     cache = ModelCache(
         "model-cache",
@@ -200,17 +202,19 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ),
         opts=on_cluster,
     )
+    cap = cfg.gpu_pool.capacity
     metrics = observability.build(
         cfg,
         obs_plan,
         download_job=download.job_name,
         scheduling=scheduling,
         system_selector=system_selector,
+        capacity_end=(facts.window.end or cap.end_time) if cap.type == "capacity-block" else None,
         after=[cluster] if cluster else [],
         opts=on_cluster,
     )
     gate = None
-    if gate_spec.enabled(cfg.gpu_pool, cluster is not None):
+    if with_gate:
         # Just-in-time GPUs: the node group waits until the download is its create time from done.
         gate = GpuGate(
             "gpu-gate",
@@ -224,9 +228,78 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             ),
             opts=on_cluster,
         )
+    # Before a Capacity Block starts its instances cannot launch: the pool is described, not created, and nothing
+    # that waits for GPU nodes is registered until the `pulumi up` after the start.
     pool = GpuNodePool(
-        POOL_NAME, GpuNodePoolArgs(cfg.gpu_pool, scheduling, placement, after=[gate.job] if gate else [])
+        POOL_NAME,
+        GpuNodePoolArgs(cfg.gpu_pool, scheduling, None if staged else placement, after=[gate.job] if gate else []),
     )
+    outputs: dict[str, object] = {
+        "modelCache": cache_plan.describe(model.weight_bytes),
+        "downloadJob": download.job_name,
+        "downloadLogsCommand": download.logs_command,
+        "modelCacheClaim": cache.claim_name,
+        "gpus": pool.gpus,
+        "gpuNodes": cfg.gpu_pool.node_count,
+        "gpuCostPerHourUsd": round(pool.price_per_hour_usd, 2),
+        "networkPolicies": _network_policy_notice(cfg),
+        **metrics.outputs,
+        # Minutes to a passing smoke test and idle GPU time, over this stack's own resource graph (specs/estimate/).
+        "timeToEndpoint": resource_graph.estimate(flows),
+    }
+    if stage_notice is not None:
+        outputs["capacityStage" if staged else "capacityWindow"] = stage_notice
+    if not staged:
+        built = _Built(provider, cluster, pool, scheduling, namespace, policies, download, cache, gate, metrics)
+        outputs.update(_serve(cfg, built))
+    return _finish(cfg, outputs, cluster, cache, pool, facts, flows)
+
+
+def _capacity_window(
+    cfg: StackConfig, facts: aws_preflight.CapacityFacts, flows: estimate_model.Flows
+) -> tuple[bool, str | None]:
+    """Whether the stack is staged before its Capacity Block starts (and the summary's line saying so); a block that
+    has ended, or ends before the endpoint could be up, raises ConfigError before anything is registered."""
+    cap = cfg.gpu_pool.capacity
+    itype = catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or "")
+    if cap.type != "capacity-block" or itype is None:
+        return False, None
+    fabric = fabric_defaults.enabled(cfg.gpu_pool, cfg.serving) and fabric_defaults.floor_gbps(cfg.gpu_pool) is not None
+    minutes = gpu_phase.minutes_after_start(flows, fabric)
+    now = datetime.now(UTC)
+    found = capacity.window_problems(cap, facts.window, itype, now, minutes)
+    if found:
+        raise ConfigError(found)
+    if facts.window.start is None and facts.window.end is None:
+        return False, capacity.unknown_window_notice(cap)
+    if not facts.window.staged(now):
+        return False, None
+    return True, capacity.stage_notice(cap, facts.window, minutes)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Built:
+    """What the GPU phase builds on: registered whether or not the Capacity Block has started."""
+
+    provider: k8s.Provider
+    cluster: EksCluster | None
+    pool: GpuNodePool
+    scheduling: PoolScheduling
+    namespace: k8s.core.v1.Namespace
+    policies: ServingNetworkPolicies
+    download: ModelDownloadJob
+    cache: ModelCache
+    gate: GpuGate | None
+    metrics: observability.Wiring
+
+
+def _serve(cfg: StackConfig, b: _Built) -> dict[str, object]:
+    """What needs the GPU nodes: the fabric check, the image pre-pull, the graph and its checks; their outputs."""
+    model = catalog.MODELS[cfg.model.key]
+    cluster, pool, scheduling, namespace = b.cluster, b.pool, b.scheduling, b.namespace
+    policies, download, cache, gate = b.policies, b.download, b.cache, b.gate
+    on_cluster = pulumi.ResourceOptions(providers=[b.provider])
+    system_selector = SYSTEM_LABELS if cluster else {}
     gpu_ready: list[pulumi.Resource] = [pool, *([cluster] if cluster else [])]
     fabric_check = None
     floor = fabric_defaults.floor_gbps(cfg.gpu_pool)
@@ -267,8 +340,8 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             platform_storage_class=eks_addon_spec.STORAGE_CLASS if cluster else None,
             # A failed fabric check stops here: workers on a socket fallback hang or crawl (aws-samples/aws-do-eks#54).
             after=[download, policies, *gpu_ready, *([fabric_check] if fabric_check else [])],
-            platform_values=metrics.platform_values,
-            platform_after=metrics.platform_after,
+            platform_values=b.metrics.platform_values,
+            platform_after=b.metrics.platform_after,
         ),
         opts=on_cluster,
     )
@@ -288,18 +361,10 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ),
         opts=on_cluster,
     )
-    flows = estimate_inputs.flows(cfg, cache_plan, gate_spec.lead_minutes() if gate else None)
     outputs: dict[str, object] = {
-        "modelCache": cache_plan.describe(model.weight_bytes),
         "frontendUrl": graph.frontend_url,
         "portForwardCommand": graph.port_forward_command,
         "graphName": graph.graph_name,
-        "downloadJob": download.job_name,
-        "downloadLogsCommand": download.logs_command,
-        "modelCacheClaim": cache.claim_name,
-        "gpus": pool.gpus,
-        "gpuNodes": cfg.gpu_pool.node_count,
-        "gpuCostPerHourUsd": round(pool.price_per_hour_usd, 2),
         # Multi-node workers start all-or-nothing only with a gang scheduler (ai-dynamo/dynamo#14278).
         "fabricCheck": f"job/{fabric_check.job_name}" if fabric_check else "off",
         "smokeJob": checks.smoke_job_name,
@@ -309,15 +374,35 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             f"{graph.port_forward_command} &",
             f"python smoke.py --url http://localhost:{graph_spec.FRONTEND_PORT} --model {model.served_model_name}",
         ],
-        "networkPolicies": _network_policy_notice(cfg),
-        **metrics.outputs,
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
-        # Minutes to a passing smoke test and idle GPU time, over this stack's own resource graph (specs/estimate/).
-        "timeToEndpoint": resource_graph.estimate(flows),
         "justInTimeGpus": f"on: the GPU node group starts ~{gate_spec.lead_minutes():.0f} min before the download ends"
         if gate
         else "off",
     }
+    if checks.benchmark_job_name:
+        outputs["benchmarkJob"] = checks.benchmark_job_name
+        outputs["benchmarkResultsDir"] = checks.results_dir
+        outputs["benchmarkLogsCommand"] = f"kubectl -n {cfg.serving.namespace} logs -f job/{checks.benchmark_job_name}"
+    return outputs
+
+
+def _finish(
+    cfg: StackConfig,
+    outputs: dict[str, object],
+    cluster: EksCluster | None,
+    cache: ModelCache,
+    pool: GpuNodePool,
+    facts: aws_preflight.CapacityFacts,
+    flows: estimate_model.Flows,
+) -> dict[str, object]:
+    """Warnings, the prediction and the cluster's outputs, added to `outputs`."""
+    model = catalog.MODELS[cfg.model.key]
+    cache_plan = cache_sizing.plan(cfg.model_cache, model.weight_bytes, graph_spec.graph_nodes(cfg.serving))
+    slow_cache = (
+        [f"{key('modelCache.storage')}: {cache_plan.describe(model.weight_bytes)}; FSx for Lustre is faster"]
+        if cache_plan.storage == "efs"
+        else []
+    )
     # Allowed but costly or risky (idle GPU nodes, quotas, a slow start): pulumi preview shows them; the offline
     # summary prints the output.
     stack_warnings = [str(w) for w in rules.warnings(cfg)] + limits.warnings(cfg) + slow_cache
@@ -337,10 +422,6 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
     predicted = predicted_performance.prediction_for(cfg, known)
     if predicted:
         outputs["predictedPerformance"] = predicted_performance.outputs(predicted, known, pool.price_per_hour_usd)
-    if checks.benchmark_job_name:
-        outputs["benchmarkJob"] = checks.benchmark_job_name
-        outputs["benchmarkResultsDir"] = checks.results_dir
-        outputs["benchmarkLogsCommand"] = f"kubectl -n {cfg.serving.namespace} logs -f job/{checks.benchmark_job_name}"
     if cluster:
         assert isinstance(cfg.target, EksTarget)
         outputs["apiEndpoint"] = _api_endpoint_notice(cfg.target)
@@ -355,8 +436,10 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         if cap.type != "on-demand":
             outputs["gpuNodeUpdates"] = aws_specs.UPDATE_PATH
         itype = catalog.INSTANCE_TYPES[cfg.gpu_pool.instance_type or ""]
-        notice = capacity.end_notice(cap, itype)
-        if cap.end_time is not None and notice is not None:
-            outputs["capacityEndTime"] = cap.end_time.isoformat()
+        # The end EC2 reported (the config's offline): the preflight's window.
+        end = facts.window.end or cap.end_time
+        notice = capacity.end_notice(cap, itype, end)
+        if end is not None and notice is not None:
+            outputs["capacityEndTime"] = end.isoformat()
             outputs["capacityWarning"] = notice
     return outputs

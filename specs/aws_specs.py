@@ -31,6 +31,19 @@ def local_zone_group(zone: str) -> str:
     return zone[:-1]
 
 
+LOCAL_ZONE_VOLUME_TYPES = ("gp2",)
+"""EBS volume types a node in a Local Zone may ask for. Which types a Local Zone offers varies by zone and is listed
+only on the "AWS Local Zones features" page (AWS Local Zones user guide, "How AWS Local Zones work"); gp2 is the
+General Purpose SSD type Local Zones have offered from the start, gp3 is not confirmed for us-east-1-dfw-2a (check:
+the features page's row for the Dallas zone, or `aws ec2 create-volume --availability-zone us-east-1-dfw-2a
+--volume-type gp3 --size 1 --dry-run`)."""
+
+
+def root_volume_type(zone: str | None) -> str:
+    """gp3 in a Region zone; in a Local Zone the type it is known to offer."""
+    return LOCAL_ZONE_VOLUME_TYPES[0] if zone is not None and is_local_zone(zone) else "gp3"
+
+
 def local_zone_cidr(vpc_cidr: str, zones: list[str]) -> str:
     """The /20 after the Region zones' private and public subnets."""
     network = ipaddress.ip_network(vpc_cidr)

@@ -1,7 +1,8 @@
 """The download Job's manifests: fills one model revision into the cache, once, as a hardened pod.
 
-The logic that runs in the pod is `in_pod/fetch_weights.py`, shipped as a ConfigMap; this module only builds
-the Kubernetes objects around it.
+The logic that runs in the pod is the package `in_pod/weights/`, shipped as a ConfigMap (one key per module, mounted
+back as the package's files) and run as `python -m weights`; this module only builds the Kubernetes objects around
+it, and sets its parallelism.
 """
 
 import re
@@ -11,7 +12,7 @@ import pulumi
 
 from config import versions
 from config.catalog import Model
-from specs.in_pod_files import in_pod_file
+from specs.in_pod_files import in_pod_file, in_pod_package
 from specs.job_manifest import job
 from specs.model_layout import CACHE_OWNER_UID, WRITABLE_DIRS, model_dir
 from specs.pod_security import restricted
@@ -21,7 +22,9 @@ CACHE_ROOT = "/cache"
 TOKEN_DIR = "/var/run/secrets/huggingface"
 TOKEN_KEY = "token"
 SCRIPT_DIR = "/opt/dsr1"
-SCRIPT = in_pod_file("fetch_weights.py")
+PACKAGE = "weights"
+PACKAGE_FILES = in_pod_package(PACKAGE)
+"""The downloader's modules, file name -> path; each is one ConfigMap key mounted at {SCRIPT_DIR}/weights/<name>."""
 REQUIREMENTS = in_pod_file("requirements/download.txt")
 """huggingface_hub and every dependency, pinned with their files' hashes: the install runs beside the token."""
 REQUIREMENTS_KEY = "requirements.txt"
@@ -31,8 +34,18 @@ USER_ID = CACHE_OWNER_UID
 DEADLINE_S = 6 * 3600
 """~690 GB at a sustained 50-200 MB/s from the Hub takes 1-4 h; six leave room for retries after rate limits."""
 PROGRESS_SECONDS = 30
+CONNECTIONS = 16
+"""HTTP transfers in flight at once across files and ranged parts (in_pod/weights/settings.py's default). One TCP
+stream from the Hub's CDN does not fill a node's link; sixteen spread the 163 shards' parts so the node's network or
+the cache's write throughput sets the rate (docs/weights.md). At 512 MiB parts DeepSeek-R1 is ~1,300 resolve
+requests, well under the Hub's Resolvers limit of 5,000 per 5 minutes for a free user
+(huggingface.co/docs/hub/rate-limits; the figure (check)). The Hub documents no per-connection bandwidth."""
+PART_BYTES = 512 * 1024**2
+"""Files larger than 1.5 parts are fetched as ranged parts of this size, each resumable on its own."""
+JOB_UID_LABEL = "batch.kubernetes.io/controller-uid"
+"""Set by the Job controller on every pod of a Job (kubernetes.io/docs/reference/labels-annotations-taints)."""
 PERMANENT_EXIT_CODE = 3
-"""fetch_weights.py's exit code for faults a retry cannot cure (401/403/404, disk full, a hostile listing)."""
+"""The downloader's exit code for faults a retry cannot cure (401/403/404, disk full, a hostile listing)."""
 
 
 def job_name(model: Model, revision: str) -> str:
@@ -46,8 +59,19 @@ def script_config_map(name: str, namespace: pulumi.Input[str]) -> dict[str, Any]
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/name": "model-download"}},
-        "data": {SCRIPT.name: SCRIPT.read_text(), REQUIREMENTS_KEY: REQUIREMENTS.read_text()},
+        "data": {
+            **{name: path.read_text() for name, path in PACKAGE_FILES.items()},
+            REQUIREMENTS_KEY: REQUIREMENTS.read_text(),
+        },
     }
+
+
+def script_items() -> list[dict[str, str]]:
+    """The ConfigMap's keys back as files: the modules under weights/, the lock beside them."""
+    return [
+        *({"key": name, "path": f"{PACKAGE}/{name}"} for name in PACKAGE_FILES),
+        {"key": REQUIREMENTS_KEY, "path": REQUIREMENTS_KEY},
+    ]
 
 
 def _container(name: str, command: list[str], mounts: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -100,22 +124,15 @@ def download_job(
     install = _container(
         "install-client",
         [
-            "python",
-            "-m",
-            "pip",
-            "install",
-            "--no-cache-dir",
-            "--disable-pip-version-check",
-            # Every file checked against the lock's hashes; nothing resolved, nothing built from source. Every locked
-            # package has cp312 wheels for x86_64 and aarch64 (checked with `pip download --only-binary=:all:
-            # --require-hashes` for both platforms).
-            "--require-hashes",
-            "--no-deps",
-            "--only-binary=:all:",
-            "--target",
-            DEPS_DIR,
-            "-r",
-            f"{SCRIPT_DIR}/{REQUIREMENTS_KEY}",
+            "sh",
+            "-c",
+            # Every file checked against the lock's hashes and exactly the lock installed (--no-deps: nothing
+            # resolved, so no release published after the lock can be picked); nothing built from source. Then
+            # `pip check` proves the set complete (tools/locks checks the same offline). Every locked package has
+            # cp312 wheels for x86_64 and aarch64 (the lock's claimed platforms, uv --only-binary).
+            f"python -m pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps "
+            f"--only-binary=:all: --target {DEPS_DIR} -r {SCRIPT_DIR}/{REQUIREMENTS_KEY}"
+            f" && PYTHONPATH={DEPS_DIR} python -m pip check",
         ],
         [deps, script_mount],
         env=[{"name": "HOME", "value": "/tmp"}],
@@ -123,7 +140,7 @@ def download_job(
     )
     download = _container(
         "download",
-        ["python", f"{SCRIPT_DIR}/{SCRIPT.name}"],
+        ["python", "-m", PACKAGE],
         [
             cache,
             deps,
@@ -137,14 +154,25 @@ def download_job(
             # Hashes are always checked while the bytes arrive; this is the fast path's check of a marked revision.
             {"name": "DSR1_VERIFY", "value": "hashes" if verify_hashes else "size"},
             {"name": "DSR1_PROGRESS_SECONDS", "value": str(PROGRESS_SECONDS)},
-            {"name": "PYTHONPATH", "value": DEPS_DIR},
+            {"name": "DSR1_CONNECTIONS", "value": str(CONNECTIONS)},
+            {"name": "DSR1_PART_BYTES", "value": str(PART_BYTES)},
+            # A Retry-After reaching past this fails the pod at once, saying so, instead of sleeping into the kill.
+            {"name": "DSR1_DEADLINE_SECONDS", "value": str(DEADLINE_S)},
+            # The Job's uid, so its pods share the deadline's clock: the Job controller labels its pods with it
+            # (kubernetes/kubernetes#114930, 1.27+); the downward API passes a label's value (fieldRef).
+            {
+                "name": "DSR1_JOB_UID",
+                "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{JOB_UID_LABEL}']"}},
+            },
+            {"name": "PYTHONPATH", "value": f"{SCRIPT_DIR}:{DEPS_DIR}"},
+            {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},  # the package's mount is read-only
             {"name": "HOME", "value": "/tmp"},
             {"name": "HF_HOME", "value": "/tmp/hf"},
             {"name": "HF_TOKEN_PATH", "value": f"{TOKEN_DIR}/{TOKEN_KEY}"},
             {"name": "HF_HUB_DISABLE_TELEMETRY", "value": "1"},
         ],
-        # Eight streaming HTTP transfers, each hashed as it arrives (sha256 runs at ~1 GB/s per core, well above the
-        # Hub's rate); no Xet client and no in-memory buffers beyond 64 KiB reads, so a little memory suffices.
+        # CONNECTIONS streaming HTTP transfers; each file's hash follows its head as parts complete (sha256 runs at
+        # ~1 GB/s per core); no Xet client and no buffers beyond a chunk per connection, so a little memory suffices.
         resources={"requests": {"cpu": "2", "memory": "1Gi"}, "limits": {"cpu": "8", "memory": "4Gi"}},
     )
     pod_spec: dict[str, Any] = {
@@ -162,7 +190,10 @@ def download_job(
         "volumes": [
             {"name": "model-cache", "persistentVolumeClaim": {"claimName": pvc_name}},
             {"name": "hf-token", "secret": {"secretName": token_secret, "defaultMode": 0o440}},
-            {"name": "script", "configMap": {"name": script_config_map, "defaultMode": 0o444}},
+            {
+                "name": "script",
+                "configMap": {"name": script_config_map, "defaultMode": 0o444, "items": script_items()},
+            },
             {"name": "deps", "emptyDir": {"sizeLimit": "1Gi"}},
             {"name": "tmp", "emptyDir": {"sizeLimit": "20Gi"}},
         ],
@@ -176,7 +207,7 @@ def download_job(
         labels,
         annotations,
         pod_spec,
-        # Each pod rides out up to 1,000 transient faults and 30-minute outages in-process (fetch_weights.py);
+        # Each pod rides out up to 1,000 transient faults and 30-minute outages in-process (in_pod/weights);
         # the backoffLimit covers what kills a pod (node loss, OOM) and exhausted budgets, each pod resuming.
         backoff_limit=6,
         deadline_s=DEADLINE_S,

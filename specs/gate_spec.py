@@ -21,7 +21,7 @@ from specs.pod_security import restricted
 from specs.security_skips import GPU_GATE_SKIPS, checkov_annotations
 
 COMPLETION_MARKER = ".dsr1-complete.json"
-"""Written last by in_pod/fetch_weights.py (MARKER) beside a complete, verified revision."""
+"""Written last by the downloader (in_pod/weights/ledger.py MARKER) beside a complete, verified revision."""
 CACHE_ROOT = "/cache"
 INTERVAL_S = 30
 STALL_S = 15 * 60

@@ -25,13 +25,15 @@ SYSTEM_ROOT_VOLUME_GIB = 100
 download Job's scratch; 100 GiB leaves room for an image update beside the old one."""
 
 
-def encrypted_root(size_gib: int) -> list[aws.ec2.LaunchTemplateBlockDeviceMappingArgs]:
-    """An encrypted gp3 root volume of `size_gib`, deleted with the node: every node group's launch template."""
+def encrypted_root(size_gib: int, volume_type: str = "gp3") -> list[aws.ec2.LaunchTemplateBlockDeviceMappingArgs]:
+    """An encrypted root volume of `size_gib` (gp3, or the Local Zone's type: aws_specs.root_volume_type), deleted
+    with the node: every node group's launch template. Encrypted explicitly: a Local Zone's default encryption
+    behaviour varies by zone (AWS Local Zones user guide, "How AWS Local Zones work", Considerations)."""
     return [
         aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
             device_name=ROOT_DEVICE,
             ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                volume_size=size_gib, volume_type="gp3", encrypted="true", delete_on_termination="true"
+                volume_size=size_gib, volume_type=volume_type, encrypted="true", delete_on_termination="true"
             ),
         )
     ]

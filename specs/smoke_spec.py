@@ -157,6 +157,7 @@ def benchmark_script(
             # cp312 x86_64 wheel, what the CPU system nodes run; crick 0.0.8 has none for aarch64. (checked with
             # `pip download --only-binary=:all: --require-hashes` for both platforms)
             f"pip install --no-cache-dir --user --require-hashes --no-deps --only-binary=:all: -r {REQUIREMENTS_PATH}",
+            "python -m pip check",  # --no-deps installed exactly the lock; this proves it complete
             f'mkdir -p {q(results_dir)}/"$RUN"',
             f'echo {q(config)} > {q(results_dir)}/"$RUN"/input_config.json',
             " \\\n  ".join(profile),

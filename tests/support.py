@@ -3,6 +3,7 @@
 import copy
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +22,29 @@ CRD_PATH = REFERENCE / "dynamo/deploy/operator/config/crd/bases/nvidia.com_dynam
 RECIPES = REFERENCE / "dynamo/recipes/deepseek-r1"
 K8S_VERSION = versions.EKS_KUBERNETES_VERSION
 """The schemas rendered objects are checked against: the Kubernetes version the EKS stacks run."""
+
+
+def block_time(days: int) -> str:
+    """A Capacity Block boundary `days` from today (blocks start and end at 11:30 UTC), as EC2 and the config write
+    it: tests that need a block running, not started or ended say so relative to now."""
+    return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT11:30:00Z")
+
+
+def as_output(timestamp: str) -> str:
+    """How the stack outputs a config timestamp (datetime.isoformat)."""
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).isoformat()
+
+
+BLOCK_END = block_time(14)
 BLOCK = {
     "type": "capacity-block",
     "id": "cr-0123456789abcdef0",
     "instanceCount": 2,
     "availabilityZone": "us-east-1b",
-    "endTime": "2026-07-01T11:30:00Z",
+    "endTime": BLOCK_END,
 }
-"""A Capacity Block of two instances in the stacks' second zone, for capacity and preflight tests."""
+"""A running Capacity Block of two instances in the stacks' second zone, ending in two weeks, for capacity and
+preflight tests."""
 
 
 def render(

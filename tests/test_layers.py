@@ -45,7 +45,7 @@ def test_every_contract_is_kept() -> None:
         ("config/schema.py", "import specs.graph_spec", "Layers"),
         ("specs/graph_spec.py", "import components.helm", "Layers"),
         ("in_pod/smoke_client.py", "import config.catalog", "In-pod code imports nothing"),
-        ("specs/download_spec.py", "import in_pod.fetch_weights", "The program never imports in-pod code"),
+        ("specs/download_spec.py", "import in_pod.weights.job", "The program never imports in-pod code"),
     ],
 )
 def test_an_import_that_runs_back_up_breaks_a_contract(

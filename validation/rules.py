@@ -123,7 +123,7 @@ def _capacity(cfg: StackConfig) -> Iterator[Problem]:
     pool = cfg.gpu_pool
     cap = pool.capacity
     if cap.type == "on-demand":
-        if cap.id or cap.instance_count or cap.end_time:
+        if cap.id or cap.instance_count or cap.end_time or cap.start_time:
             yield Problem(key("gpuPool.capacity.id"), "is set but type is on-demand.", "set type or remove the id.")
     elif not cap.id or not cap.instance_count:
         yield Problem(
@@ -144,11 +144,17 @@ def _capacity(cfg: StackConfig) -> Iterator[Problem]:
             "set it to the AvailabilityZone `aws ec2 describe-capacity-reservations --capacity-reservation-ids"
             f" {cap.id or 'cr-...'}` shows.",
         )
-    if cap.type == "capacity-block" and cap.end_time is None:
+    if cap.start_time is not None and cap.type != "capacity-block":
+        yield Problem(
+            key("gpuPool.capacity.startTime"),
+            f"is a Capacity Block's start; type is {cap.type}.",
+            "remove it, or set type: capacity-block.",
+        )
+    if cap.start_time is not None and cap.end_time is not None and cap.start_time >= cap.end_time:
         yield Problem(
             key("gpuPool.capacity.endTime"),
-            "is required for a Capacity Block: EC2 terminates its instances before the block ends.",
-            "set it to the block's EndDate (e.g. 2026-07-01T11:30:00Z).",
+            f"{cap.end_time.isoformat()} is not after startTime {cap.start_time.isoformat()}.",
+            "set both to the block's StartDate and EndDate (aws ec2 describe-capacity-reservations), or remove both.",
         )
     zone = cap.availability_zone
     if zone is None:

@@ -24,6 +24,8 @@ from config.resource_types import (
     SUBNET,
 )
 from config.vpc_cni import network_policy_enabled
+from offline.checks.cache_reach import cache_reachable
+from offline.checks.local_zone import local_zone_volumes
 from offline.checks.render_data import Finding, Record, Render
 from specs import aws_specs, eks_addon_spec
 
@@ -289,6 +291,8 @@ RULES: list[Callable[[Render], Iterator[Finding]]] = [
     buckets,
     placement_and_metadata,
     tags,
+    cache_reachable,
+    local_zone_volumes,
 ]
 
 

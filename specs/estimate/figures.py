@@ -55,6 +55,13 @@ IMAGE_PULL_MINUTES = Figure(
 WARMUP_MINUTES = Figure(
     8.0, "engine start after the weights: CUDA-graph capture and warm-up, ~5-15 min (specs/graph_spec.py) (check)"
 )
+LOCAL_ZONE_READ_MBPS_PER_NODE = Figure(
+    625.0,
+    "a GPU node in a Local Zone reads the Region's cache across the Local Zone's link; EC2 limits a single flow to"
+    ' 5 Gbps (625 MB/s) outside a cluster placement group (EC2 "Amazon EC2 instance network bandwidth"), and a'
+    " Lustre client's bulk reads from one file server ride one TCP connection; AWS publishes no figure for the link"
+    ' itself ("high-bandwidth", EC2 "Regions, Availability Zones and Local Zones"): a floor per node (check)',
+)
 EFS_WRITE_MBPS = Figure(500.0, "EFS elastic throughput per client for writes, lower than reads (check)")
 VERIFY_WHILE_DOWNLOADING = True
 """The downloader's behaviour the estimate assumes: True, each file's hash is checked as the file completes,

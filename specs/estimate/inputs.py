@@ -2,7 +2,7 @@
 
 from config import catalog
 from config.schema import StackConfig
-from specs import graph_spec
+from specs import aws_specs, graph_spec
 from specs.cache_sizing import CachePlan
 from specs.estimate import figures
 from specs.estimate.model import Flows
@@ -22,4 +22,10 @@ def flows(cfg: StackConfig, plan: CachePlan, jit_lead_minutes: float | None = No
         price_per_hour_usd=round(cfg.gpu_pool.node_count * itype.price_per_hour_usd, 2) if itype else 0.0,
         capacity_type=cfg.gpu_pool.capacity.type,
         jit_lead_minutes=jit_lead_minutes,
+        link_mbps_per_node=figures.LOCAL_ZONE_READ_MBPS_PER_NODE.value if _local_zone(cfg) else None,
     )
+
+
+def _local_zone(cfg: StackConfig) -> bool:
+    zone = cfg.gpu_pool.capacity.availability_zone
+    return zone is not None and aws_specs.is_local_zone(zone)

@@ -68,6 +68,8 @@ class Flows:
     capacity_type: str = "on-demand"
     jit_lead_minutes: float | None = None
     """With just-in-time GPUs: the GPU node group starts this long before the download is estimated to end."""
+    link_mbps_per_node: float | None = None
+    """GPU nodes in a Local Zone read the Region's cache across its link, at most this fast each (None: same zone)."""
     hub_mbps: float = figures.HUB_MBPS.value
     verify_while_downloading: bool = figures.VERIFY_WHILE_DOWNLOADING
 
@@ -87,7 +89,13 @@ class Flows:
             return 0.0
         per_node = self.weight_bytes * cache_sizing.READ_FRACTION_PER_NODE
         total = per_node if self.per_client else per_node * max(self.loading_nodes, 1)
-        return total / (self.cache_read_mbps * MB) / 60
+        return max(total / (self.cache_read_mbps * MB) / 60, self.link_minutes())
+
+    def link_minutes(self) -> float:
+        """Each GPU node's load across a Local Zone's link, in parallel (0 when the GPUs share the cache's zone)."""
+        if not self.link_mbps_per_node:
+            return 0.0
+        return self.weight_bytes * cache_sizing.READ_FRACTION_PER_NODE / (self.link_mbps_per_node * MB) / 60
 
 
 def graph_start_minutes(flows: Flows) -> float:

@@ -35,6 +35,15 @@ def estimate(nodes: Sequence[Node], flows: Flows) -> dict[str, Any]:
         else "hashes verified in a second full pass",
         "inputs": asdict(flows),
     }
+    if flows.link_mbps_per_node:
+        out["localZoneLink"] = {
+            "perNodeMbps": flows.link_mbps_per_node,
+            "linkMinutes": round(flows.link_minutes(), 1),
+            "loadMinutes": round(flows.load_minutes(), 1),
+            "source": figures.LOCAL_ZONE_READ_MBPS_PER_NODE.source,
+        }
+    if kind(next(n for n in nodes if n.urn == cold.target)) != "smoke-test":
+        out["staged"] = True  # no smoke test: staged before a Capacity Block starts, ending with the download
     idle = cold.gpu_idle_minutes
     if idle is not None:
         warm_idle = warm.gpu_idle_minutes or 0.0
@@ -48,8 +57,9 @@ def estimate(nodes: Sequence[Node], flows: Flows) -> dict[str, Any]:
 def lines(est: dict[str, Any]) -> list[str]:
     """The render summary's lines."""
     inputs = est["inputs"]
+    goal = "the staged stack (GPU phase after the block starts)" if est.get("staged") else "a passing smoke test"
     out = [
-        f"time to a passing smoke test (estimate): ~{est['coldCacheMinutes']:.0f} min cold cache, "
+        f"time to {goal} (estimate): ~{est['coldCacheMinutes']:.0f} min cold cache, "
         f"~{est['warmCacheMinutes']:.0f} min warm cache (Hub at {inputs['hub_mbps']:.0f} MB/s; {est['downloader']})",
         f"  cold chain: {' -> '.join(est['coldChain'])}",
         f"  warm chain: {' -> '.join(est['warmChain'])}",
@@ -60,6 +70,13 @@ def lines(est: dict[str, Any]) -> list[str]:
         out.append(
             f"  GPUs idle before the graph starts: ~{est['gpuIdleMinutesCold']:.0f} min, ~${est['gpuIdleUsdCold']:.0f}"
             f" cold; ~{est['gpuIdleMinutesWarm']:.0f} min, ~${est['gpuIdleUsdWarm']:.0f} warm{note}"
+        )
+    link = est.get("localZoneLink")
+    if link:
+        out.append(
+            f"  weights across the Local Zone link: ~{link['linkMinutes']:.0f} min per GPU node at"
+            f" {link['perNodeMbps']:.0f} MB/s each, in the graph's load of ~{link['loadMinutes']:.0f} min"
+            f" [{link['source']}]"
         )
     out.append("  figures and their sources: specs/estimate/figures.py; (check) marks unverified ones")
     return out

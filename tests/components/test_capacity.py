@@ -8,7 +8,7 @@ import pytest
 from config.errors import ConfigError
 from offline.report import inputs
 from offline.run import Run
-from tests.support import BLOCK, render, stack_values
+from tests.support import BLOCK, BLOCK_END, as_output, render, stack_values
 
 
 def with_capacity(capacity: dict[str, Any], stack: str = "h200-sglang-8", **pool: Any) -> str:
@@ -43,13 +43,15 @@ def test_reserved_capacity_pins_gpu_and_system_nodes_to_its_zones_subnet() -> No
 
 def test_capacity_block_exports_its_end_and_the_termination_warning() -> None:
     out = render("h200-sglang-8", with_capacity(BLOCK)).outputs
-    assert out["capacityEndTime"] == "2026-07-01T11:30:00+00:00"
-    assert "30 minutes" in out["capacityWarning"] and "2026-07-01T11:00:00+00:00" in out["capacityWarning"]
+    assert out["capacityEndTime"] == as_output(BLOCK_END)
+    assert "30 minutes" in out["capacityWarning"]
+    assert as_output(BLOCK_END).replace("T11:30", "T11:00") in out["capacityWarning"]
 
 
-def test_ultraserver_blocks_end_an_hour_early(rendered: Any) -> None:
-    out = rendered("gb200").outputs
-    assert "60 minutes" in out["capacityWarning"] and "2026-07-01T10:30:00+00:00" in out["capacityWarning"]
+def test_ultraserver_blocks_end_an_hour_early() -> None:
+    out = render("gb200", f"gpuPool.capacity.endTime='{BLOCK_END}'").outputs
+    assert "60 minutes" in out["capacityWarning"]
+    assert as_output(BLOCK_END).replace("T11:30", "T10:30") in out["capacityWarning"]
 
 
 def test_on_demand_stacks_export_no_end_time(sglang8: Run) -> None:

@@ -1,15 +1,15 @@
 """The download Job as rendered: hardened, token as a file, logic shipped as a ConfigMap, waited on."""
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from config import versions
-from in_pod import fetch_weights
+from in_pod.weights import errors
 from offline.report import manifests
 from offline.run import Run
-from specs import download_spec
 from tests.support import render, stack_values
 
 
@@ -50,22 +50,40 @@ def test_the_token_is_a_mounted_file_never_an_env_value(job: dict[str, Any]) -> 
     (download,) = pod(job)["containers"]
     env = {e["name"]: e for e in download["env"]}
     assert env["HF_TOKEN_PATH"]["value"] == "/var/run/secrets/huggingface/token"
-    assert "HF_TOKEN" not in env and all("valueFrom" not in e for e in download["env"])
+    assert "HF_TOKEN" not in env
+    assert [e["valueFrom"] for e in download["env"] if "valueFrom" in e] == [
+        {"fieldRef": {"fieldPath": "metadata.labels['batch.kubernetes.io/controller-uid']"}}  # the Job's uid only
+    ]
     assert {"name": "hf-token", "mountPath": "/var/run/secrets/huggingface", "readOnly": True} in download[
         "volumeMounts"
     ]
 
 
-def test_the_logic_is_the_projects_script_shipped_as_a_config_map(sglang8: Run, job: dict[str, Any]) -> None:
+def test_the_logic_is_the_projects_package_shipped_as_a_config_map(sglang8: Run, job: dict[str, Any]) -> None:
     (download,) = pod(job)["containers"]
-    assert download["command"] == ["python", "/opt/dsr1/fetch_weights.py"]
+    assert download["command"] == ["python", "-m", "weights"]
+    env = {e["name"]: e.get("value") for e in download["env"]}
+    assert env["PYTHONPATH"] == "/opt/dsr1:/deps"
     (volume,) = [v for v in pod(job)["volumes"] if v["name"] == "script"]
     (cm,) = [
         m
         for m in manifests(sglang8)
         if m["kind"] == "ConfigMap" and m["metadata"]["name"] == volume["configMap"]["name"]
     ]
-    assert cm["data"]["fetch_weights.py"] == download_spec.SCRIPT.read_text()
+    package = Path(errors.__file__).parent
+    modules = {p.name: p.read_text() for p in package.glob("*.py")}
+    assert {k: v for k, v in cm["data"].items() if k != "requirements.txt"} == modules
+    assert {i["key"]: i["path"] for i in volume["configMap"]["items"]} == {
+        **{name: f"weights/{name}" for name in modules},
+        "requirements.txt": "requirements.txt",
+    }
+
+
+def test_the_parallelism_and_the_deadline_reach_the_downloader(job: dict[str, Any]) -> None:
+    (download,) = pod(job)["containers"]
+    env = {e["name"]: e.get("value") for e in download["env"]}
+    assert env["DSR1_CONNECTIONS"] == "16" and env["DSR1_PART_BYTES"] == str(512 * 1024**2)
+    assert env["DSR1_DEADLINE_SECONDS"] == str(job["spec"]["activeDeadlineSeconds"])
 
 
 def test_images_are_pinned_by_digest(job: dict[str, Any]) -> None:
@@ -83,7 +101,7 @@ def test_permanent_download_failures_fail_the_job_without_retries(job: dict[str,
     rules = job["spec"]["podFailurePolicy"]["rules"]
     assert rules[0] == {
         "action": "FailJob",
-        "onExitCodes": {"containerName": "download", "operator": "In", "values": [fetch_weights.EXIT_PERMANENT]},
+        "onExitCodes": {"containerName": "download", "operator": "In", "values": [errors.EXIT_PERMANENT]},
     }
     assert pod(job)["restartPolicy"] == "Never"  # podFailurePolicy requires it
     assert rules[1] == {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}

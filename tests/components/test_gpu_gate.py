@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from config.errors import ConfigError
-from in_pod import fetch_weights
+from in_pod.weights import ledger
 from offline.report import inputs
 from offline.run import Run
 from program.config_source import load_stack_config
@@ -64,7 +64,7 @@ def test_just_in_time_is_refused_where_it_saves_nothing(stack: str, pool: dict[s
 
 
 def test_the_marker_is_the_downloaders() -> None:
-    assert gate_spec.COMPLETION_MARKER == fetch_weights.MARKER
+    assert gate_spec.COMPLETION_MARKER == ledger.MARKER
 
 
 def gate(target: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -7,6 +7,11 @@ It answers the two calls the downloader makes through huggingface_hub: the listi
   reset      headers and half the body, then a TCP reset        truncate  half the body, then a clean close
   stall      half the body, then silence (a read timeout)        corrupt   the right length, the wrong bytes
   ignore-range  a full 200 answer to a Range request             <status>  e.g. "503", "429", "401", "403", "404"
+  wrong-range   a 206 whose Content-Range is not the range asked   drip      one byte every 50 ms (under any rate floor)
+
+It also measures what a client does: `requests` (path, Range) in order, and `max_in_flight`, the most file answers
+being served at the same moment. With `hold_until` set, each file answer waits (up to `hold_seconds`) until that
+many are in flight, so a client's parallelism is proven by the fake's own count, not by timing.
 """
 
 import hashlib
@@ -52,10 +57,34 @@ class FaultHub:
         self.requests: list[tuple[str, str | None]] = []
         self.release = threading.Event()
         """Set at shutdown so a stalled answer ends."""
+        self.lock = threading.Condition()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.hold_until = 0
+        self.hold_seconds = 5.0
+        self.raw_listing: bytes | None = None
+        """Sent instead of the listing (malformed shapes)."""
+
+    def enter(self) -> None:
+        """One more file answer in flight; with `hold_until`, wait until that many are (or the hold times out)."""
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self.lock.notify_all()
+            if self.hold_until:
+                self.lock.wait_for(lambda: self.in_flight >= self.hold_until, timeout=self.hold_seconds)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
 
     def fault(self, key: str) -> str | None:
         queue = self.faults.get(key)
         return queue.pop(0) if queue else None
+
+    def listing_of(self, path: str) -> str:
+        """The listing's entry for one file, as JSON."""
+        return json.dumps(sibling(path, self.content[path]))
 
     def listing(self) -> dict[str, Any]:
         siblings = [sibling(p, d) for p, d in self.content.items()] + self.extra_siblings
@@ -91,7 +120,16 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_status(int(fault), code)
             if fault == "reset":
                 return self.reset()
-            data = json.dumps(self.hub.listing()).encode()
+            if fault == "drip":
+                self.send_response(200)
+                self.end_headers()
+                while not self.hub.release.wait(0.05):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                self.close_connection = True
+                return None
+            raw = self.hub.raw_listing
+            data = raw if raw is not None else json.dumps(self.hub.listing()).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -102,23 +140,38 @@ class Handler(BaseHTTPRequestHandler):
         name = path.removeprefix(prefix)
         if not path.startswith(prefix) or name not in self.hub.content:
             return self.send_status(404, "EntryNotFound")
-        return self.serve_file(name, self.hub.content[name], self.hub.fault(name))
+        self.hub.enter()
+        try:
+            return self.serve_file(name, self.hub.content[name], self.hub.fault(name))
+        finally:
+            self.hub.leave()
 
     def serve_file(self, name: str, data: bytes, fault: str | None) -> None:
         if fault and fault.isdigit():
             return self.send_status(int(fault))
-        start = 0
+        start, end = 0, len(data) - 1
         wanted = self.headers.get("Range")
-        if wanted and fault != "ignore-range":
-            start = int(wanted.removeprefix("bytes=").split("-")[0])
-        body = data[start:]
+        ranged = bool(wanted) and fault != "ignore-range"
+        if wanted and ranged:
+            first, _, last = wanted.removeprefix("bytes=").partition("-")
+            start, end = int(first), int(last) if last else len(data) - 1
+        body = data[start : end + 1]
         if fault == "corrupt":
             body = bytes(255 - b for b in body)
-        self.send_response(206 if start else 200)
+        self.send_response(206 if ranged else 200)
         self.send_header("Content-Length", str(len(body)))
-        if start:
-            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        if ranged:
+            shift = 1 if fault == "wrong-range" else 0
+            self.send_header("Content-Range", f"bytes {start + shift}-{end}/{len(data)}")
         self.end_headers()
+        if fault == "drip":
+            for i in range(len(body)):
+                if self.hub.release.wait(0.05):
+                    break
+                self.wfile.write(body[i : i + 1])
+                self.wfile.flush()
+            self.close_connection = True
+            return None
         if fault in ("reset", "truncate", "stall"):
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()

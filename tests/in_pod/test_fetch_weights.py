@@ -1,74 +1,21 @@
-"""The download Job's script (in_pod/fetch_weights.py): its real main() with the pinned huggingface_hub against a
+"""The download Job's package (in_pod/weights): its real main() with the pinned huggingface_hub against a
 fake Hub on loopback that resets, truncates, stalls, corrupts, answers 5xx/429/401/403/404, lists hostile paths,
 and a disk that fills up. Backoff and timeouts are shrunk through the script's own environment variables."""
 
 import errno
-import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from config import versions
-from in_pod import fetch_weights as fw
-from tests.in_pod.fault_hub import CONTENT, REPO, REV, FaultHub, serve
-
-BIG = "model-00001-of-00002.safetensors"
-
-
-@dataclass
-class Rig:
-    hub: FaultHub
-    target: Path
-    capsys: pytest.CaptureFixture[str]
-    monkeypatch: pytest.MonkeyPatch
-
-    def run(self, **env: str) -> tuple[int, str]:
-        for k, v in env.items():
-            self.monkeypatch.setenv(k, v)
-        code = fw.main()
-        out = self.capsys.readouterr()
-        text = out.out + out.err
-        assert "Traceback" not in text
-        return code, text
-
-    def file_requests(self, name: str) -> list[str | None]:
-        return [rng for path, rng in self.hub.requests if path.endswith(f"/{name}")]
-
-    def assert_complete(self) -> None:
-        for path, data in CONTENT.items():
-            assert (self.target / path).read_bytes() == data, path
-        marker = json.loads((self.target / fw.MARKER).read_text())
-        assert (marker["repo"], marker["revision"]) == (REPO, REV)
-        assert {f["path"] for f in marker["files"]} == set(CONTENT)
-        assert all(f["sha256"] or f["git_sha1"] for f in marker["files"])
-        assert not list((self.target / fw.PARTIAL_DIR).rglob("*.part"))
-
-
-@pytest.fixture
-def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Rig]:
-    hub = FaultHub()
-    target = tmp_path / "cache" / "rev"
-    with serve(hub) as url:
-        env = {
-            "HF_ENDPOINT": url,
-            "HF_TOKEN": "hf_test",
-            "HF_HOME": str(tmp_path / "hf"),
-            "DSR1_REPO": REPO,
-            "DSR1_REVISION": REV,
-            "DSR1_TARGET": str(target),
-            "DSR1_BACKOFF_BASE": "0.01",
-            "DSR1_BACKOFF_CAP": "0.05",
-            "DSR1_READ_TIMEOUT": "0.5",
-            "DSR1_OUTAGE_SECONDS": "30",
-            "DSR1_PROGRESS_SECONDS": "3600",
-        }
-        for k, v in env.items():
-            monkeypatch.setenv(k, v)
-        monkeypatch.delenv("DSR1_VERIFY", raising=False)
-        yield Rig(hub, target, capsys, monkeypatch)
+from in_pod.weights import errors, job, ledger, transfer
+from in_pod.weights.hub import parse_retry_after
+from in_pod.weights.listing import RemoteFile
+from in_pod.weights.retry import backoff
+from tests.in_pod.conftest import BIG, Rig
+from tests.in_pod.fault_hub import CONTENT, REPO, REV
 
 
 def test_a_clean_download_is_verified_and_marked(rig: Rig) -> None:
@@ -136,24 +83,24 @@ def test_retry_after_is_honoured_over_the_backoff(rig: Rig) -> None:
     ],
 )
 def test_permanent_answers_end_at_once_with_one_line(rig: Rig, key: str, status: str, says: str) -> None:
-    part = rig.target / fw.PARTIAL_DIR / f"{BIG}.part"
+    part = rig.target / ledger.PARTIAL_DIR / f"{BIG}.part"
     part.parent.mkdir(parents=True)
     part.write_bytes(CONTENT[BIG][:100])
     (rig.target / "notes.txt").write_bytes(b"kept")
     rig.hub.faults[key] = [status] * 50
     code, out = rig.run(DSR1_BACKOFF_BASE="900", DSR1_BACKOFF_CAP="900")
-    assert code == fw.EXIT_PERMANENT
+    assert code == errors.EXIT_PERMANENT
     failed = [line for line in out.splitlines() if "FAILED" in line]
     assert len(failed) == 1 and says in failed[0] and "Fix:" in failed[0]
     assert len(rig.hub.faults[key]) == 49  # asked once, never retried
     assert (rig.target / "notes.txt").read_bytes() == b"kept" and part.read_bytes() == CONTENT[BIG][:100]
-    assert not (rig.target / fw.MARKER).exists()
+    assert not (rig.target / ledger.MARKER).exists()
 
 
 def test_an_outage_longer_than_the_budget_ends_for_the_job_to_retry(rig: Rig) -> None:
     rig.hub.faults[BIG] = ["503"] * 10_000
     code, out = rig.run(DSR1_OUTAGE_SECONDS="0.3")
-    assert code == fw.EXIT_RETRY
+    assert code == errors.EXIT_RETRY
     (failed,) = [line for line in out.splitlines() if "FAILED" in line]
     assert "nothing received for" in failed
 
@@ -161,11 +108,22 @@ def test_an_outage_longer_than_the_budget_ends_for_the_job_to_retry(rig: Rig) ->
 def test_the_failure_budget_caps_endless_faults(rig: Rig) -> None:
     rig.hub.faults[BIG] = ["reset"] * 10_000
     code, out = rig.run(DSR1_MAX_FAILURES="5")
-    assert code == fw.EXIT_RETRY and "transient faults in this run (budget 5)" in out
+    assert code == errors.EXIT_RETRY and "transient faults in this pod (budget 5)" in out
 
 
 @pytest.mark.parametrize(
-    "hostile", ["../escape.txt", "/etc/passwd", "a/../../escape.txt", "a//b", ".dsr1-complete.json", "a\\b"]
+    "hostile",
+    [
+        "../escape.txt",
+        "/etc/passwd",
+        "a/../../escape.txt",
+        "a//b",
+        ".dsr1-complete.json",
+        "a\\b",
+        "a\nb",
+        "a\0b",
+        "x" * 256,
+    ],
 )
 def test_a_listing_naming_paths_outside_the_revision_is_refused(rig: Rig, hostile: str) -> None:
     outside = rig.target.parent / "escape.txt"
@@ -173,7 +131,7 @@ def test_a_listing_naming_paths_outside_the_revision_is_refused(rig: Rig, hostil
     outside.write_bytes(b"untouched")
     rig.hub.extra_siblings = [{"rfilename": hostile, "size": 3, "blobId": "0" * 40}]
     code, out = rig.run()
-    assert code == fw.EXIT_PERMANENT and "HF_ENDPOINT" in out
+    assert code == errors.EXIT_PERMANENT and "HF_ENDPOINT" in out
     assert outside.read_bytes() == b"untouched"
     assert sorted(p.name for p in rig.target.parent.rglob("*")) == ["escape.txt", "rev"]
     assert not any("/resolve/" in path for path, _ in rig.hub.requests)
@@ -182,29 +140,31 @@ def test_a_listing_naming_paths_outside_the_revision_is_refused(rig: Rig, hostil
 def test_a_file_too_large_for_http_is_refused_before_anything_is_fetched(rig: Rig) -> None:
     rig.hub.extra_siblings = [{"rfilename": "huge.bin", "size": 60 * 1000**3, "blobId": "0" * 40}]
     code, out = rig.run()
-    assert code == fw.EXIT_PERMANENT and "at most 50 GB per file" in out
+    assert code == errors.EXIT_PERMANENT and "at most 50 GB per file" in out
     assert not any("/resolve/" in path for path, _ in rig.hub.requests)
 
 
 def test_a_full_disk_ends_at_once_and_keeps_the_partial_files(rig: Rig) -> None:
     written: list[int] = []
 
-    def write(fh: Any, data: bytes) -> None:
+    real = transfer.write_chunk
+
+    def write(fd: int, data: bytes, offset: int) -> None:
         if written:
             raise OSError(errno.ENOSPC, "No space left on device")
         written.append(len(data))
-        fh.write(data)
+        real(fd, data, offset)
 
-    rig.monkeypatch.setattr(fw, "write_chunk", write)
-    rig.monkeypatch.setenv("DSR1_WORKERS", "1")
+    rig.monkeypatch.setattr(transfer, "write_chunk", write)
+    rig.monkeypatch.setenv("DSR1_CONNECTIONS", "1")
     rig.hub.faults[BIG] = ["truncate"]  # the first chunk lands, then the disk is full
     code, out = rig.run()
-    assert code == fw.EXIT_PERMANENT and "disk full" in out and "modelCache.sizeGib" in out
-    assert list((rig.target / fw.PARTIAL_DIR).rglob("*.part"))
+    assert code == errors.EXIT_PERMANENT and "disk full" in out and "modelCache.sizeGib" in out
+    assert list((rig.target / ledger.PARTIAL_DIR).rglob("*.part"))
 
 
 def test_a_partial_file_is_resumed_with_a_range_request(rig: Rig) -> None:
-    part = rig.target / fw.PARTIAL_DIR / f"{BIG}.part"
+    part = rig.target / ledger.PARTIAL_DIR / f"{BIG}.part"
     part.parent.mkdir(parents=True)
     part.write_bytes(CONTENT[BIG][:1000])
     code, out = rig.run()
@@ -245,30 +205,38 @@ def test_files_in_place_from_an_older_run_are_hashed_once_and_kept_or_replaced(r
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("DSR1_READ_TIMEOUT", "0"), ("DSR1_WORKERS", "x"), ("DSR1_VERIFY", "sha1"), ("DSR1_REPO", "")]
+    ("name", "value"),
+    [
+        ("DSR1_READ_TIMEOUT", "0"),
+        ("DSR1_CONNECTIONS", "x"),
+        ("DSR1_CONNECTIONS", "65"),
+        ("DSR1_PART_BYTES", "0"),
+        ("DSR1_RATE_WINDOW_SECONDS", "-1"),
+        ("DSR1_VERIFY", "sha1"),
+        ("DSR1_REPO", ""),
+    ],
 )
 def test_bad_settings_end_with_one_line(rig: Rig, name: str, value: str) -> None:
     code, out = rig.run(**{name: value})
-    assert code == fw.EXIT_PERMANENT and name in out and len(out.splitlines()) == 1
+    assert code == errors.EXIT_PERMANENT and name in out and len(out.splitlines()) == 1
 
 
 def test_progress_reports_bytes_rate_and_eta() -> None:
-    line = fw.progress_line(512 * 1024**3, 1024 * 1024**3, 512 * 1024**2)
+    line = job.progress_line(512 * 1024**3, 1024 * 1024**3, 512 * 1024**2)
     assert line == "progress: 512.0 / 1024.0 GiB (50.0%), 512 MiB/s, ETA 00:17:04"
-    assert fw.progress_line(0, 10, 0).endswith("ETA unknown")
+    assert job.progress_line(0, 10, 0).endswith("ETA unknown")
 
 
 @pytest.mark.parametrize(
     ("header", "seconds"), [("7", 7.0), (None, None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)]
 )
 def test_retry_after_forms(header: str | None, seconds: float | None) -> None:
-    assert fw.parse_retry_after(header) == seconds
+    assert parse_retry_after(header) == seconds
 
 
 def test_backoff_grows_is_capped_and_yields_to_retry_after() -> None:
-    delays: Callable[[int], float] = lambda n: fw.backoff(n, 2.0, 120.0)  # noqa: E731
+    delays: Callable[[int], float] = lambda n: backoff(n, 2.0, 120.0)  # noqa: E731
     assert 1 <= delays(1) <= 2 and 4 <= delays(3) <= 8 and delays(30) <= 120
-    assert fw.backoff(5, 2.0, 120.0, retry_after=3) == 3
 
 
 def test_the_tests_use_the_huggingface_hub_the_job_installs() -> None:
@@ -278,23 +246,24 @@ def test_the_tests_use_the_huggingface_hub_the_job_installs() -> None:
 
 
 def test_a_full_disk_outside_the_transfer_is_permanent_too(rig: Rig) -> None:
-    def full(self: Any, f: fw.RemoteFile) -> None:
+    def full(self: Any, f: RemoteFile) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    rig.monkeypatch.setattr(fw.Journal, "add", full)
+    rig.monkeypatch.setattr(ledger.Journal, "add", full)
     code, out = rig.run()
-    assert code == fw.EXIT_PERMANENT and "disk full" in out
+    assert code == errors.EXIT_PERMANENT and "disk full" in out
 
 
-def test_the_script_needs_only_the_standard_library_and_huggingface_hub() -> None:
+def test_the_package_needs_only_the_standard_library_and_huggingface_hub() -> None:
     import ast
     import sys
 
     modules: set[str] = set()
-    for node in ast.walk(ast.parse(Path(fw.__file__).read_text())):
-        if isinstance(node, ast.Import):
-            modules |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            modules.add(node.module.split(".")[0])
+    for path in Path(job.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules.add(node.module.split(".")[0])
     third_party = modules - set(sys.stdlib_module_names) - {"__future__"}
     assert third_party == {"huggingface_hub", "httpx"}  # httpx: huggingface_hub's own HTTP client, its dependency

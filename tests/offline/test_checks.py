@@ -13,14 +13,20 @@ from offline.checks import aws_constraints, cluster
 from offline.checks.__main__ import main
 from offline.checks.render_data import Finding, Render
 from offline.run import Run
-from tests.support import BLOCK, render, stacks
+from tests.support import BLOCK, block_time, render, stacks
 
 RESERVATION = {**BLOCK, "type": "reservation", "availabilityZone": "us-east-1a"}
 H200_POOL = {"instanceType": "p5en.48xlarge", "nodeCount": 2, "fabric": "efa"}
-VARIANTS = {
+VARIANTS: dict[str, tuple[str, ...]] = {
     "h200-reservation": ("h200-sglang-8", f"gpuPool={json.dumps({**H200_POOL, 'capacity': RESERVATION})}"),
     "h200-efs": ("h200-sglang-8", f"modelCache={json.dumps({'storage': 'efs'})}"),
     "h200-s3-staging": ("h200-sglang-8", f"modelCache={json.dumps({'storage': 'fsx-lustre', 's3Staging': {}})}"),
+    "gb200-efs": ("gb200", f"modelCache={json.dumps({'storage': 'efs'})}"),
+    "gb200-staged": (
+        "gb200",
+        f"gpuPool.capacity.startTime='{block_time(1)}'",
+        f"gpuPool.capacity.endTime='{block_time(3)}'",
+    ),
 }
 
 
@@ -38,8 +44,8 @@ def test_every_stack_has_no_findings(stack: str, rendered: Callable[[str], Run])
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_every_variant_has_no_findings(variant: str) -> None:
-    stack, override = VARIANTS[variant]
-    assert findings(Render.from_run(render(stack, override))) == []
+    stack, *overrides = VARIANTS[variant]
+    assert findings(Render.from_run(render(stack, *overrides))) == []
 
 
 def test_the_existing_cluster_states_what_it_assumes(rendered: Callable[[str], Run]) -> None:

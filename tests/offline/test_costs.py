@@ -7,7 +7,7 @@ from collections.abc import Callable
 from config import catalog, versions
 from offline import costs, report
 from offline.run import Run
-from tests.support import render, stack_values
+from tests.support import BLOCK_END, as_output, render, stack_values
 
 BEFORE_EOS = datetime.date(2026, 1, 1)
 AFTER_EOS = datetime.date(2027, 4, 1)  # 1.35 leaves standard support on 2027-03-27
@@ -75,9 +75,9 @@ def test_a_capacity_block_pool_is_costed_from_its_launch_template(rendered: Call
     assert "?" not in "".join(i.name for i in got.values())
 
 
-def test_the_capacity_block_end_and_its_warning_are_on_stdout(rendered: Callable[[str], Run]) -> None:
-    text = report.summary(rendered("gb200"))
-    assert "capacity ends 2026-07-01T11:30:00+00:00" in text and "terminates its instances 60 minutes earlier" in text
+def test_the_capacity_block_end_and_its_warning_are_on_stdout() -> None:
+    text = report.summary(render("gb200", f"gpuPool.capacity.endTime='{BLOCK_END}'"))
+    assert f"capacity ends {as_output(BLOCK_END)}" in text and "terminates its instances 60 minutes earlier" in text
 
 
 def test_an_existing_cluster_says_what_is_not_modelled(rendered: Callable[[str], Run]) -> None:

@@ -13,7 +13,7 @@ from offline.mocks import (
     RecordingMonitor,
     StackMocks,
 )
-from tests.support import BLOCK, render, stack_values
+from tests.support import BLOCK, block_time, render, stack_values
 
 RESERVATION = {**BLOCK, "type": "reservation"}
 
@@ -66,7 +66,7 @@ def test_the_offering_lookup_asks_for_the_instance_type_in_the_gpu_zone() -> Non
         ({"instanceType": "p5.48xlarge"}, "dsr1:gpuPool.capacity.id", "is for p5.48xlarge, not p5en.48xlarge"),
         ({"instanceCount": 1}, "dsr1:gpuPool.nodeCount", "holds 1 instances; the pool needs 2"),
         ({"availabilityZone": "us-east-1a"}, "dsr1:gpuPool.capacity.availabilityZone", "set it to us-east-1a"),
-        ({"endDate": "2026-07-02T11:30:00Z"}, "dsr1:gpuPool.capacity.endTime", "set it to 2026-07-02T11:30:00Z"),
+        ({"endDate": block_time(15)}, "dsr1:gpuPool.capacity.endTime", f"set it to {block_time(15)}"),
     ],
 )
 def test_a_capacity_block_that_does_not_fit_fails_before_registration(

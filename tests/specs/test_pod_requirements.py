@@ -2,6 +2,7 @@
 --require-hashes from the lock shipped beside the Job."""
 
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -56,10 +57,13 @@ def test_the_download_job_installs_only_the_lock_it_ships() -> None:
         node_selector={},
     )
     (install,) = [c for c in job["spec"]["template"]["spec"]["initContainers"] if c["name"] == "install-client"]
-    cmd = install["command"]
+    assert install["command"][:2] == ["sh", "-c"]
+    pip_install, pip_check = install["command"][2].split(" && ")
+    cmd = shlex.split(pip_install)
     assert {"--require-hashes", "--no-deps", "--only-binary=:all:"} <= set(cmd)
     assert cmd[cmd.index("-r") + 1] == f"{download_spec.SCRIPT_DIR}/{download_spec.REQUIREMENTS_KEY}"
     assert not any("==" in a for a in cmd)  # nothing installed beside the lock
+    assert pip_check == f"PYTHONPATH={download_spec.DEPS_DIR} python -m pip check"  # and the lock proven complete
     assert {"name": "script", "mountPath": download_spec.SCRIPT_DIR, "readOnly": True} in install["volumeMounts"]
 
 
@@ -71,8 +75,10 @@ def test_the_benchmark_installs_only_the_lock_it_ships() -> None:
         tokenizer_dir="/cache/m",
         results_dir="/cache/r",
     )
-    (install,) = [line for line in script.splitlines() if "pip install" in line]
-    assert "--require-hashes" in install and "--only-binary=:all:" in install
+    lines = script.splitlines()
+    (install,) = [line for line in lines if "pip install" in line]
+    assert "--require-hashes" in install and "--no-deps" in install and "--only-binary=:all:" in install
+    assert lines[lines.index(install) + 1] == "python -m pip check" and lines[0] == "set -eu"
     assert f"-r {smoke_spec.REQUIREMENTS_PATH}" in install
     assert "==" not in install
     cm = smoke_spec.benchmark_config_map(name="b", namespace="ns", graph_name="g")

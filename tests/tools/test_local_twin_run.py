@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tools import venvs
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv-local"
 LISTEN = "0A"
@@ -33,11 +35,12 @@ def http_port() -> int:
 
 @pytest.fixture(autouse=True)
 def twin_venv() -> None:
-    if (VENV / "bin" / "python").exists():
+    missing = venvs.problem(VENV, ".venv-local/.installed")
+    if missing is None:
         return
     if os.environ.get("CI"):
-        pytest.fail(f"{VENV} is missing under CI: the Makefile's pytest target must install it")
-    pytest.skip(f"{VENV} not installed (make .venv-local/.installed); CI installs it and runs this")
+        pytest.fail(f"{missing}; under CI the Makefile's pytest target must install it")
+    pytest.skip(f"{missing}; CI installs it and runs this")
 
 
 def twin(stack: str, out: Path, port: int, *extra: str) -> list[str]:

@@ -10,6 +10,7 @@ from config.predictions import Topology, WorkerShape
 from specs.predicted_performance import topology
 from specs.smoke_spec import cost_per_million_tokens
 from tests.support import render
+from tools import venvs
 from tools.predict import __main__ as predict_cli
 from tools.predict import plan
 
@@ -109,7 +110,7 @@ def test_runner_counts_measured_time_and_refuses_the_network() -> None:
 @pytest.mark.timeout(1200)
 def test_rerun_matches_the_committed_predictions() -> None:
     """Re-runs AIConfigurator (a few minutes): only where `make predict` built .venv-aic, never in CI."""
-    if not Path(predict_cli.AIC_PYTHON).exists():
+    if venvs.problem(Path(predict_cli.AIC_PYTHON).parent.parent, "predict"):
         pytest.skip(".venv-aic not built (make predict builds it); the committed predictions are not re-run")
     committed = predictions.load()
     fresh = predict_cli.predict(sorted(committed.stacks))

@@ -275,11 +275,24 @@ def test_reserved_capacity_needs_its_zone() -> None:
     assert "describe-capacity-reservations" in found[0][1]
 
 
-def test_a_capacity_block_needs_its_end_time() -> None:
+def test_a_capacity_block_may_leave_its_times_to_the_preflight() -> None:
+    # EC2 reports a block's StartDate and EndDate (DescribeCapacityReservations): the file needs no dates.
     block = {k: v for k, v in BLOCK.items() if k != "endTime"}
+    cfg = load_stack_config(changed(lambda v: v["gpuPool"].update(capacity=block)), REGION)
+    assert cfg.gpu_pool.capacity.end_time is None and cfg.gpu_pool.capacity.start_time is None
+
+
+def test_a_block_that_ends_before_it_starts_is_refused() -> None:
+    block = {**BLOCK, "startTime": "2026-07-01T11:30:00Z"}
     found = problems_of(changed(lambda v: v["gpuPool"].update(capacity=block)))
     assert [k for k, _ in found] == ["dsr1:gpuPool.capacity.endTime"]
-    assert "terminates its instances" in found[0][1]
+    assert "is not after startTime" in found[0][1]
+
+
+def test_a_start_time_belongs_to_a_capacity_block() -> None:
+    reservation = {**BLOCK, "type": "reservation", "startTime": "2026-06-30T11:30:00Z"}
+    found = problems_of(changed(lambda v: v["gpuPool"].update(capacity=reservation)))
+    assert [k for k, _ in found] == ["dsr1:gpuPool.capacity.startTime"]
 
 
 def test_an_end_time_needs_a_time_zone() -> None:

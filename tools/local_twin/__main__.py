@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from config.schema import Benchmark
+from tools import venvs
 from tools.local_twin import check, metrics
 from tools.local_twin.plan import LOOPBACK, PlanError, TwinPlan
 from tools.local_twin.supervisor import StopSignalError, Supervisor, raise_on_signals
@@ -59,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     venv: Path = args.venv.resolve()
-    if not (venv / "bin" / "python").exists():
-        print(f"no {venv}: run `make .venv-local/.installed` first", file=sys.stderr)
+    if missing := venvs.problem(venv, f"{venv.name}/{venvs.STAMP}"):
+        print(f"local twin: {missing}", file=sys.stderr)
         return 2
     layout = Layout((args.out or ROOT / "build" / "local" / args.stack).resolve())
     raise_on_signals()

@@ -21,6 +21,7 @@ from config.predictions import PATH, Point, Predictions, StackPrediction, Topolo
 from config.schema import StackConfig
 from program.config_source import load_stack_config
 from specs.predicted_performance import topology
+from tools import venvs
 from tools.predict import plan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,8 +62,8 @@ def recipe_stacks() -> list[str]:
 
 def run_aic(calls: list[dict[str, object]], python: Path) -> tuple[str, list[dict[str, object]]]:
     """One AIConfigurator process for every call: it loads each kernel database once."""
-    if not python.exists():
-        raise SystemExit(f"{python} not found: run `make predict` (it builds .venv-aic from requirements-aic.txt)")
+    if missing := venvs.problem(python.parent.parent, "predict"):
+        raise SystemExit(f"predict: {missing}")
     done = subprocess.run(  # its progress and errors go straight to our stderr
         [str(python), "-I", str(RUNNER)],
         input=json.dumps({"calls": calls}),
