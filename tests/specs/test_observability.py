@@ -165,12 +165,21 @@ def test_a_config_the_cluster_would_not_scrape_is_refused(stack: str, obs: dict[
     assert key in str(e.value)
 
 
-def test_a_capacity_block_stack_alerts_before_its_end(rendered: Callable[[str], Run]) -> None:
+def _alerts(run: Run) -> dict[str, dict[str, Any]]:
+    (rule,) = [m for m in manifests(run) if m["kind"] == "PrometheusRule"]
+    return {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"]}
+
+
+def test_a_capacity_block_with_a_known_end_alerts_a_day_before_it(rendered: Callable[[str], Run]) -> None:
+    """The end EC2 reports at `pulumi up` (offline: gpuPool.capacity.endTime); unknown offline, no alert yet."""
+    blocks = [s for s in stacks() if stack_values(s)["gpuPool"].get("capacity", {}).get("type") == "capacity-block"]
+    assert blocks
     for stack in stacks():
-        cap = stack_values(stack)["gpuPool"].get("capacity", {})
-        (rule,) = [m for m in manifests(rendered(stack)) if m["kind"] == "PrometheusRule"]
-        names = {r["alert"] for g in rule["spec"]["groups"] for r in g["rules"]}
-        assert ("CapacityBlockEndingSoon" in names) == (cap.get("type") == "capacity-block"), stack
+        assert "CapacityBlockEndingSoon" not in _alerts(rendered(stack)), stack  # no stack file states an end
+    pool = stack_values(blocks[0])["gpuPool"]
+    pool["capacity"] = {**pool["capacity"], "startTime": "2026-11-01T11:30:00Z", "endTime": "2027-01-05T11:30:00Z"}
+    alert = _alerts(render(blocks[0], f"gpuPool={json.dumps(pool)}"))["CapacityBlockEndingSoon"]
+    assert alert["expr"] == "vector(1799148600 - time()) < 86400"  # 2027-01-05T11:30:00Z
 
 
 def test_merged_lays_values_over_without_touching_the_base() -> None:

@@ -17,6 +17,7 @@ from specs.observability import dashboards, metric_names, rules, upstream
 from specs.observability.dashboards import DashboardParams
 from specs.observability.rules import RuleParams
 from tests.support import stack_values, stacks
+from tools import venvs
 from tools.local_twin import metrics
 from tools.local_twin.supervisor import Supervisor
 from tools.local_twin.twin import Layout, prepare, start, wait_ready
@@ -76,11 +77,12 @@ def one_stack_per_backend() -> list[str]:
 
 @pytest.fixture(scope="module")
 def twin_venv() -> Path:
-    if (VENV / "bin" / "python").exists():
+    missing = venvs.problem(VENV, ".venv-local/.installed")
+    if missing is None:
         return VENV
     if os.environ.get("CI"):
-        pytest.fail(f"{VENV} is missing under CI: the Makefile's pytest target must install it")
-    pytest.skip(f"{VENV} not installed (make .venv-local/.installed); CI installs it and runs this")
+        pytest.fail(f"{missing}; under CI the Makefile's pytest target must install it")
+    pytest.skip(f"{missing}; CI installs it and runs this")
 
 
 def exposition(stack: str, venv: Path, root: Path) -> set[str]:
