@@ -506,9 +506,14 @@ class Observability(Section):
         " namespace admits scrapes from its Prometheus pods only; dashboards and rules go there.",
     )
     prometheus_pod_labels: dict[LabelKey, LabelValue] = Field(
-        default_factory=lambda: {"app.kubernetes.io/name": "prometheus"},
-        description="Labels of the Prometheus pods (the Prometheus Operator's own): the NetworkPolicies admit scrapes"
-        " from exactly these pods in `namespace`.",
+        # The labels the Prometheus Operator puts on every Prometheus pod it runs (prometheus-operator
+        # pkg/prometheus/server/statefulset.go, podSelectorLabels).
+        default_factory=lambda: {
+            "app.kubernetes.io/name": "prometheus",
+            "app.kubernetes.io/managed-by": "prometheus-operator",
+        },
+        description="Labels of the Prometheus pods (default: those the Prometheus Operator sets): the NetworkPolicies"
+        " admit scrapes from exactly these pods in `namespace`.",
     )
     monitor_labels: dict[LabelKey, LabelValue] = Field(
         default_factory=dict,

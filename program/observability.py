@@ -1,6 +1,7 @@
 """The stack's metrics pipeline from its config: what the Observability component gets, and what the graph's
 platform release and NetworkPolicies must know of it."""
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,11 +42,14 @@ def build(
     scheduling: PoolScheduling,
     system_selector: dict[str, str],
     capacity_end: datetime.datetime | None,
+    gpu_nodes: bool,
     after: list[pulumi.Resource],
     opts: pulumi.ResourceOptions,
 ) -> Wiring:
     if p is None:
         return Wiring(outputs={"observability": "off (observability.enabled: false)"})
+    if not gpu_nodes:  # a Capacity Block not started: the GPU exporter comes with the pool, at the next `pulumi up`
+        p = dataclasses.replace(p, dcgm_exporter=False)
     o, s = cfg.observability, cfg.serving
     model = catalog.MODELS[cfg.model.key]
     rule_params = RuleParams(

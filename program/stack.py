@@ -210,6 +210,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         scheduling=scheduling,
         system_selector=system_selector,
         capacity_end=(facts.window.end or cap.end_time) if cap.type == "capacity-block" else None,
+        gpu_nodes=not staged,
         after=[cluster] if cluster else [],
         opts=on_cluster,
     )

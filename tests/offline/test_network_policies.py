@@ -20,7 +20,10 @@ API_SERVER_IP = "10.40.0.10"
 """An EKS control-plane ENI in the stack's VPC (10.40.0.0/16, the default vpcCidr)."""
 HUB = Endpoint("huggingface.co", None, ip="18.244.0.1")
 PROMETHEUS = Endpoint(
-    "prometheus", "monitoring", {"app.kubernetes.io/name": "prometheus", "prometheus": "x"}, ip="10.40.2.90"
+    "prometheus",
+    "monitoring",
+    {"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/managed-by": "prometheus-operator", "prometheus": "x"},
+    ip="10.40.2.90",
 )
 """A Prometheus pod of the in-cluster stack (labels the Prometheus Operator sets on its pods)."""
 GRAFANA = Endpoint("grafana", "monitoring", {"app.kubernetes.io/name": "grafana"}, ip="10.40.2.91")
@@ -91,6 +94,9 @@ def _forbidden(pods: dict[str, Endpoint], api_server_anywhere: bool) -> list[tup
     # Prometheus scrapes, nothing more; nothing else of its namespace scrapes.
     out += [(PROMETHEUS, prefill, 30001), (PROMETHEUS, pods["model-download"], 8080), (PROMETHEUS, frontend, 9090)]
     out += [(GRAFANA, frontend, 8000), (GRAFANA, prefill, 9090), (outsider, prefill, 9090)]
+    # A pod merely named prometheus (not the operator's) does not scrape.
+    namesake = Endpoint("namesake", "monitoring", {"app.kubernetes.io/name": "prometheus"}, ip="10.40.2.94")
+    out += [(namesake, frontend, 8000), (namesake, prefill, 9090)]
     return out
 
 

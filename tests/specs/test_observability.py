@@ -186,3 +186,12 @@ def test_merged_lays_values_over_without_touching_the_base() -> None:
     base = {"a": {"b": 1, "c": 2}, "d": 3}
     assert charts.merged(base, {"a": {"b": 9}}) == {"a": {"b": 9, "c": 2}, "d": 3}
     assert base == {"a": {"b": 1, "c": 2}, "d": 3}
+
+
+def test_before_a_capacity_block_starts_the_gpu_exporter_waits_for_the_pool() -> None:
+    """Staged (the block not started): no GPU node exists, so no DaemonSet for them; the rest of the pipeline runs."""
+    from tests.offline.test_checks import VARIANTS
+
+    run = render(*VARIANTS["gb200-staged"])
+    assert "kube-prometheus-stack" in releases(run) and "dcgm-exporter" not in releases(run)
+    assert "GpuXidErrors" in _alerts(run)
