@@ -6,10 +6,15 @@ releases by tools/pinned_sources.py). A misspelt name fails.
 The twin part is skipped only outside CI when .venv-local is absent; under CI it must run.
 """
 
+import json
 import os
+import shutil
 import socket
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +24,7 @@ from specs.observability.rules import RuleParams
 from tests.support import stack_values, stacks
 from tools import venvs
 from tools.local_twin import metrics
+from tools.local_twin.plan import TwinPlan
 from tools.local_twin.supervisor import Supervisor
 from tools.local_twin.twin import Layout, prepare, start, wait_ready
 
@@ -85,7 +91,35 @@ def twin_venv() -> Path:
     pytest.skip(f"{missing}; CI installs it and runs this")
 
 
-def exposition(stack: str, venv: Path, root: Path) -> set[str]:
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def local_prometheus(p: TwinPlan, sup: Supervisor, port: int, layout: Layout) -> None:
+    """`make local METRICS=1`'s Prometheus: on loopback, every twin process a healthy target, the stack's rules
+    loaded and evaluating, the frontend's series labelled with the graph's namespace as the PodMonitors' are."""
+    namespace, rules_ = metrics.stack_rules(layout.render / "manifests.yaml")
+    url = metrics.start_prometheus(p, sup, port, layout.root / "prometheus", namespace, rules_)
+    assert url.startswith("http://127.0.0.1:")
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            targets = _get(f"{url}/api/v1/targets")["data"]["activeTargets"]
+            loaded = [r for g in _get(f"{url}/api/v1/rules")["data"]["groups"] for r in g["rules"]]
+            query = urllib.parse.quote(f'dynamo_frontend_requests_total{{namespace="{namespace}"}}')
+            series = _get(f"{url}/api/v1/query?query={query}")["data"]["result"]
+        except OSError:
+            time.sleep(1)
+            continue
+        if len(targets) == 1 + len(p.mockers) and all(t["health"] == "up" for t in targets) and series:
+            assert loaded and all(r["health"] == "ok" for r in loaded), loaded
+            return
+        time.sleep(1)
+    raise AssertionError(f"the local Prometheus did not scrape the twin: {url}")
+
+
+def exposition(stack: str, venv: Path, root: Path, with_prometheus: bool = False) -> set[str]:
     """Run the stack's twin, send requests (one failing), scrape every process; stopped also on failure."""
     layout, port = Layout(root), _port()
     sup = Supervisor(layout.logs)
@@ -101,6 +135,8 @@ def exposition(stack: str, venv: Path, root: Path) -> set[str]:
         found = metrics.targets(p, sup, port)
         assert len(found) == 1 + len(p.mockers)
         names = set().union(*(metrics.names(metrics.scrape(a)) for a in found.values()))
+        if with_prometheus:
+            local_prometheus(p, sup, port, layout)
         return names | metrics.names(metrics.engine_gauges(venv))
     finally:
         sup.stop_all()
@@ -110,7 +146,12 @@ def exposition(stack: str, venv: Path, root: Path) -> set[str]:
 @pytest.mark.parametrize("stack", one_stack_per_backend())
 def test_every_dynamo_name_is_in_the_twins_exposition(stack: str, twin_venv: Path, tmp_path: Path) -> None:
     backend = stack_values(stack)["serving"]["backend"]
-    exposed = exposition(stack, twin_venv, tmp_path / "twin")
+    prometheus = stack == one_stack_per_backend()[0]
+    if prometheus and not shutil.which("prometheus"):
+        if os.environ.get("CI"):
+            pytest.fail("prometheus is missing under CI: the Makefile's promtool target installs Debian's package")
+        prometheus = False
+    exposed = exposition(stack, twin_venv, tmp_path / "twin", with_prometheus=prometheus)
     assert "dynamo_frontend_requests_total" in exposed  # the scrape saw the frontend
     assert missing(used(backend), exposed) == set(), stack
     # A misspelt name is not in the exposition: the check is not vacuous.
