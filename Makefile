@@ -103,7 +103,7 @@ $(AIC_VENV)/.installed: requirements-aic.txt
 predict: $(VENV)/.installed $(AIC_VENV)/.installed  ## predict each recipe stack's TTFT/ITL/throughput into config/predictions.json
 	$(PY) -m tools.predict
 
-bench: $(VENV)/.runtime  ## render/floor per stack, paired run by run (floor: the same third-party imports)
+bench: $(VENV)/.runtime  ## render/floor CPU per stack, paired run by run (floor: the same imports, the same GC settings)
 	$(PY) -m tools.bench
 
 locks: $(VENV)/.installed  ## regenerate every hash lock from its roots (needs PyPI; deterministic: tools/locks)

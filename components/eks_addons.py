@@ -72,8 +72,9 @@ def after_nodes(
     waits_for: list[pulumi.Resource],
     provider: k8s.Provider,
     parent: pulumi.Resource,
-) -> k8s.storage.v1.StorageClass:
-    """The EBS CSI driver with its role, the cache's CSI driver, and the encrypted gp3 default StorageClass."""
+) -> tuple[k8s.storage.v1.StorageClass, aws.eks.Addon | None]:
+    """The EBS CSI driver with its role, the cache's CSI driver, and the encrypted gp3 default StorageClass; returns
+    the StorageClass and the cache's CSI add-on (what a pod mounting the cache waits for)."""
     opts = pulumi.ResourceOptions(parent=parent)
     after = pulumi.ResourceOptions(parent=parent, depends_on=waits_for)
     ebs_role = _pod_identity_role(f"{name}-ebs-csi", spec.EBS_CSI_POLICY_ARN, opts)
@@ -87,10 +88,11 @@ def after_nodes(
         ],
         opts=after,
     )
+    cache_csi = None
     if cache_storage in spec.CACHE_ADDON:
         # The stack creates the file system itself (statically provisioned): the controller needs no IAM role.
         addon = spec.CACHE_ADDON[cache_storage]
-        aws.eks.Addon(
+        cache_csi = aws.eks.Addon(
             f"{name}-{addon}",
             cluster_name=cluster.name,
             addon_name=addon,
@@ -98,7 +100,7 @@ def after_nodes(
             opts=after,
         )
     sc = spec.storage_class()
-    return k8s.storage.v1.StorageClass(
+    storage_class = k8s.storage.v1.StorageClass(
         f"{name}-{spec.STORAGE_CLASS}",
         metadata=sc["metadata"],
         provisioner=sc["provisioner"],
@@ -108,3 +110,4 @@ def after_nodes(
         allow_volume_expansion=sc["allowVolumeExpansion"],
         opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[ebs]),
     )
+    return storage_class, cache_csi

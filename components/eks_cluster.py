@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 from components import eks_addons, helm
 from config import versions
 from config.schema import EksTarget
-from specs import aws_specs, node_hardening
+from specs import aws_specs, download_node, node_hardening
 from specs.scheduling import GPU_NODE_LABELS, GPU_TAINT, SYSTEM_LABELS
 
 CONTROL_PLANE_LOGS = ("api", "audit", "authenticator")
@@ -162,7 +162,9 @@ class EksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.node_prerequisites),
         )
 
+        self.download_node_group = self._download_nodes(name, t, cluster, node_role, home_subnet, system_template)
         self.name_prefix = t.cluster_name
+        self.region = args.region
         self.cluster_name = cluster.name
         self.node_role_arn = node_role.arn
         self.vpc_id = pulumi.Output.from_input(vpc_id)
@@ -192,7 +194,7 @@ class EksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[system_nodes]),
         )
         # Add-ons with controllers become ACTIVE only once the system nodes run them; the agent must be there first.
-        eks_addons.after_nodes(
+        _, self.cache_csi = eks_addons.after_nodes(
             name, cluster, args.cache_storage, [system_nodes, *node_addons.before_nodes], self.provider, self
         )
         if args.gpu_plugins:
@@ -261,6 +263,44 @@ class EksCluster(pulumi.ComponentResource):
                 access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+
+    def _download_nodes(
+        self,
+        name: str,
+        t: EksTarget,
+        cluster: aws.eks.Cluster,
+        node_role: aws.iam.Role,
+        subnet: pulumi.Input[str],
+        template: aws.ec2.LaunchTemplate,
+    ) -> aws.eks.NodeGroup | None:
+        """One network-optimized node for the download (specs/download_node.py), tainted so only it lands there.
+
+        The download Job prefers it and falls back to a system node; after the download the node only costs money:
+        `downloadNodeScaleDown` (a stack output) sets it to 0, and `pulumi up` leaves that size alone."""
+        if not t.download_node.enabled:
+            return None
+        return aws.eks.NodeGroup(
+            f"{name}-download-nodes",
+            cluster_name=cluster.name,
+            node_role_arn=node_role.arn,
+            subnet_ids=[subnet],  # the cache's zone (the home zone): no cross-zone traffic for the writes
+            instance_types=[t.download_node.instance_type],
+            ami_type="AL2023_x86_64_STANDARD",
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(desired_size=1, min_size=0, max_size=1),
+            labels=download_node.LABELS,
+            taints=[
+                aws.eks.NodeGroupTaintArgs(
+                    key=download_node.TAINT["key"], value=download_node.TAINT["value"], effect="NO_SCHEDULE"
+                )
+            ],
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)
+            ),
+            # Scaled to 0 by hand after the download: a later `up` must not bring the node back.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=self.node_prerequisites, ignore_changes=["scalingConfig.desiredSize"]
+            ),
+        )
 
     def _system_launch_template(self, name: str) -> aws.ec2.LaunchTemplate:
         """IMDSv2 for the node only and an encrypted gp3 root: what the node group's defaults leave open."""

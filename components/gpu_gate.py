@@ -1,6 +1,7 @@
 """GpuGate: a Job that completes when the download is a lead time from done (specs/gate_spec.py); the GPU node group
 depends on it, so on-demand GPUs are not paid while the weights download."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -18,6 +19,8 @@ class GpuGateArgs:
     model_dir: str
     weight_bytes: int
     node_selector: dict[str, str]
+    after: Sequence[pulumi.Resource] = ()
+    """The cache's CSI add-on: the gate's pod mounts the cache too."""
 
 
 class GpuGate(pulumi.ComponentResource):
@@ -29,5 +32,5 @@ class GpuGate(pulumi.ComponentResource):
         manifest = gate_spec.gate_job(
             args.name, args.namespace, args.claim_name, args.model_dir, args.weight_bytes, args.node_selector
         )
-        self.job = jobs.awaited_job(f"{name}-job", manifest, gate_spec.DEADLINE_S, self, [])
+        self.job = jobs.awaited_job(f"{name}-job", manifest, gate_spec.DEADLINE_S, self, [*args.after])
         self.register_outputs({})

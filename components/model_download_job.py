@@ -1,6 +1,8 @@
 """ModelDownloadJob: fills the cache with one pinned revision from Hugging Face; Pulumi waits until it is done."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -20,6 +22,12 @@ class ModelDownloadJobArgs:
     hf_token: pulumi.Input[str]
     """A Pulumi secret; it only ever reaches a Kubernetes Secret."""
     node_selector: dict[str, str]
+    after: Sequence[pulumi.Resource] = ()
+    """What a pod mounting the cache waits for besides the claim: the cache's CSI add-on (its node plugin mounts)."""
+    placement: dict[str, Any] | None = None
+    """Affinity and tolerations for the download node (specs/download_node.py); None: `node_selector`."""
+    runtime_dirs: Sequence[str] = ()
+    """Directories under the cache's root the serving pods' user owns: the engines' compile caches."""
     verify_hashes: bool = False
     """A rerun that finds the completion marker re-hashes every file (re-reads the checkpoint) instead of checking
     sizes. A download always checks each file's hash as its bytes arrive."""
@@ -63,9 +71,11 @@ class ModelDownloadJob(pulumi.ComponentResource):
             script_config_map=script_map.metadata.name,
             node_selector=args.node_selector,
             verify_hashes=args.verify_hashes,
+            placement=args.placement,
+            runtime_dirs=args.runtime_dirs,
         )
         # Pulumi waits for the Job to succeed (~690 GB at Hub speeds); a rerun after a replacement finds the marker.
         # Its egress allow exists before its pod: under the namespace's default deny the download would fail.
-        jobs.awaited_job(f"{name}-job", manifest, download_spec.DEADLINE_S, self, [allow])
+        jobs.awaited_job(f"{name}-job", manifest, download_spec.DEADLINE_S, self, [allow, *args.after])
         self.logs_command = pulumi.Output.concat("kubectl -n ", args.namespace, " logs -f job/", self.job_name)
         self.register_outputs({"job_name": self.job_name})

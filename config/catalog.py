@@ -221,8 +221,27 @@ gateway ($0.045/GB), EFS elastic reads and cross-zone traffic are per use and le
 
 SYSTEM_INSTANCE_PRICES: dict[str, Price] = {
     "m7i.4xlarge": Price(0.8064, "hour", "EC2 On-Demand m7i.4xlarge Linux, us-east-1", "2026", checked=False),
+    "c6in.8xlarge": Price(1.8144, "hour", "EC2 On-Demand c6in.8xlarge Linux, us-east-1", "2026", checked=False),
 }
-"""CPU node types for systemNodes.instanceType; another type is costed as unknown."""
+"""CPU node types for systemNodes.instanceType and downloadNode.instanceType; another type is costed as unknown."""
+
+
+@dataclass(frozen=True)
+class NetworkNode:
+    """A CPU node type the download may run on (x86: the node group's AMI is AL2023_x86_64_STANDARD)."""
+
+    vcpus: int
+    gbps: float
+    source: str
+
+
+DOWNLOAD_NODE_TYPES: dict[str, NetworkNode] = {
+    "c6in.8xlarge": NetworkNode(32, 50.0, "EC2 network-optimized C6in: 50 Gbps at 8xlarge (check)"),
+    "c6in.16xlarge": NetworkNode(64, 100.0, "EC2 network-optimized C6in: 100 Gbps at 16xlarge (check)"),
+    "m7i.4xlarge": NetworkNode(16, 12.5, "EC2 M7i: up to 12.5 Gbps at 4xlarge (check)"),
+}
+"""Types for target.downloadNode.instanceType (and the system node type, for the estimate), with their vCPUs and
+network bandwidth ("Specifications for Amazon EC2 compute optimized instances", network specifications)."""
 
 FSX_PERSISTENT_2: dict[int, Price] = {
     tier: Price(

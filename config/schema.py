@@ -96,6 +96,31 @@ class SystemNodes(Section):
     count: int = Field(2, ge=1, le=10, description="Number of CPU system nodes (in the GPU pool's zone).")
 
 
+class DownloadNode(Section):
+    """One node chosen for its network, for the model download only (specs/download_node.py)."""
+
+    enabled: bool = Field(
+        True,
+        description="Run the download on its own network-optimized node (tainted for the download Job alone); off:"
+        " the download runs on a system node, capped at 5 Gbps to the internet below 32 vCPUs (AWS EC2 bandwidth).",
+    )
+    instance_type: Ec2InstanceType = Field(
+        "c6in.8xlarge",
+        description="Instance type of the download node: 32+ vCPUs get half their bandwidth to the internet; one of"
+        f" {', '.join(catalog.DOWNLOAD_NODE_TYPES)}.",
+    )
+
+    @model_validator(mode="after")
+    def _known_type(self) -> "DownloadNode":
+        if self.instance_type not in catalog.DOWNLOAD_NODE_TYPES:
+            known = ", ".join(catalog.DOWNLOAD_NODE_TYPES)
+            raise ValueError(
+                f"{self.instance_type!r} is not a download node type this stack knows the network of (x86, known "
+                f"bandwidth). Fix: use one of {known}"
+            )
+        return self
+
+
 def _vpc_block(network: IPv4Network) -> IPv4Network:
     """EC2 API CreateVpc: the smallest VPC uses a /28 netmask, the largest a /16."""
     if not 16 <= network.prefixlen <= 28:
@@ -163,6 +188,9 @@ class EksTarget(Section):
         None, description="Use these VPC and subnets instead of creating a VPC (then leave out availabilityZones)."
     )
     system_nodes: SystemNodes = Field(default_factory=SystemNodes, description="The CPU node group.")
+    download_node: DownloadNode = Field(
+        default_factory=DownloadNode, description="The node the model download runs on (scale it to 0 after)."
+    )
     endpoint_access: EndpointAccess = Field(
         default_factory=EndpointAccess, description="Reachability of the cluster's API endpoint."
     )

@@ -49,7 +49,7 @@ def _node_groups(regs: Sequence[Registration]) -> list[LineItem]:
         (itype,) = data.get("instanceTypes") or [(template or {}).get("instanceType") or "?"]
         gpu = catalog.INSTANCE_TYPES.get(itype)
         price = catalog.SYSTEM_INSTANCE_PRICES.get(itype)
-        what = "GPU nodes" if gpu else "system nodes"
+        what = "GPU nodes" if gpu else "download node (until scaled to 0)" if "download" in reg.name else "system nodes"
         if gpu is not None:
             block = (
                 " (Capacity Block: paid upfront for the block)" if data.get("capacityType") == "CAPACITY_BLOCK" else ""

@@ -28,6 +28,8 @@ from specs import (
     aws_specs,
     cache_sizing,
     capacity,
+    compile_cache,
+    download_node,
     eks_addon_spec,
     fabric_defaults,
     gate_spec,
@@ -189,6 +191,10 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         opts=on_cluster,
     )
     # The download needs only the cache: it runs on CPU nodes while the GPU pool is still being provisioned.
+    # A pod mounting the cache waits for the cache's CSI driver too (its node plugin mounts the volume).
+    cache_mount_waits = [cluster.cache_csi] if cluster and cluster.cache_csi else []
+    # The download node must have joined before the Job's pod is scheduled, or it would settle for a system node.
+    download_waits = [cluster.download_node_group] if cluster and cluster.download_node_group else []
     download = ModelDownloadJob(
         "model-download",
         ModelDownloadJobArgs(
@@ -199,6 +205,11 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             hf_token=hf_token,
             node_selector=system_selector,
             verify_hashes=cfg.model.verify == "hashes",
+            after=[*cache_mount_waits, *download_waits],
+            runtime_dirs=[
+                compile_cache.sub_path(cfg.serving, catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or ""))
+            ],
+            placement=download_node.placement(system_selector) if cluster and cluster.download_node_group else None,
         ),
         opts=on_cluster,
     )
@@ -226,6 +237,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
                 model_dir(model, cfg.model.revision),
                 model.weight_bytes,
                 system_selector,
+                after=cache_mount_waits,
             ),
             opts=on_cluster,
         )
@@ -432,6 +444,17 @@ def _finish(
             outputs["modelStagingBucket"] = cache.staging_bucket
         outputs["kubeconfig"] = cluster.kubeconfig
         outputs["gpuNodeGroup"] = pool.node_group_name
+        if cluster.download_node_group is not None:
+            # After the download the node only costs money; `pulumi up` leaves the size alone (ignore_changes).
+            outputs["downloadNodeScaleDown"] = pulumi.Output.concat(
+                "aws eks update-nodegroup-config --region ",
+                cluster.region,
+                " --cluster-name ",
+                cluster.cluster_name,
+                " --nodegroup-name ",
+                cluster.download_node_group.node_group_name,
+                " --scaling-config minSize=0,maxSize=1,desiredSize=0",
+            )
         outputs["gpuZone"] = facts.zone
         cap = cfg.gpu_pool.capacity
         if cap.type != "on-demand":

@@ -6,6 +6,8 @@ it, and sets its parallelism.
 """
 
 import re
+import shlex
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -17,6 +19,7 @@ from specs.job_manifest import job
 from specs.model_layout import CACHE_OWNER_UID, WRITABLE_DIRS, model_dir
 from specs.pod_security import restricted
 from specs.security_skips import DOWNLOAD_JOB_SKIPS, checkov_annotations
+from specs.serving_security import RUNTIME_UID
 
 CACHE_ROOT = "/cache"
 TOKEN_DIR = "/var/run/secrets/huggingface"
@@ -97,6 +100,8 @@ def download_job(
     script_config_map: pulumi.Input[str],
     node_selector: dict[str, str],
     verify_hashes: bool = False,
+    placement: dict[str, Any] | None = None,
+    runtime_dirs: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A batch/v1 Job (namespace, claim, secret and script may be Outputs).
 
@@ -107,10 +112,15 @@ def download_job(
     cache = {"name": "model-cache", "mountPath": CACHE_ROOT}
     deps = {"name": "deps", "mountPath": DEPS_DIR}
     dirs = " ".join(WRITABLE_DIRS)
+    prepare_cmd = f"cd {CACHE_ROOT} && mkdir -p {dirs} && chown {USER_ID}:{USER_ID} {dirs}"
+    if runtime_dirs:
+        # The engines' compile caches (specs/compile_cache.py): the serving pods' user owns them, not the weights.
+        owned = " ".join(shlex.quote(d) for d in runtime_dirs)
+        prepare_cmd += f" && mkdir -p {owned} && chown {RUNTIME_UID}:{RUNTIME_UID} {owned}"
     prepare = {
         **_container(
             "prepare-cache",
-            ["sh", "-c", f"cd {CACHE_ROOT} && mkdir -p {dirs} && chown {USER_ID}:{USER_ID} {dirs}"],
+            ["sh", "-c", prepare_cmd],
             [cache],
             resources={"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "128Mi"}},
         ),
@@ -198,7 +208,9 @@ def download_job(
             {"name": "tmp", "emptyDir": {"sizeLimit": "20Gi"}},
         ],
     }
-    if node_selector:
+    if placement:
+        pod_spec.update(placement)  # affinity to the download node (specs/download_node.py)
+    elif node_selector:
         pod_spec["nodeSelector"] = node_selector
     annotations = checkov_annotations(DOWNLOAD_JOB_SKIPS)
     return job(

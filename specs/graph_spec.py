@@ -12,7 +12,7 @@ import pulumi
 from config import versions
 from config.catalog import InstanceType
 from config.schema import Serving, Worker
-from specs import eks_addon_spec, k8s_names, serving_security
+from specs import compile_cache, eks_addon_spec, k8s_names, serving_security
 from specs.backends import BACKENDS, Backend
 from specs.backends.base import ROLES, Role, WorkerContext
 from specs.scheduling import EFA_RESOURCE, POOL_LABEL, SYSTEM_LABELS, PoolScheduling
@@ -113,6 +113,21 @@ def _hardened(pod: dict[str, Any], h: serving_security.PodHardening) -> dict[str
     }
 
 
+def _with_compile_cache(spec: GraphSpec, pod: dict[str, Any]) -> dict[str, Any]:
+    """The worker's JIT caches on the shared cache (specs/compile_cache.py): its keyed directory mounted as ~/.cache
+    and every engine cache variable pointing there; a variable the stack sets itself (serving.<role>.env) wins."""
+    main = dict(pod["mainContainer"])
+    own = main.get("env", [])
+    named = {e["name"] for e in own}
+    cache_env = [{"name": k, "value": v} for k, v in compile_cache.env(spec.serving.backend).items() if k not in named]
+    main["env"] = [*cache_env, *own]
+    main["volumeMounts"] = [
+        *main.get("volumeMounts", []),
+        compile_cache.mount(spec.pvc_name, spec.serving, spec.instance),
+    ]
+    return {**pod, "mainContainer": main}
+
+
 def _frontend(spec: GraphSpec) -> dict[str, Any]:
     container = {"image": spec.image, **spec.backend.frontend_container()}
     container["resources"] = {k: dict(v) for k, v in serving_security.FRONTEND_RESOURCES.items()}
@@ -168,7 +183,7 @@ def _worker(spec: GraphSpec, role: Role) -> dict[str, Any]:
         "resources": resources,
         "volumeMounts": _cache_mount(spec),
         "sharedMemory": {"size": w.shared_memory},
-        "extraPodSpec": _hardened(pod, h),
+        "extraPodSpec": _with_compile_cache(spec, _hardened(pod, h)),
     }
     if w.nodes > 1:
         service["multinode"] = {"nodeCount": w.nodes}

@@ -12,7 +12,8 @@ What the engines need, as found (each cited where it decides something):
   workers privileged (ai-dynamo/dynamo tests/deploy/efa/disagg-efa.yaml); `serving.security.privilegedWorkers`
   is the switch for a fabric whose registration fails without it.
 - With a read-only root, engines write their JIT and compile caches (Triton, FlashInfer, DeepGEMM, torch inductor)
-  under HOME and /tmp: both are emptyDirs. (check) not yet proven on a live engine;
+  under ~/.cache, which is the shared cache's keyed compile-cache directory (specs/compile_cache.py), and scratch
+  under HOME and /tmp, both emptyDirs. (check) not yet proven on a live engine;
   `serving.security.readOnlyRootFilesystem: false` turns it off.
 - Multi-node TRT-LLM (mpirun over SSH): the operator writes keys, host keys and sshd's config under $HOME and runs
   sshd unprivileged on port 2222 (deploy/operator/internal/dynamo/backend_trtllm.go in ai-dynamo/dynamo): it works

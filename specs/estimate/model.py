@@ -1,5 +1,6 @@
-"""The duration model: minutes per kind of resource, and the data flows (download, pulls, weight load) that depend on
-the config: the Hub's rate, the cache's throughput shared by every pod that loads at once, the engine's warm-up."""
+"""The duration model: minutes per kind of resource, and the data flows (download, pulls, weight load, compile) that
+depend on the config: the download's rate (the Hub, the download node's share of the internet, the cache's writes),
+the cache's throughput shared by every pod that loads at once, the engine's first and later starts."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -7,13 +8,15 @@ from dataclasses import dataclass
 from specs import cache_sizing
 from specs.estimate import figures
 from specs.estimate.critical_path import Node, Schedule, schedule
+from specs.estimate.figures import Case
 
 MB = 1_000_000
 SERVING_GRAPH = "kubernetes:nvidia.com/v1alpha1:DynamoGraphDeployment"
 JOB = "kubernetes:batch/v1:Job"
+ADDON = "aws:eks/addon:Addon"
 _BY_TYPE = {
     "aws:eks/cluster:Cluster": "eks-cluster",
-    "aws:eks/addon:Addon": "eks-addon",
+    ADDON: "eks-addon",
     "aws:ec2/natGateway:NatGateway": "nat-gateway",
     "aws:fsx/lustreFileSystem:LustreFileSystem": "fsx-lustre",
     "aws:fsx/dataRepositoryAssociation:DataRepositoryAssociation": "s3-link",
@@ -22,6 +25,8 @@ _BY_TYPE = {
     "kubernetes:helm.sh/v3:Release": "helm-release",
     SERVING_GRAPH: "serving-graph",
 }
+CSI_ADDONS = ("aws-ebs-csi-driver", "aws-fsx-csi-driver", "aws-efs-csi-driver")
+"""Add-ons with a controller Deployment health-checked before ACTIVE (figures.CSI_ADDON)."""
 CACHE_KINDS = ("fsx-lustre", "efs", "efs-mount-target", "s3-link")
 """Warm: the cache's file system already exists (protected and retained, it outlives the serving stack)."""
 _JOBS = {"ModelDownloadJob$": "download", "FabricCheck$": "fabric-check", "GpuGate$": "gpu-gate"}
@@ -36,6 +41,8 @@ def kind(node: Node) -> str:
         return "provider"
     if t == "aws:eks/nodeGroup:NodeGroup":
         return "gpu-node-group" if "GpuNodePool$" in urn else "cpu-node-group"
+    if t == ADDON and node.name.endswith(CSI_ADDONS):
+        return "csi-addon"
     if t in _BY_TYPE:
         return _BY_TYPE[t]
     if t == JOB:
@@ -69,38 +76,74 @@ class Flows:
     jit_lead_minutes: float | None = None
     """With just-in-time GPUs: the GPU node group starts this long before the download is estimated to end."""
     link_mbps_per_node: float | None = None
-    """GPU nodes in a Local Zone read the Region's cache across its link, at most this fast each (None: same zone)."""
-    hub_mbps: float = figures.HUB_MBPS.value
+    """GPU nodes in a Local Zone read the Region's cache across its link, this fast each at typical values (its
+    range: figures.LOCAL_ZONE_READ_MBPS_PER_NODE); None: same zone."""
     verify_while_downloading: bool = figures.VERIFY_WHILE_DOWNLOADING
+    node_internet_mbps: float | None = None
+    """The download node's share of traffic leaving the VPC (specs/download_node.py); None: not known."""
+    download_node: str = ""
+    """The download node's instance type, for the summary."""
+    backend: str = "sglang"
+    compile_cache: bool = True
+    """The engines' JIT caches are on the shared cache (specs/compile_cache.py): later starts skip the compile."""
 
-    def download_minutes(self) -> float:
-        rate = min(self.hub_mbps, self.cache_write_mbps or self.hub_mbps)
-        fetch = self.weight_bytes / (rate * MB) / 60
-        hash_rate = figures.SHA256_MBPS.value * figures.HASH_WORKERS
+    def download_mbps(self, case: Case = "typical") -> float:
+        """The slowest of the Hub, the downloader's process, the download node's internet share and the cache's
+        writes."""
+        return min(self._limits(case).values())
+
+    def download_limit(self, case: Case = "typical") -> str:
+        limits = self._limits(case)
+        return min(limits, key=lambda k: limits[k])
+
+    def _limits(self, case: Case) -> dict[str, float]:
+        limits = {"the Hub": figures.HUB_MBPS.at(case), "the downloader's CPU": figures.DOWNLOADER_MBPS.at(case)}
+        if self.node_internet_mbps:
+            limits[f"the download node ({self.download_node or 'its type'})"] = self.node_internet_mbps
+        if self.cache_write_mbps:
+            limits["the cache's writes"] = self.cache_write_mbps
+        return limits
+
+    def download_minutes(self, case: Case = "typical") -> float:
+        fetch = self.weight_bytes / (self.download_mbps(case) * MB) / 60
+        hash_rate = figures.SHA256_MBPS.at(case) * figures.HASH_WORKERS
         read_rate = min(hash_rate, self.cache_read_mbps or hash_rate)
         # Overlapped: only the last file's hash is left when its bytes arrive; a second pass re-reads everything.
-        verified = figures.LARGEST_SHARD_BYTES.value if self.verify_while_downloading else self.weight_bytes
-        return figures.MINUTES["job-start"].value + fetch + verified / (read_rate * MB) / 60
+        verified = figures.LARGEST_SHARD_BYTES if self.verify_while_downloading else self.weight_bytes
+        return figures.MINUTES["job-start"].at(case) + fetch + verified / (read_rate * MB) / 60
 
-    def load_minutes(self) -> float:
-        """Every loading node reads its share at once: the cache's throughput is divided among them (FSx), or each
-        reads at the per-client rate (EFS)."""
+    def load_minutes(self, nodes: int | None = None, case: Case = "typical") -> float:
+        """Every loading node (`nodes`, default all of the graph's) reads its share at once: the cache's throughput
+        is divided among them (FSx), or each reads at the per-client rate (EFS)."""
         if not self.cache_read_mbps:
             return 0.0
         per_node = self.weight_bytes * cache_sizing.READ_FRACTION_PER_NODE
-        total = per_node if self.per_client else per_node * max(self.loading_nodes, 1)
-        return max(total / (self.cache_read_mbps * MB) / 60, self.link_minutes())
+        loading = self.loading_nodes if nodes is None else nodes
+        total = per_node if self.per_client else per_node * max(loading, 1)
+        return max(total / (self.cache_read_mbps * MB) / 60, self.link_minutes(case))
 
-    def link_minutes(self) -> float:
+    def link_minutes(self, case: Case = "typical") -> float:
         """Each GPU node's load across a Local Zone's link, in parallel (0 when the GPUs share the cache's zone)."""
         if not self.link_mbps_per_node:
             return 0.0
-        return self.weight_bytes * cache_sizing.READ_FRACTION_PER_NODE / (self.link_mbps_per_node * MB) / 60
+        rate = self.link_mbps_per_node if case == "typical" else figures.LOCAL_ZONE_READ_MBPS_PER_NODE.at(case)
+        return self.weight_bytes * cache_sizing.READ_FRACTION_PER_NODE / (rate * MB) / 60
+
+    def engine_minutes(self, first_start: bool, case: Case = "typical") -> float:
+        """After the weights: the JIT compile (a first start, or every start without persistent caches) and the
+        engine's own start (CUDA graphs, warm-up)."""
+        compile_ = figures.COMPILE_MINUTES[self.backend].at(case) if first_start or not self.compile_cache else 0.0
+        return compile_ + figures.ENGINE_START_MINUTES.at(case)
+
+    def restart_minutes(self, first_start: bool, case: Case = "typical") -> float:
+        """One worker pod restarted on a node that has the image: it alone loads, then starts (and compiles only on
+        a first start)."""
+        return self.load_minutes(nodes=1, case=case) + self.engine_minutes(first_start, case)
 
 
-def graph_start_minutes(flows: Flows) -> float:
-    """From the graph's creation to Ready without a pre-pulled image: pull, concurrent load, warm-up."""
-    return figures.IMAGE_PULL_MINUTES.value + flows.load_minutes() + figures.WARMUP_MINUTES.value
+def graph_start_minutes(flows: Flows, case: Case = "typical", first_start: bool = True) -> float:
+    """From the graph's creation to Ready without a pre-pulled image: pull, concurrent load, compile, start."""
+    return figures.IMAGE_PULL_MINUTES.at(case) + flows.load_minutes(case=case) + flows.engine_minutes(first_start, case)
 
 
 @dataclass(frozen=True)
@@ -124,14 +167,17 @@ class Run:
         return max(0.0, self.schedule.start[self.graph] - self.schedule.finish[self.gpu_nodes])
 
 
-def run(nodes: Sequence[Node], flows: Flows, warm: bool) -> Run:
-    """Schedule the graph: cold (the download fetches every byte) or warm (the cache holds the revision already)."""
+def run(nodes: Sequence[Node], flows: Flows, warm: bool, case: Case = "typical") -> Run:
+    """Schedule the graph: cold (the download fetches every byte, the engines compile) or warm (the cache holds the
+    revision and the compile caches of this engine version on this GPU type)."""
     kinds = {n.urn: kind(n) for n in nodes}
     first: dict[str, str] = {}
     for urn, k in sorted(kinds.items()):
         first.setdefault(k, urn)
     gpu_nodes, download = first.get("gpu-node-group"), first.get("download")
     prepull = "image-prepull" in kinds.values()
+    job_start = figures.MINUTES["job-start"].at(case)
+    pull_minutes = figures.IMAGE_PULL_MINUTES.at(case)
 
     def minutes(
         node: Node, start: Mapping[str, float], finish: Mapping[str, float], prior: Mapping[str, float]
@@ -140,19 +186,19 @@ def run(nodes: Sequence[Node], flows: Flows, warm: bool) -> Run:
         if warm and k in CACHE_KINDS:
             return 0.0
         if k == "download":
-            return figures.MINUTES["job-start"].value if warm else flows.download_minutes()
+            return job_start if warm else flows.download_minutes(case)
         if k == "serving-graph":
-            pull = figures.IMAGE_PULL_MINUTES.value
+            pull = pull_minutes
             if prepull and gpu_nodes is not None and gpu_nodes in finish:
                 pull = max(0.0, pull - (start[node.urn] - finish[gpu_nodes]))
-            return graph_start_minutes(flows) - figures.IMAGE_PULL_MINUTES.value + pull
+            return pull + flows.load_minutes(case=case) + flows.engine_minutes(not warm, case)
         if k == "gpu-gate":
             # Ends when the download is within the lead of its end (its own measured rate decides in the cluster).
             end = prior.get(download or "", 0.0)
-            return max(figures.MINUTES["job-start"].value, end - (flows.jit_lead_minutes or 0.0) - start[node.urn])
+            return max(job_start, end - (flows.jit_lead_minutes or 0.0) - start[node.urn])
         if k == "image-prepull":
-            return figures.MINUTES["kubernetes-object"].value  # not awaited (pulumi.com/skipAwait)
-        return figures.MINUTES[k].value
+            return figures.MINUTES["kubernetes-object"].at(case)  # not awaited (pulumi.com/skipAwait)
+        return figures.MINUTES[k].at(case)
 
     # Two passes: the gate's end follows the download's, which does not depend on the gate.
     first_pass = schedule(nodes, lambda n, s, f: minutes(n, s, f, {}))

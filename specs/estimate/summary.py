@@ -1,4 +1,5 @@
-"""The estimate as the stack's outputs and the render's summary show it: cold and warm, the chain, idle GPUs."""
+"""The estimate as the stack's outputs and the render's summary show it: cold and warm at typical values with their
+range, the chain at typical values, the download's rate and what limits it, a restarted worker, idle GPUs."""
 
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -22,17 +23,33 @@ def _chain(r: Run) -> list[str]:
     return steps
 
 
+def _range(nodes: Sequence[Node], flows: Flows, warm: bool) -> list[float]:
+    return [round(run(nodes, flows, warm, case).minutes, 1) for case in ("fast", "slow")]
+
+
 def estimate(nodes: Sequence[Node], flows: Flows) -> dict[str, Any]:
     """Plain data for the stack output `timeToEndpoint`."""
     cold, warm = run(nodes, flows, warm=False), run(nodes, flows, warm=True)
     out: dict[str, Any] = {
         "coldCacheMinutes": round(cold.minutes, 1),
         "warmCacheMinutes": round(warm.minutes, 1),
+        "coldCacheRange": _range(nodes, flows, warm=False),
+        "warmCacheRange": _range(nodes, flows, warm=True),
         "coldChain": _chain(cold),
         "warmChain": _chain(warm),
+        "download": {
+            "mbps": round(flows.download_mbps(), 0),
+            "limit": flows.download_limit(),
+            "minutes": round(flows.download_minutes(), 1),
+        },
+        "workerRestartMinutes": {
+            "firstStart": round(flows.restart_minutes(first_start=True), 1),
+            "laterStart": round(flows.restart_minutes(first_start=False), 1),
+        },
         "downloader": "hashes verified per file while downloading"
         if flows.verify_while_downloading
         else "hashes verified in a second full pass",
+        "risks": [figures.CAPACITY_RISK] if flows.capacity_type == "on-demand" else [],
         "inputs": asdict(flows),
     }
     if flows.link_mbps_per_node:
@@ -54,18 +71,27 @@ def estimate(nodes: Sequence[Node], flows: Flows) -> dict[str, Any]:
     return out
 
 
+def _span(r: list[float]) -> str:
+    return f"{r[0]:.0f}-{r[1]:.0f}"
+
+
 def lines(est: dict[str, Any]) -> list[str]:
     """The render summary's lines."""
-    inputs = est["inputs"]
+    dl, restart = est["download"], est["workerRestartMinutes"]
     goal = "the staged stack (GPU phase after the block starts)" if est.get("staged") else "a passing smoke test"
     out = [
-        f"time to {goal} (estimate): ~{est['coldCacheMinutes']:.0f} min cold cache, "
-        f"~{est['warmCacheMinutes']:.0f} min warm cache (Hub at {inputs['hub_mbps']:.0f} MB/s; {est['downloader']})",
-        f"  cold chain: {' -> '.join(est['coldChain'])}",
-        f"  warm chain: {' -> '.join(est['warmChain'])}",
+        f"time to {goal} (estimate, typical [fast-slow]): ~{est['coldCacheMinutes']:.0f} min"
+        f" [{_span(est['coldCacheRange'])}] cold cache, ~{est['warmCacheMinutes']:.0f} min"
+        f" [{_span(est['warmCacheRange'])}] warm cache (weights and compile caches kept)",
+        f"  cold chain (typical): {' -> '.join(est['coldChain'])}",
+        f"  warm chain (typical): {' -> '.join(est['warmChain'])}",
+        f"  download: ~{dl['minutes']:.0f} min at ~{dl['mbps']:.0f} MB/s, limited by {dl['limit']};"
+        f" {est['downloader']}",
+        f"  a restarted worker: ~{restart['laterStart']:.0f} min with its compile cache,"
+        f" ~{restart['firstStart']:.0f} min on a first start (compiling)",
     ]
     if "gpuIdleMinutesCold" in est:
-        paid = PAID_ANYWAY.get(inputs["capacity_type"])
+        paid = PAID_ANYWAY.get(est["inputs"]["capacity_type"])
         note = f" (paid anyway: {paid})" if paid else ""
         out.append(
             f"  GPUs idle before the graph starts: ~{est['gpuIdleMinutesCold']:.0f} min, ~${est['gpuIdleUsdCold']:.0f}"
@@ -78,7 +104,8 @@ def lines(est: dict[str, Any]) -> list[str]:
             f" {link['perNodeMbps']:.0f} MB/s each, in the graph's load of ~{link['loadMinutes']:.0f} min"
             f" [{link['source']}]"
         )
-    out.append("  figures and their sources: specs/estimate/figures.py; (check) marks unverified ones")
+    out += [f"  risk {r}" for r in est["risks"]]
+    out.append("  every figure's range and source: docs/time-to-endpoint.md (specs/estimate/figures.py)")
     return out
 
 

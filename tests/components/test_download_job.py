@@ -40,7 +40,12 @@ def test_the_downloader_runs_non_root_on_a_read_only_root(job: dict[str, Any]) -
 def test_only_prepare_cache_runs_as_root_with_chown_alone(job: dict[str, Any]) -> None:
     prepare = pod(job)["initContainers"][0]
     assert prepare["name"] == "prepare-cache"
-    assert prepare["command"][-1] == "cd /cache && mkdir -p models results && chown 10001:10001 models results"
+    cc = f"compile-cache/sglang-{versions.DYNAMO_RUNTIME_TAG}-h200"
+    assert prepare["command"][-1] == (
+        "cd /cache && mkdir -p models results && chown 10001:10001 models results"
+        # The engines' compile caches, keyed by engine, image and GPU, owned by the serving pods' user (UID 1000).
+        f" && mkdir -p {cc} && chown 1000:1000 {cc}"
+    )
     assert prepare["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": ["CHOWN"]}
     assert prepare["securityContext"]["readOnlyRootFilesystem"] is True
     assert job["metadata"]["annotations"]["checkov.io/skip1"].startswith("CKV_K8S_25=")

@@ -42,7 +42,7 @@ def test_before_the_start_everything_but_the_gpus_is_built(staged: Run) -> None:
     jobs = [r.name for r in staged.registrations if r.type == "kubernetes:batch/v1:Job"]
     assert jobs == ["model-download-job"]
     # Nothing that waits for GPU nodes: no GPU node group, launch template, fabric check, pre-pull or graph.
-    assert node_groups(staged) == ["cluster-system-nodes"]
+    assert node_groups(staged) == ["cluster-download-nodes", "cluster-system-nodes"]
     assert not [r for r in staged.registrations if r.type in GPU_PHASE or r.name.startswith(("gpu-", "image-prepull"))]
     assert not [r for r in staged.registrations if r.type == "kubernetes:batch/v1:Job" and "smoke" in r.name]
 
@@ -56,7 +56,7 @@ def test_the_window_comes_from_ec2_when_the_config_has_none() -> None:
     """Online the preflight reads StartDate and EndDate (DescribeCapacityReservations); the file carries no dates."""
     start, end = block_time(2), block_time(4)
     run = render("gb200", invokes={CAPACITY_BLOCK: {"state": "scheduled", "startDate": start, "endDate": end}})
-    assert node_groups(run) == ["cluster-system-nodes"]
+    assert node_groups(run) == ["cluster-download-nodes", "cluster-system-nodes"]  # the download needs no GPU: staged
     assert f"starts at {as_output(start)}" in run.outputs["capacityStage"]
     assert run.outputs["capacityEndTime"] == as_output(end)
 
@@ -74,7 +74,7 @@ def test_the_summary_says_when_to_run_up_again(staged: Run) -> None:
 def test_after_the_start_everything_is_built() -> None:
     run = gb200(block_time(-1), block_time(3))
     found = types(run)
-    assert node_groups(run) == ["cluster-system-nodes", "gpu-nodes"]
+    assert node_groups(run) == ["cluster-download-nodes", "cluster-system-nodes", "gpu-nodes"]
     assert all(found[t] == 1 for t in GPU_PHASE)
     assert "capacityStage" not in run.outputs and run.outputs["capacityEndTime"] == as_output(block_time(3))
 

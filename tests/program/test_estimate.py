@@ -7,7 +7,7 @@ import pytest
 from offline.report import resource_entries, summary
 from offline.run import Run
 from specs import graph_spec
-from specs.estimate import figures, model
+from specs.estimate import model
 from specs.estimate.model import Flows
 from specs.estimate.summary import estimate, nodes_from_resources
 from tests.support import render, stacks
@@ -24,9 +24,10 @@ def test_resources_json_carries_providers_and_recomputes_the_exported_estimate(
     assert namespace["provider"] is not None and "pulumi:providers:kubernetes" in namespace["provider"]
     # The program's own graph (a stack transformation) and the engine's (the mocks' monitor) give the same numbers.
     assert estimate(nodes_from_resources(entries), Flows(**exported["inputs"])) == exported
-    # Equal when the download is off the critical path (dev's 16 GB is done before the monitoring stack and platform).
-    assert 0 < exported["warmCacheMinutes"] <= exported["coldCacheMinutes"]
-    assert "time to a passing smoke test (estimate)" in summary(run)
+    assert 0 < exported["warmCacheMinutes"] < exported["coldCacheMinutes"]
+    text = summary(run)
+    assert "time to a passing smoke test (estimate, typical [fast-slow])" in text
+    assert f"[{exported['coldCacheRange'][0]:.0f}-{exported['coldCacheRange'][1]:.0f}] cold cache" in text
 
 
 def test_without_provider_edges_the_kubernetes_objects_would_start_at_once(rendered: Callable[[str], Run]) -> None:
@@ -42,35 +43,35 @@ def test_without_provider_edges_the_kubernetes_objects_would_start_at_once(rende
 
 
 @pytest.mark.parametrize(
-    ("stack", "cold", "warm", "idle_cold"),
+    ("stack", "cold", "warm", "idle_cold", "on_chain"),
     [
-        # Download 58 min (690 GB at 200 MB/s) after cluster, the add-ons the nodes need (VPC CNI, Pod Identity
-        # Agent) and the system nodes (~15.5); graph 18 (load 10 + warm-up 8).
-        ("h200-sglang-8", 93, 51, 7),
-        ("h200-sglang-16", 93, 51, 7),
-        ("h200-vllm-16", 93, 51, 7),
-        # A Capacity Block starts at once (no just-in-time): its nodes wait through the 425 GB download.
-        ("gb200", 75, 50, 33),
-        # dev: the monitoring stack (its CRDs) before the platform, then the graph: ~2 + 2 + 15 + 1.
-        ("dev", 19, 19, None),
+        # Typical figures (specs/estimate/figures.py): EKS 16.2, the FSx CSI add-on 3 after the system nodes, the
+        # download 12 (690 GB at the Hub's ~1,000 MB/s), so just-in-time GPUs start at once and their node group,
+        # the fabric check and the graph (load 10, DeepGEMM compile 15, start 4) are the path; warm skips the compile.
+        ("h200-sglang-8", 71, 56, 4, "gpu-nodes"),
+        ("h200-sglang-16", 71, 56, 4, "gpu-nodes"),
+        ("h200-vllm-16", 64, 56, 4, "gpu-nodes"),
+        # A Capacity Block starts at once (no just-in-time): the 425 GB download is on the path, the nodes wait.
+        ("gb200", 60, 52, 7, "model-download-job"),
+        # dev: the monitoring stack's CRDs (~1.5) come before the platform and the graph.
+        ("dev", 30, 15, None, "inference-graph"),
     ],
 )
 def test_each_stacks_estimate(
-    stack: str, cold: float, warm: float, idle_cold: float | None, rendered: Callable[[str], Run]
+    stack: str, cold: float, warm: float, idle_cold: float | None, on_chain: str, rendered: Callable[[str], Run]
 ) -> None:
     est = rendered(stack).outputs["timeToEndpoint"]
     assert est["coldCacheMinutes"] == pytest.approx(cold, abs=1)
     assert est["warmCacheMinutes"] == pytest.approx(warm, abs=1)
     assert est.get("gpuIdleMinutesCold") == (pytest.approx(idle_cold, abs=1) if idle_cold is not None else None)
-    critical = "model-download-job" in " ".join(est["coldChain"])
-    assert critical or est["coldCacheMinutes"] == est["warmCacheMinutes"]
+    assert on_chain in " ".join(est["coldChain"])
 
 
 @pytest.mark.parametrize("stack", stacks())
 def test_every_graph_starts_well_within_its_ready_timeout(stack: str, rendered: Callable[[str], Run]) -> None:
     inputs = rendered(stack).outputs["timeToEndpoint"]["inputs"]
-    minutes = Flows(**inputs).load_minutes() + figures.IMAGE_PULL_MINUTES.value + figures.WARMUP_MINUTES.value
-    assert minutes < graph_spec.READY_TIMEOUT_S / 60 / 2
+    # A first start at the slow end of every figure still fits the graph's Ready timeout.
+    assert model.graph_start_minutes(Flows(**inputs), "slow") < graph_spec.READY_TIMEOUT_S / 60
 
 
 def test_a_cache_too_slow_for_the_ready_timeout_is_warned_about() -> None:
