@@ -53,8 +53,8 @@ def test_without_provider_edges_the_kubernetes_objects_would_start_at_once(rende
         ("h200-vllm-16", 64, 56, 4, "gpu-nodes"),
         # A Capacity Block starts at once (no just-in-time): the 425 GB download is on the path, the nodes wait.
         ("gb200", 60, 52, 7, "model-download-job"),
-        # dev: the monitoring stack's CRDs (~1.5) come before the platform and the graph.
-        ("dev", 30, 15, None, "inference-graph"),
+        # dev: the monitoring stack (3, its CRDs) comes before the platform and the graph.
+        ("dev", 32, 16, None, "observability-kube-prometheus-stack"),
     ],
 )
 def test_each_stacks_estimate(
