@@ -29,7 +29,7 @@ define install-lock
 	rm -rf $(1)
 	$(PYTHON) -m venv $(1)
 	$(1)/bin/python -m pip install --disable-pip-version-check --no-input --require-hashes --no-deps -r $(2)
-	$(1)/bin/python -m pip check
+	$(PYTHON) -m tools.locks.pip_check $(1) $(2)
 	touch $(1)/.installed
 endef
 

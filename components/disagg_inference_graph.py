@@ -68,7 +68,9 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
             args.platform,
             args.platform_namespace,
             charts.merged(
-                graph_spec.platform_values(spec.serving, args.pin_control_plane, args.platform_storage_class),
+                graph_spec.platform_values(
+                    spec.serving, args.pin_control_plane, args.platform_storage_class, spec.dynamo_version
+                ),
                 args.platform_values,
             ),
             pulumi.ResourceOptions(parent=self, depends_on=args.platform_after),

@@ -59,17 +59,40 @@ DEVIATIONS: tuple[Deviation, ...] = (
         backends=frozenset({"sglang"}),
     ),
     Deviation(
+        id="dynamo-release",
+        what="Every service runs the stack's Dynamo release (dynamo.version, 1.6.1 by default) instead of the "
+        "recipe's 1.3.0, as its `-efa` variant on EFA pools (`<backend>-runtime:1.6.1-efa`).",
+        why="1.3.0 has known issues that hit these stacks (config/known_issues.py: the SGLang-over-EFA stall, the "
+        "TRT-LLM wide-EP decode crash); the `-efa` images carry the EFA installer's libfabric and aws-ofi-nccl that "
+        "NIXL's LIBFABRIC backend needs (Dynamo v1.3.0 release artifacts, v1.3.1 notes; docs/releases.md).",
+        paths=("spec.services.*.extraPodSpec.mainContainer.image",),
+    ),
+    Deviation(
         id="efa-devices",
         what="Workers request the node's EFA devices (vpc.amazonaws.com/efa, instead of the vLLM recipe's rdma/ib) "
-        "and set FI_PROVIDER=efa and FI_EFA_USE_DEVICE_RDMA=1.",
+        "and set FI_PROVIDER=efa, FI_EFA_USE_DEVICE_RDMA=1, FI_EFA_ENABLE_SHM_TRANSFER=0 and FI_EFA_ENABLE_SHM=0; "
+        "they run privileged with IPC_LOCK (hardened-pods' securityContext paths).",
         why="Without EFA devices in the pod, NCCL and NIXL silently fall back to TCP sockets and hang or crawl "
-        "(aws-samples/aws-do-eks#54); rdma/ib does not exist on AWS.",
+        "(aws-samples/aws-do-eks#54); rdma/ib does not exist on AWS. The env and the privilege are the required set "
+        "of Dynamo's guide 'EFA (RDMA over AWS Fabric) on EKS', Steps 4 and 5 (specs/efa_worker.py).",
         paths=(
             "spec.services.*.resources.limits.custom.*",
             "spec.services.*.envs.FI_PROVIDER",
             "spec.services.*.envs.FI_EFA_USE_DEVICE_RDMA",
+            "spec.services.*.envs.FI_EFA_ENABLE_SHM_TRANSFER",
+            "spec.services.*.envs.FI_EFA_ENABLE_SHM",
         ),
         fabrics=EFA,
+    ),
+    Deviation(
+        id="sglang-nixl-libfabric-on-efa",
+        what="SGLang workers set SGLANG_DISAGGREGATION_NIXL_BACKEND=LIBFABRIC.",
+        why="NIXL's default UCX backend lands on a TCP-speed transport on EFA; Dynamo's EFA guide (Step 4) selects "
+        "LIBFABRIC for SGLang with this variable (TRT-LLM: TRTLLM_NIXL_KVCACHE_BACKEND, where its KV crosses EFA; "
+        "the gb200 graph's stays on NVLink in its ComputeDomain).",
+        paths=("spec.services.*.envs.SGLANG_DISAGGREGATION_NIXL_BACKEND",),
+        fabrics=EFA,
+        backends=frozenset({"sglang"}),
     ),
     Deviation(
         id="nixl-libfabric-on-efa",
@@ -138,6 +161,27 @@ DEVIATIONS: tuple[Deviation, ...] = (
         why="The recipe's `trtllm-test-compute-domain` is a test name and would clash between graphs.",
         paths=("spec.services.*.extraPodSpec.resourceClaims.*.resourceClaimTemplateName",),
         backends=frozenset({"trtllm"}),
+    ),
+    Deviation(
+        id="compile-caches-on-the-cache",
+        what="Every engine's JIT and compilation cache (DeepGEMM, FlashInfer, Triton, TorchInductor, vLLM, CUDA's PTX "
+        "cache) points at a directory of the shared cache volume keyed by engine, image and GPU "
+        "(specs/compile_cache.py), instead of the image's defaults under the container's home.",
+        why="The recipes keep them in the container, so every start, restart and rollout compiles again: SGLang's "
+        'DeepGEMM pre-compile alone "may take a long time (typically 10-20 mins)" (docs/time-to-endpoint.md).',
+        paths=tuple(
+            f"spec.services.*.extraPodSpec.mainContainer.env.{name}"
+            for name in (
+                "XDG_CACHE_HOME",
+                "TORCHINDUCTOR_CACHE_DIR",
+                "TRITON_CACHE_DIR",
+                "FLASHINFER_WORKSPACE_BASE",
+                "CUDA_CACHE_PATH",
+                "SGLANG_DG_CACHE_DIR",
+                "DG_JIT_CACHE_DIR",
+                "VLLM_CACHE_ROOT",
+            )
+        ),
     ),
 )
 

@@ -477,8 +477,9 @@ class ServingSecurity(Section):
     )
     privileged_workers: bool = Field(
         False,
-        description="Run the workers privileged, as Dynamo's own EFA deploy test does, if the fabric's RDMA memory"
-        " registration fails without it (NIXL_ERR_BACKEND); the checkov skips then say so.",
+        description="Run the workers privileged on a fabric whose RDMA memory registration fails without it"
+        " (NIXL_ERR_BACKEND; InfiniBand/RoCE on an existing cluster); the checkov skips then say so. On EFA pools the"
+        " workers are privileged with IPC_LOCK anyway, as Dynamo's EFA guide requires (specs/efa_worker.py).",
     )
 
 
@@ -488,13 +489,17 @@ class Serving(Section):
         description="Name of the DynamoGraphDeployment (a DNS-1035 label: its Services are named after it)."
     )
     namespace: DnsLabel = Field("dynamo", description="Namespace of the graph, the cache and the download Job.")
-    image_tag: str = Field(
-        versions.DYNAMO_RUNTIME_TAG, pattern=r"^\d+\.\d+\.\d+$", description="Dynamo runtime image tag (a release)."
+    image_tag: str | None = Field(
+        None,
+        pattern=r"^\d+\.\d+\.\d+$",
+        description="Deprecated: the runtime image tag is `dynamo.version` (with `-efa` on EFA pools). If set, it must"
+        " equal dynamo.version: a stack mixing releases is refused.",
     )
     image_digest: str | None = Field(
         None,
         pattern=r"^sha256:[0-9a-f]{64}$",
-        description="Digest (sha256:...) of the runtime image for imageTag: the graph then pulls exactly that image. "
+        description="Digest (sha256:...) of the runtime image of dynamo.version (its `-efa` variant on EFA pools):"
+        " the graph then pulls exactly that image. "
         "Unset: the release tag alone (a digest cannot be resolved offline; `docker buildx imagetools inspect` "
         "shows it).",
     )
@@ -510,9 +515,29 @@ class Serving(Section):
     benchmark: Benchmark = Field(default_factory=Benchmark, description="Optional aiperf benchmark Job.")
 
 
+def _known_release(value: str) -> str:
+    if value not in versions.DYNAMO_RELEASES:
+        raise ValueError(
+            f"Dynamo {value} is not a release this project pins (config/versions.py DYNAMO_RELEASES:"
+            f" {', '.join(versions.DYNAMO_RELEASES)}); use {versions.DYNAMO_RELEASE}"
+        )
+    return value
+
+
+DynamoVersion = Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$"), AfterValidator(_known_release)]
+
+
 class Dynamo(Section):
-    platform_version: Literal["1.3.0"] = Field(
-        "1.3.0", description="dynamo-platform chart release; only releases whose CRD the tests check are accepted."
+    version: DynamoVersion = Field(
+        versions.DYNAMO_RELEASE,
+        description="The Dynamo release of the whole stack: the platform chart, the operator, the CRD the tests check,"
+        " every runtime image (`-efa` on EFA pools) and the local twin's ai-dynamo. One of config/versions.py"
+        " DYNAMO_RELEASES; upstream's known issues for the stack's backend and fabric are checked against it.",
+    )
+    deployed_version: DynamoVersion | None = Field(
+        None,
+        description="The release the cluster runs now (the stack output `dynamoRelease` after `pulumi up`): a change"
+        " of `version` may move one minor release at a time, as upstream supports. Unset: a new stack.",
     )
     namespace: DnsLabel = Field("dynamo-system", description="Namespace of the Dynamo platform release.")
 

@@ -16,17 +16,139 @@ class Chart:
     version: str
 
 
-DYNAMO_PLATFORM = Chart("dynamo-platform", "https://helm.ngc.nvidia.com/nvidia/ai-dynamo", "1.3.0")
-"""The platform release the upstream recipes pin (its CRD is in shared/reference)."""
-
+DYNAMO_CHART_REPO: Final = "https://helm.ngc.nvidia.com/nvidia/ai-dynamo"
 DYNAMO_RUNTIME_IMAGES: Final = {
     "sglang": "nvcr.io/nvidia/ai-dynamo/sglang-runtime",
     "vllm": "nvcr.io/nvidia/ai-dynamo/vllm-runtime",
     "trtllm": "nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime",
 }
-DYNAMO_RUNTIME_TAG: Final = "1.3.0"
-AI_DYNAMO_PACKAGE_VERSION: Final = "1.3.0.post1"
-"""The ai-dynamo wheel of that release on PyPI (the local twin's frontend and mocker; requirements-local.txt's root)."""
+EFA_TAG_SUFFIX: Final = "-efa"
+"""Since 1.3.0 the EFA runtime images are `<backend>-runtime:<version>-efa`, multi-arch (AMD64/ARM64), retagged from
+`-efa-amd64` (docs.nvidia.com/dynamo/v1.3.0/resources/release-artifacts); they carry the AWS EFA installer's
+libfabric and aws-ofi-nccl that NIXL's LIBFABRIC backend needs (v1.3.1 release notes: EFA installer 1.49.0)."""
+
+
+@dataclass(frozen=True)
+class DynamoRelease:
+    """One Dynamo release: everything that must move together (chart, operator, CRD, images, twin, aiperf).
+
+    Upstream: workers, frontend and operator move together, one minor release at a time
+    (docs.nvidia.com/dynamo/v1.6.1/reference/releases/deprecations, "Supported upgrade path")."""
+
+    version: str
+    """The release: the platform chart's version, the operator's, and every runtime image's tag."""
+    pypi: str
+    """The ai-dynamo wheel of the release on PyPI (the local twin runs it; 1.3.0 shipped as 1.3.0.post1)."""
+    engines: dict[str, str]
+    """Engine versions in the runtime images (release notes "Backend Dependencies"; the wheel's extras pin them)."""
+    efa_images: frozenset[str]
+    """Backends whose `<version>-efa` image exists; the others fall back to the plain image on EFA (said so)."""
+    grove: str | None
+    """Grove subchart the platform chart bundles (its Chart.yaml), installed for multi-node workers; None: the
+    chart's own, not read here (the values never set it: Grove moves with the chart)."""
+    kai_scheduler: str | None
+    """KAI scheduler subchart the platform chart bundles, installed with Grove (None: as for grove)."""
+    kai_staleness_grace: str | None
+    """kai-scheduler.scheduler.args.default-staleness-grace-period the chart requires when Grove and KAI are both
+    bundled (1.5.0 upgrade notes in the chart README: the chart refuses otherwise); None before 1.5."""
+    nats: bool
+    """global.nats.install: NATS is needed by 1.3's event plane (chart values.yaml 1.3.0: "defaults to true since 1.1.0
+    because DYN_EVENT_PLANE defaults to NATS"); from 1.4 the default planes are TCP and ZMQ and NATS is optional
+    (chart values.yaml 1.6: install false)."""
+    aiperf: str
+    """The aiperf release the release documents (its perf recipes / Frontend image)."""
+    crd: str
+    """The DynamoGraphDeployment CRD the offline tests validate graphs against (under the shared reference)."""
+    notes: str
+    """Release notes."""
+
+    @property
+    def minor(self) -> tuple[int, int]:
+        major, minor, *_ = self.version.split(".")
+        return int(major), int(minor)
+
+
+DYNAMO_RELEASES: Final = {
+    "1.3.0": DynamoRelease(
+        version="1.3.0",
+        pypi="1.3.0.post1",
+        # docs.nvidia.com/dynamo/v1.3.0/resources/release-artifacts: vLLM v0.23.0, SGLang v0.5.14, TRT-LLM v1.3.0rc19,
+        # each with a `1.3.0-efa` image (Experimental, AMD64/ARM64).
+        engines={"sglang": "0.5.14", "vllm": "0.23.0", "trtllm": "1.3.0rc19"},
+        efa_images=frozenset({"sglang", "vllm", "trtllm"}),
+        grove="v0.1.0-alpha.11",  # platform Chart.yaml 1.3.0 (shared reference dynamo/deploy/helm/charts/platform)
+        kai_scheduler="v0.13.4",
+        kai_staleness_grace=None,
+        nats=True,
+        aiperf="0.10.0",  # the upstream DeepSeek-R1 perf.yaml at 1.3.0
+        crd="dynamo/deploy/operator/config/crd/bases/nvidia.com_dynamographdeployments.yaml",
+        notes="https://github.com/ai-dynamo/dynamo/releases/tag/v1.3.0",
+    ),
+    "1.4.2": DynamoRelease(
+        version="1.4.2",
+        pypi="1.4.2",
+        # An upgrade stop (1.3 -> 1.4 -> 1.5 -> 1.6). ai-dynamo 1.4.2 METADATA: sglang==0.5.16, tensorrt-llm==1.3.0rc22,
+        # vllm==0.26.0; v1.4.2 notes move the EFA images to EFA installer 1.50.
+        engines={"sglang": "0.5.16", "vllm": "0.26.0", "trtllm": "1.3.0rc22"},
+        efa_images=frozenset({"sglang", "vllm", "trtllm"}),
+        grove=None,
+        kai_scheduler=None,
+        kai_staleness_grace=None,
+        nats=False,  # 1.4.0 notes (platform chart README): global.nats.install defaults to false
+        aiperf="0.11.0",  # (check) not read from a 1.4 page
+        crd="dynamo/deploy/operator/config/crd/bases/nvidia.com_dynamographdeployments.yaml",
+        notes="https://github.com/ai-dynamo/dynamo/releases/tag/v1.4.2",
+    ),
+    "1.5.1": DynamoRelease(
+        version="1.5.1",
+        pypi="1.5.1",
+        # An upgrade stop. ai-dynamo 1.5.1 METADATA: sglang==0.5.18, tensorrt-llm==1.3.0rc25, vllm==0.28.0,
+        # aisimulate==0.12.0. Chart README, v1.5.0 notes: bundled Grove v0.1.0-alpha.13, KAI v0.17.0, and the
+        # staleness setting with both bundled.
+        engines={"sglang": "0.5.18", "vllm": "0.28.0", "trtllm": "1.3.0rc25"},
+        efa_images=frozenset({"sglang", "vllm", "trtllm"}),  # (check) as for 1.6.1
+        grove="v0.1.0-alpha.13",
+        kai_scheduler="v0.17.0",
+        kai_staleness_grace="-1s",
+        nats=False,
+        aiperf="0.12.0",  # (check) aisimulate 0.12.0 is its pin; aiperf's release train is assumed the same
+        crd="dynamo/deploy/operator/config/crd/bases/nvidia.com_dynamographdeployments.yaml",
+        notes="https://github.com/ai-dynamo/dynamo/releases/tag/v1.5.1",
+    ),
+    "1.6.1": DynamoRelease(
+        version="1.6.1",
+        pypi="1.6.1",
+        # `pip download --no-deps ai-dynamo==1.6.1` METADATA: sglang==0.5.21, vllm==0.31.0, tensorrt-llm==1.3.0rc29
+        # (docs.nvidia.com/dynamo/v1.6.0/reference/release-artifacts lists the same engines in its runtime images).
+        engines={"sglang": "0.5.21", "vllm": "0.31.0", "trtllm": "1.3.0rc29"},
+        # (check) the 1.6.x artifact pages read list no tags; `-efa` images ship for all three backends since 1.3.0
+        # (v1.3.1 and v1.4.2 notes update their EFA installer). `docker manifest inspect` the tag before `up`.
+        efa_images=frozenset({"sglang", "vllm", "trtllm"}),
+        # Platform Chart.yaml 1.6.0 (shared reference dynamo-1.6, PROVENANCE.md): grove-charts v0.1.0-alpha.14
+        # (needed for DYNAMO_RANK / DYNAMO_LEADER_ADDRESS), kai-scheduler v0.17.0, nats 1.3.2.
+        grove="v0.1.0-alpha.14",
+        kai_scheduler="v0.17.0",
+        kai_staleness_grace="-1s",
+        nats=False,
+        # v1.6.1 release notes: the Frontend and Planner images carry AIPerf v0.13.0; ai-dynamo 1.6.1 requires
+        # aisimulate==0.13.0 (its METADATA).
+        aiperf="0.13.0",
+        crd="dynamo/deploy/operator/config/crd/bases/nvidia.com_dynamographdeployments.yaml",
+        notes="https://github.com/ai-dynamo/dynamo/releases/tag/v1.6.1",
+    ),
+}
+"""Releases a stack may pin: the default, 1.3.0 for stacks deployed on it (the known-issues check says which it may
+not serve), and the newest patch of each minor between them, the stops of a one-minor-at-a-time upgrade."""
+DYNAMO_RELEASE: Final = "1.6.1"
+"""The default: the newest ai-dynamo on PyPI (`pip index versions ai-dynamo`, 2026-12-02) whose known issues hit no
+stack here. The docs list 1.6.2 and 1.7.0, which are not on PyPI yet."""
+LATEST_PATCH: Final = {"1.3": "1.3.1", "1.4": "1.4.2", "1.5": "1.5.1", "1.6": "1.6.1"}
+"""Newest patch of each minor on PyPI (`pip index versions ai-dynamo`): the stops of a one-minor-at-a-time upgrade."""
+DYNAMO_RUNTIME_TAG: Final = DYNAMO_RELEASE
+DYNAMO_PLATFORM = Chart("dynamo-platform", DYNAMO_CHART_REPO, DYNAMO_RELEASE)
+"""The platform chart of the default release; a stack's own comes from `dynamo.version`."""
+AI_DYNAMO_PACKAGE_VERSION: Final = DYNAMO_RELEASES[DYNAMO_RELEASE].pypi
+"""The ai-dynamo wheel of the default release on PyPI (the local twin; requirements-local.txt's root)."""
 
 EKS_KUBERNETES_VERSION: Final = "1.35"
 """In EKS standard support until 2027-03-27 (released 2026-01-28; EKS "Kubernetes version lifecycle", endoflife.date/
@@ -101,8 +223,9 @@ SMOKE_IMAGE: Final = DOWNLOADER_IMAGE
 """The smoke-test Job runs the standard-library client (in_pod/smoke_client.py) with plain Python."""
 BENCHMARK_IMAGE: Final = DOWNLOADER_IMAGE
 """The benchmark Job installs aiperf into this image at start, as the upstream perf.yaml does."""
-AIPERF_VERSION: Final = "0.10.0"
-"""The aiperf release the upstream perf.yaml pins for DeepSeek-R1 on Dynamo 1.3.0."""
+AIPERF_VERSION: Final = "0.13.0"
+"""The aiperf the default release documents (DYNAMO_RELEASES[DYNAMO_RELEASE].aiperf; a test keeps them equal): the
+benchmark Job installs it, the twin's lock has it. A literal, as scripts/lock_pod_requirements.sh reads it."""
 
 # The metrics pipeline (docs/observability.md).
 KUBE_PROMETHEUS_STACK = Chart("kube-prometheus-stack", "https://prometheus-community.github.io/helm-charts", "88.5.3")

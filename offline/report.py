@@ -138,6 +138,7 @@ def summary(run: Run) -> str:
         lines.append(f"predicted performance: {out['predictedPerformance']['summary']}")
     if "modelCache" in out:
         lines.append(f"model cache: {out['modelCache']}")
+    lines += [str(x) for x in out.get("dynamoReleaseSummary") or []]
     if "gangScheduling" in out:
         lines.append(f"gang scheduling: {out['gangScheduling']}")
     if "apiEndpoint" in out:

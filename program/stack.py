@@ -17,7 +17,7 @@ from components.image_prepull import ImagePrepull, ImagePrepullArgs
 from components.model_cache import AwsStorage, ModelCache, ModelCacheArgs
 from components.model_download_job import ModelDownloadJob, ModelDownloadJobArgs
 from components.network_policies import ServingNetworkPolicies, ServingNetworkPoliciesArgs
-from config import catalog, predictions, versions
+from config import catalog, predictions
 from config.errors import ConfigError
 from config.keys import key
 from config.schema import EksTarget, ExistingTarget, StackConfig
@@ -30,12 +30,14 @@ from specs import (
     capacity,
     compile_cache,
     download_node,
+    dynamo_release,
     eks_addon_spec,
     fabric_defaults,
     gate_spec,
     graph_spec,
     predicted_performance,
     prepull_spec,
+    release_summary,
 )
 from specs.estimate import gpu_phase
 from specs.estimate import inputs as estimate_inputs
@@ -335,6 +337,7 @@ def _serve(cfg: StackConfig, b: _Built) -> dict[str, object]:
         system_selector=system_selector,
         compute_domain=_imex(cfg),
         instance=catalog.INSTANCE_TYPES.get(cfg.gpu_pool.instance_type or ""),
+        dynamo_version=cfg.dynamo.version,
     )
     # The workers' image on every GPU node before the graph starts: the pull overlaps the download.
     ImagePrepull(
@@ -347,7 +350,7 @@ def _serve(cfg: StackConfig, b: _Built) -> dict[str, object]:
         DisaggInferenceGraphArgs(
             spec=spec,
             namespace=namespace.metadata.name,
-            platform=dataclasses.replace(versions.DYNAMO_PLATFORM, version=cfg.dynamo.platform_version),
+            platform=dynamo_release.platform_chart(spec.release),
             platform_namespace=cfg.dynamo.namespace,
             pin_control_plane=bool(cluster),
             platform_storage_class=eks_addon_spec.STORAGE_CLASS if cluster else None,
@@ -388,6 +391,9 @@ def _serve(cfg: StackConfig, b: _Built) -> dict[str, object]:
             f"python smoke.py --url http://localhost:{graph_spec.FRONTEND_PORT} --model {model.served_model_name}",
         ],
         "gangScheduling": "grove+kai-scheduler" if graph_spec.multinode(cfg.serving) else "none (single-node workers)",
+        # The release the cluster runs after `up`: feed it back as dynamo.deployedVersion before the next change.
+        "dynamoRelease": cfg.dynamo.version,
+        "dynamoReleaseSummary": release_summary.lines(cfg, spec),
         "justInTimeGpus": f"on: the GPU node group starts ~{gate_spec.lead_minutes():.0f} min before the download ends"
         if gate
         else "off",

@@ -12,16 +12,20 @@ import pulumi
 from config import versions
 from config.catalog import InstanceType
 from config.schema import Serving, Worker
-from specs import compile_cache, eks_addon_spec, k8s_names, serving_security
+from specs import compile_cache, dynamo_release, efa_worker, eks_addon_spec, k8s_names, serving_security
 from specs.backends import BACKENDS, Backend
 from specs.backends.base import ROLES, Role, WorkerContext
-from specs.scheduling import EFA_RESOURCE, POOL_LABEL, SYSTEM_LABELS, PoolScheduling
+from specs.scheduling import POOL_LABEL, SYSTEM_LABELS, PoolScheduling
 
 FRONTEND_PORT = 8000
 DGD_API_VERSION = "nvidia.com/v1alpha1"
+"""v1alpha1, deprecated but still served by 1.6 (its CRD: v1alpha1 served, deprecated, storage v1beta1 since 1.5.0,
+converted by the operator's webhook; shared reference dynamo-1.6 CRD excerpt). v1beta1 (spec.components[] /
+podTemplate, the 1.6.1 wheel's DGD templates) is not used: its full schema could not be obtained, so a v1beta1 graph
+could not be validated offline. 1.5.0 also removed the v1alpha1 admission webhook endpoints (Dynamo "Releases
+(machine-readable)", v1.5.0 delta): the offline CRD check here is the graph's validation before the operator's.
+Move when the 1.6 CRD is in the reference; when v1alpha1 stops being served was not found (check)."""
 COMPUTE_DOMAIN_API_VERSION = "resource.nvidia.com/v1beta1"
-EFA_ENV = {"FI_PROVIDER": "efa", "FI_EFA_USE_DEVICE_RDMA": "1"}
-"""libfabric on EFA with GPUDirect RDMA: without them NCCL and NIXL may pick TCP sockets and crawl."""
 READY_TIMEOUT_S = 2 * 3600
 """How long `pulumi up` waits for the graph's Ready condition. A multi-node R1 start is: pulling the ~20 GB runtime
 image on every node (~5-10 min), gang scheduling, loading ~690 GB of weights from the cache into every worker (up
@@ -51,14 +55,26 @@ class GraphSpec:
     """The pool is one NVLink domain across nodes (GB200): workers claim a ComputeDomain's IMEX channel."""
     instance: InstanceType | None = None
     """The GPU nodes' type from the catalog (None on an existing cluster without one): sizes the workers."""
+    dynamo_version: str = versions.DYNAMO_RELEASE
+    """The stack's Dynamo release (dynamo.version): every image's tag."""
 
     @property
     def backend(self) -> Backend:
         return BACKENDS[self.serving.backend]
 
     @property
+    def release(self) -> versions.DynamoRelease:
+        return dynamo_release.release(self.dynamo_version)
+
+    @property
     def image(self) -> str:
-        return serving_security.image(self.serving, versions.DYNAMO_RUNTIME_IMAGES[self.serving.backend])
+        """The graph's image: `-efa` on an EFA pool (the EFA userspace NIXL's LIBFABRIC backend needs)."""
+        tag = dynamo_release.worker_tag(self.release, self.serving.backend, self.pool.fabric)
+        return serving_security.image(self.serving, versions.DYNAMO_RUNTIME_IMAGES[self.serving.backend], tag)
+
+    @property
+    def efa_workers(self) -> bool:
+        return self.pool.fabric == "efa"
 
     @property
     def compute_domain_name(self) -> str:
@@ -129,6 +145,8 @@ def _with_compile_cache(spec: GraphSpec, pod: dict[str, Any]) -> dict[str, Any]:
 
 
 def _frontend(spec: GraphSpec) -> dict[str, Any]:
+    # The graph's one image, `-efa` included on EFA pools: serving.imageDigest pins exactly one image, and the EFA
+    # userspace sits unused on the system nodes (no FI_* env, no EFA devices there).
     container = {"image": spec.image, **spec.backend.frontend_container()}
     container["resources"] = {k: dict(v) for k, v in serving_security.FRONTEND_RESOURCES.items()}
     pod: dict[str, Any] = {"mainContainer": container}
@@ -168,7 +186,7 @@ def _worker(spec: GraphSpec, role: Role) -> dict[str, Any]:
         resources["requests"] = requests
     resources["limits"] = limits
     unsized = None if {"cpu", "memory"} <= sized.keys() else role
-    h = serving_security.harden(spec.serving, worker=True, unsized_role=unsized)
+    h = serving_security.harden(spec.serving, worker=True, unsized_role=unsized, efa=spec.efa_workers)
     pod = {
         "nodeSelector": spec.pool.node_selector(),
         "tolerations": spec.pool.tolerations(),
@@ -187,8 +205,9 @@ def _worker(spec: GraphSpec, role: Role) -> dict[str, Any]:
     }
     if w.nodes > 1:
         service["multinode"] = {"nodeCount": w.nodes}
-    if EFA_RESOURCE in fabric:
-        service["envs"] = [{"name": k, "value": v} for k, v in EFA_ENV.items()]  # deviation efa-devices
+    env = efa_worker.worker_env(spec.serving.backend, spec.pool.fabric, spec.compute_domain)
+    if env:
+        service["envs"] = [{"name": k, "value": v} for k, v in env.items()]  # deviations efa-devices, nixl-libfabric
     return service
 
 
@@ -238,9 +257,14 @@ def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def platform_values(serving: Serving, pin_to_system_nodes: bool, storage_class: str | None = None) -> dict[str, Any]:
-    """dynamo-platform values: Grove and KAI only for multi-node workers; control plane on the CPU nodes; NATS and
-    etcd claims on `storage_class` (None: the cluster's default, as the chart does)."""
+def platform_values(
+    serving: Serving,
+    pin_to_system_nodes: bool,
+    storage_class: str | None = None,
+    dynamo_version: str = versions.DYNAMO_RELEASE,
+) -> dict[str, Any]:
+    """dynamo-platform values: Grove and KAI only for multi-node workers; NATS as the release needs it; control plane
+    on the CPU nodes; NATS and etcd claims on `storage_class` (None: the cluster's default, as the chart does)."""
     gang = multinode(serving)
     values: dict[str, Any] = {
         "global": {
@@ -248,6 +272,7 @@ def platform_values(serving: Serving, pin_to_system_nodes: bool, storage_class: 
             "kai-scheduler": {"install": gang, "enabled": gang},
         },
     }
+    values = _merged(values, dynamo_release.release_values(dynamo_release.release(dynamo_version), gang))
     if pin_to_system_nodes:
         # Required affinity to the CPU system nodes and no tolerations (so never the GPU taint): the control plane
         # stays off rented GPUs and in the GPU pool's zone (NVIDIA/aicr#255). etcd is pinned too, for whoever turns
@@ -260,7 +285,7 @@ def platform_values(serving: Serving, pin_to_system_nodes: bool, storage_class: 
         values["etcd"] = dict(placed)
         if gang:
             values["grove"] = dict(placed)
-            values["kai-scheduler"] = {"global": dict(placed)}
+            values = _merged(values, {"kai-scheduler": {"global": dict(placed)}})
     if storage_class is not None:
         values = _merged(values, eks_addon_spec.platform_storage_values(storage_class))
     return values

@@ -8,9 +8,10 @@ What the engines need, as found (each cited where it decides something):
   operator binds: the service-account token stays mounted.
 - Capabilities added to a non-root container never become effective (Kubernetes has no ambient capabilities,
   NVIDIA/nvidia-container-toolkit#2037): IPC_LOCK would be decoration for UID 1000, so none is added. RDMA memory
-  registration then depends on the node runtime's memlock limit. (check) Dynamo's own EFA deploy test runs its
-  workers privileged (ai-dynamo/dynamo tests/deploy/efa/disagg-efa.yaml); `serving.security.privilegedWorkers`
-  is the switch for a fabric whose registration fails without it.
+  registration then depends on the node runtime's memlock limit. On EFA pools the workers are privileged with
+  IPC_LOCK, as Dynamo's EFA guide requires for NIXL's fi_mr_reg on CUDA VRAM (specs/efa_worker.py), and only
+  there; `serving.security.privilegedWorkers` is the switch for another fabric whose registration fails without it
+  (Dynamo's own EFA deploy test runs its workers privileged: ai-dynamo/dynamo tests/deploy/efa/disagg-efa.yaml).
 - With a read-only root, engines write their JIT and compile caches (Triton, FlashInfer, DeepGEMM, torch inductor)
   under ~/.cache, which is the shared cache's keyed compile-cache directory (specs/compile_cache.py), and scratch
   under HOME and /tmp, both emptyDirs. (check) not yet proven on a live engine;
@@ -25,6 +26,7 @@ from typing import Any
 
 from config.catalog import InstanceType
 from config.schema import Serving, Worker
+from specs import efa_worker as efa_worker_spec
 from specs.security_skips import checkov_annotations
 
 RUNTIME_UID = 1000
@@ -79,9 +81,9 @@ class PodHardening:
     annotations: dict[str, str]
 
 
-def image(serving: Serving, repository: str) -> str:
+def image(serving: Serving, repository: str, tag: str) -> str:
     """`repo:tag@sha256:...` with a configured digest (the digest decides, the tag documents), else `repo:tag`."""
-    ref = f"{repository}:{serving.image_tag}"
+    ref = f"{repository}:{tag}"
     return f"{ref}@{serving.image_digest}" if serving.image_digest else ref
 
 
@@ -94,10 +96,12 @@ def _scratch(home_size: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     return volumes, mounts
 
 
-def harden(serving: Serving, *, worker: bool, unsized_role: str | None = None) -> PodHardening:
-    """The service's settings; `unsized_role` names a worker left without CPU/memory bounds (its skip says why)."""
+def harden(serving: Serving, *, worker: bool, unsized_role: str | None = None, efa: bool = False) -> PodHardening:
+    """The service's settings; `unsized_role` names a worker left without CPU/memory bounds (its skip says why);
+    `efa`: a worker on an EFA pool, which gets the privilege EFA memory registration needs (specs/efa_worker.py)."""
     sec = serving.security
-    privileged = worker and sec.privileged_workers
+    efa_worker = worker and efa
+    privileged = worker and (sec.privileged_workers or efa_worker)
     skips = {"CKV_K8S_38": TOKEN_REASON, "CKV_K8S_40": UID_REASON}
     if not serving.image_digest:
         skips["CKV_K8S_43"] = TAG_REASON
@@ -110,7 +114,12 @@ def harden(serving: Serving, *, worker: bool, unsized_role: str | None = None) -
         "capabilities": {"drop": ["ALL"]},
         "seccompProfile": {"type": "RuntimeDefault"},
     }
-    if privileged:
+    if efa_worker:
+        # EFA wins over the hardening on EFA pools only: privileged + IPC_LOCK, nothing more (specs/efa_worker.py).
+        container["capabilities"] = {"drop": ["ALL"], "add": list(efa_worker_spec.EFA_CAPABILITIES)}
+        reason = efa_worker_spec.EFA_PRIVILEGE_REASON
+        skips |= {c: reason for c in ("CKV_K8S_16", "CKV_K8S_20", "CKV_K8S_23", "CKV_K8S_25", "CKV_K8S_37")}
+    elif privileged:
         skips |= {"CKV_K8S_16": PRIVILEGED_REASON, "CKV_K8S_20": PRIVILEGED_REASON, "CKV_K8S_23": PRIVILEGED_REASON}
     if not sec.read_only_root_filesystem:
         skips["CKV_K8S_22"] = WRITABLE_ROOT_REASON

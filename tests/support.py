@@ -18,7 +18,9 @@ from offline.stack_files import read_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(os.environ.get("DSR1_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
-CRD_PATH = REFERENCE / "dynamo/deploy/operator/config/crd/bases/nvidia.com_dynamographdeployments.yaml"
+CRD_PATH = REFERENCE / versions.DYNAMO_RELEASES[versions.DYNAMO_RELEASE].crd
+"""The CRD of the default release the graphs are validated against (config/versions.py: 1.6.1 has no full CRD in the
+reference, so it names 1.3.0's, whose v1alpha1 the graphs use; specs/graph_spec.py DGD_API_VERSION)."""
 RECIPES = REFERENCE / "dynamo/recipes/deepseek-r1"
 K8S_VERSION = versions.EKS_KUBERNETES_VERSION
 """The schemas rendered objects are checked against: the Kubernetes version the EKS stacks run."""

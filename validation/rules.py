@@ -14,7 +14,7 @@ from config.schema import EksTarget, GpuPool, StackConfig, Worker
 from config.shape import CACHE_HEADROOM, GpuShape, gib, gpu_shape
 from specs import aws_specs, cache_sizing, fabric_defaults, graph_spec, k8s_names
 from specs.backends import BACKENDS
-from validation import just_in_time, limits, observability_rules
+from validation import just_in_time, limits, observability_rules, releases
 
 FSX_PERSISTENT_2_SIZES = "1200 GiB or a multiple of 2400 GiB"
 
@@ -459,7 +459,7 @@ def _read_target(cfg: StackConfig, model: catalog.Model) -> Iterator[Problem]:
 
 def warnings(cfg: StackConfig) -> list[Problem]:
     """What is allowed but probably a mistake that costs money: shown in the render summary and by pulumi preview."""
-    found: list[Problem] = []
+    found: list[Problem] = releases.warnings(cfg)
     shape = gpu_shape(cfg.gpu_pool)
     if shape is None:
         return found
@@ -499,5 +499,6 @@ def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     found += _derived_names(cfg)
     found += limits.problems(cfg)
     found += just_in_time.problems(cfg)
+    found += releases.problems(cfg)
     found += observability_rules.problems(cfg)
     return found

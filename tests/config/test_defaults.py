@@ -31,9 +31,10 @@ def test_pool_defaults_to_efa_on_demand() -> None:
 
 def test_serving_and_platform_defaults() -> None:
     serving = Serving.model_validate({**stack_values("h200-sglang-8")["serving"]})
-    assert serving.namespace == "dynamo" and serving.image_tag == versions.DYNAMO_RUNTIME_TAG == "1.3.0"
+    assert serving.namespace == "dynamo" and serving.image_tag is None  # the images follow dynamo.version
     assert serving.frontend_replicas == 1
-    assert Dynamo().platform_version == versions.DYNAMO_PLATFORM.version == "1.3.0"
+    assert Dynamo().version == versions.DYNAMO_RELEASE == versions.DYNAMO_PLATFORM.version == "1.6.1"
+    assert Dynamo().deployed_version is None  # a new stack
     assert Dynamo().namespace == "dynamo-system"
 
 

@@ -92,21 +92,35 @@ def test_a_security_group_description_with_an_apostrophe_is_refused(gb200: Rende
     assert broken(gb200, edit) == ["sg-text"]
 
 
+def _platform(r: Render) -> dict[str, Any]:
+    return next(m for m in r.manifests if m["kind"] == "Release" and m["chart"]["name"] == "dynamo-platform")
+
+
+def _with_nats(r: Render) -> None:
+    """NATS installed, as Dynamo 1.3 needs it (1.6's default planes are TCP and ZMQ: the stacks leave it off)."""
+    _platform(r)["values"]["global"]["nats"]["install"] = True
+
+
 def test_platform_claims_without_a_class_are_found(gb200: Render) -> None:
     def no_class(r: Render) -> None:
+        _with_nats(r)
         r.manifests = [m for m in r.manifests if m["kind"] != "StorageClass"]
 
     def no_values(r: Render) -> None:
         no_class(r)
-        release = next(m for m in r.manifests if m["kind"] == "Release" and m["chart"]["name"] == "dynamo-platform")
-        del release["values"]["nats"]["config"]
+        del _platform(r)["values"]["nats"]["config"]
 
     assert broken(gb200, no_class) == ["pvc-binds"]
     assert broken(gb200, no_values) == ["pvc-binds"]
+    # Without NATS (the 1.6 platform's setting), the platform claims nothing: no class is needed for it.
+    assert (
+        broken(gb200, lambda r: setattr(r, "manifests", [m for m in r.manifests if m["kind"] != "StorageClass"])) == []
+    )
 
 
 def test_a_class_without_its_driver_is_found(gb200: Render) -> None:
     def edit(r: Render) -> None:
+        _with_nats(r)
         r.records.remove(addon(r, "aws-ebs-csi-driver"))
 
     assert broken(gb200, edit) == ["pvc-binds"]

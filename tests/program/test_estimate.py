@@ -79,6 +79,7 @@ def test_a_cache_too_slow_for_the_ready_timeout_is_warned_about() -> None:
         "gb200",
         'modelCache={"storage": "fsx-lustre", "sizeGib": 1200, "fsxThroughputPerTib": 125, "targetReadMinutes": 600}',
     )
-    (warning,) = run.outputs["warnings"]
+    release = "dsr1:dynamo.version"  # upstream's known degradations of the release (tests/validation/test_releases.py)
+    (warning,) = [w for w in run.outputs["warnings"] if not w.startswith(release)]
     assert "beyond its 120 min Ready timeout" in warning
-    assert "warnings" not in render("gb200").outputs
+    assert [w for w in render("gb200").outputs.get("warnings", []) if not w.startswith(release)] == []

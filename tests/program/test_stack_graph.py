@@ -210,14 +210,16 @@ def test_platform_release_is_pinned_and_kept_off_gpu_nodes(sglang8: Run) -> None
     (platform,) = [
         inputs(r) for r in all_of(sglang8, "kubernetes:helm.sh/v3:Release") if inputs(r)["name"] == "dynamo-platform"
     ]
-    assert platform["version"] == "1.3.0" and platform["chart"] == "dynamo-platform"
+    assert platform["version"] == "1.6.1" and platform["chart"] == "dynamo-platform"  # dynamo.version
     values: dict[str, Any] = platform["values"]
+    assert values["global"]["nats"]["install"] is False  # set explicitly: 1.6's default planes are TCP and ZMQ
     terms = values["dynamo-operator"]["controllerManager"]["affinity"]["nodeAffinity"][
         "requiredDuringSchedulingIgnoredDuringExecution"
     ]["nodeSelectorTerms"]
     assert terms == [{"matchExpressions": [{"key": "dsr1.io/pool", "operator": "In", "values": ["system"]}]}]
     assert values["nats"]["podTemplate"]["merge"]["spec"]["affinity"]["nodeAffinity"]
     assert values["global"]["grove"]["install"] is False  # single-node workers need no gang scheduler
+    assert "kai-scheduler" not in values  # nor KAI's staleness setting
 
 
 def test_outputs(sglang8: Run) -> None:

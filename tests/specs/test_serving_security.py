@@ -42,7 +42,7 @@ def test_a_digest_pins_every_service_image_and_drops_the_skip() -> None:
     services = _graph(render("h200-sglang-8", _serving("h200-sglang-8", imageDigest=DIGEST)))["spec"]["services"]
     assert {"Frontend", "prefill", "decode"} <= set(services)
     for service in services.values():
-        assert service["extraPodSpec"]["mainContainer"]["image"].endswith(f":1.3.0@{DIGEST}")
+        assert service["extraPodSpec"]["mainContainer"]["image"].endswith(f":1.6.1-efa@{DIGEST}")
         assert "CKV_K8S_43" not in _skips(service)
 
 
@@ -55,8 +55,24 @@ def test_the_privileged_switch_is_visible_in_the_skips() -> None:
     assert services["Frontend"]["extraPodSpec"]["mainContainer"]["securityContext"]["privileged"] is False
 
 
-def test_hardened_by_default(sglang8: Run) -> None:
+def test_efa_workers_get_the_privilege_efa_needs_and_only_that(sglang8: Run, rendered: Callable[[str], Run]) -> None:
+    """Dynamo's EFA guide, Step 5: privileged + IPC_LOCK for fi_mr_reg on CUDA VRAM; on EFA pools' workers only."""
     services = _graph(sglang8)["spec"]["services"]
+    for role in ("prefill", "decode"):
+        sc = services[role]["extraPodSpec"]["mainContainer"]["securityContext"]
+        assert sc["privileged"] is True and sc["capabilities"] == {"drop": ["ALL"], "add": ["IPC_LOCK"]}, role
+        assert sc["runAsNonRoot"] and sc["runAsUser"] == 1000 and sc["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert {"CKV_K8S_16", "CKV_K8S_20", "CKV_K8S_25", "CKV_K8S_37"} <= _skips(services[role])
+        assert "fi_mr_reg" in " ".join(services[role]["annotations"].values())
+    frontend = services["Frontend"]["extraPodSpec"]["mainContainer"]["securityContext"]
+    assert frontend["privileged"] is False and frontend["capabilities"] == {"drop": ["ALL"]}
+    for role, service in _graph(rendered("dev"))["spec"]["services"].items():  # no EFA: fully hardened
+        sc = service["extraPodSpec"]["mainContainer"]["securityContext"]
+        assert sc["privileged"] is False and sc["capabilities"] == {"drop": ["ALL"]}, role
+
+
+def test_hardened_by_default(rendered: Callable[[str], Run]) -> None:
+    services = _graph(rendered("dev"))["spec"]["services"]  # off EFA: nothing the fabric needs is added
     assert {"Frontend", "prefill", "decode"} <= set(services)
     for name, service in services.items():
         pod = service["extraPodSpec"]

@@ -16,10 +16,12 @@ def pins() -> dict[str, str]:
 
 def test_the_lock_takes_the_programs_versions() -> None:
     p = pins()
-    assert p["aiperf"] == versions.AIPERF_VERSION  # the benchmark Job's aiperf
+    release = versions.DYNAMO_RELEASES[versions.DYNAMO_RELEASE]
+    assert p["aiperf"] == versions.AIPERF_VERSION == release.aiperf  # the benchmark Job's aiperf, the release's
+    assert p["ai-dynamo"] == release.pypi and p["ai-dynamo"].startswith(release.version)  # the images' release
     assert p["ai-dynamo"] == versions.AI_DYNAMO_PACKAGE_VERSION
-    assert p["ai-dynamo"].startswith(versions.DYNAMO_RUNTIME_TAG)  # the runtime images' release
     assert p["ai-dynamo-runtime"] == p["ai-dynamo"]
+    assert "aisimulate" not in p  # a pypi.nvidia.com placeholder on PyPI; the twin never imports it (see the header)
 
 
 def test_make_test_installs_the_twin_before_pytest() -> None:

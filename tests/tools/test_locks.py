@@ -98,8 +98,8 @@ def test_a_pin_without_hash_or_range_is_refused(tmp_path: Path) -> None:
 def test_the_makefile_installs_every_root_lock_with_no_deps_and_pip_check() -> None:
     makefile = (ROOT / "Makefile").read_text()
     macro = makefile[makefile.index("define install-lock") : makefile.index("endef")]
-    assert "--require-hashes --no-deps -r $(2)" in macro and "-m pip check" in macro
-    assert macro.index("pip check") < macro.index("touch $(1)/.installed")  # the stamp comes last
+    assert "--require-hashes --no-deps -r $(2)" in macro and "-m tools.locks.pip_check $(1) $(2)" in macro
+    assert macro.index("pip_check") < macro.index("touch $(1)/.installed")  # the stamp comes last
     assert "rm -rf $(1)" in macro  # a half-built venv is never reused
     for path in LOCKS:
         if "/" not in path and path != "requirements-dev.txt":
@@ -108,3 +108,17 @@ def test_the_makefile_installs_every_root_lock_with_no_deps_and_pip_check() -> N
     dev = dev[: dev.index("\n\n")]
     assert "--require-hashes --no-deps -r requirements-dev.txt" in dev and "pip check" in dev
     assert not re.search(r"pip install(?![^\n]*--no-deps)[^\n]*-r requirements", makefile)
+
+
+def test_pip_check_accepts_only_what_the_lock_leaves_out() -> None:
+    from tools.locks.pip_check import unexpected
+
+    ok = "ai-dynamo 1.6.1 requires aisimulate, which is not installed.\n"
+    other = "aiperf 0.13.0 requires numpy, which is not installed.\n"
+    conflict = "ai-dynamo 1.6.1 has requirement aisimulate==0.13.0, but you have aisimulate 0.1.\n"
+    assert unexpected(ok + "No broken requirements found.", {"aisimulate"}) == []
+    assert unexpected(ok + other, {"aisimulate"}) == [other.strip()]
+    assert unexpected(conflict, {"aisimulate"}) == [conflict.strip()]
+    assert unexpected(ok, set()) == [ok.strip()]
+    (twin,) = [lock for lock in locks() if lock.path == "requirements-local.txt"]
+    assert [name for name, _ in twin.excluded] == ["aisimulate"]  # and nothing else is waived

@@ -213,9 +213,12 @@ def test_idle_gpu_nodes_are_a_warning_not_an_error() -> None:
     values = stack_values("h200-sglang-8")
     values["gpuPool"]["nodeCount"] = 3
     cfg = load_stack_config(values, "us-east-1")
-    (warning,) = rules.warnings(cfg)
+    release = "dsr1:dynamo.version"  # upstream's known degradations of the release (tests/validation/test_releases.py)
+    (warning,) = [w for w in rules.warnings(cfg) if w.key != release]
     assert warning.key == "dsr1:gpuPool.nodeCount" and "use 2: 1 idle (~$63/h" in str(warning)
-    assert rules.warnings(load_stack_config(stack_values("h200-sglang-8"), "us-east-1")) == []
+    assert [
+        w for w in rules.warnings(load_stack_config(stack_values("h200-sglang-8"), "us-east-1")) if w.key != release
+    ] == []
 
 
 def test_idle_gpu_nodes_show_in_the_render_summary_and_the_preview(monkeypatch: pytest.MonkeyPatch) -> None:

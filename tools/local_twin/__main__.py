@@ -17,7 +17,7 @@ from tools import venvs
 from tools.local_twin import check, metrics
 from tools.local_twin.plan import LOOPBACK, PlanError, TwinPlan
 from tools.local_twin.supervisor import StopSignalError, Supervisor, raise_on_signals
-from tools.local_twin.twin import ROOT, Layout, TwinError, base_env, prepare, start, wait_ready
+from tools.local_twin.twin import ROOT, Layout, TwinError, base_env, prepare, same_release, start, wait_ready
 
 CHECK_BENCHMARK = Benchmark(enabled=True, input_length=128, output_length=32, concurrency=2)
 """Low concurrency and short sequences: 2 x 10 requests after a warm-up of 2, seconds on a CPU."""
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         p = prepare(args.stack, layout, args.port, CHECK_BENCHMARK if args.check else None)
         print(describe(p, args.port, layout), flush=True)
+        same_release(p, venv)
         start(p, sup, venv, args.port)
         wait_ready(p, sup, args.port)
         print(f"ready: {len(p.mockers)} mocker(s) registered with the frontend", flush=True)

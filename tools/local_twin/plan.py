@@ -18,7 +18,8 @@ MOCKER_MODULE = "dynamo.mocker"
 ENGINES = ("sglang", "vllm", "trtllm")
 LOOPBACK = "127.0.0.1"
 
-# Flags of each engine the mocker has a counterpart for (`python -m dynamo.mocker --help`, ai-dynamo 1.3.0.post1).
+# Flags of each engine the mocker has a counterpart for (`python -m dynamo.mocker --help`, ai-dynamo 1.3.0.post1;
+# the same flags in 1.6.1's dynamo/mocker/args.py).
 DP_FLAGS = ("--dp", "--dp-size", "--data-parallel-size", "-dp")
 """SGLang `--dp`/`--dp-size`, vLLM `--data-parallel-size`/`-dp`: the mocker's `--data-parallel-size`."""
 MEMORY_FLAGS = {
@@ -72,6 +73,8 @@ class TwinPlan:
     """The stack's exported `smoke.py` command, pointed at the twin."""
     benchmark_args: tuple[str, ...] | None
     """The benchmark Job's `aiperf` arguments (after `aiperf`), pointed at the twin; None without the Job."""
+    dynamo_release: str | None = None
+    """The stack's Dynamo release (its `dynamoRelease` output): the twin's ai-dynamo must be that release."""
 
 
 def _kind(docs: Sequence[Mapping[str, Any]], kind: str) -> list[Mapping[str, Any]]:
@@ -335,4 +338,5 @@ def plan(
         smoke_args=smoke,
         smoke_command=smoke_py.replace(exported_url, at_url(exported_url, twin_url)) if exported_url else smoke_py,
         benchmark_args=benchmark_args(docs, twin_url, model_dir, artifacts_dir),
+        dynamo_release=str(outputs["dynamoRelease"]) if "dynamoRelease" in outputs else None,
     )

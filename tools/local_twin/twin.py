@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from config import versions
 from config.errors import ConfigError
 from config.schema import Benchmark
 from offline import report
@@ -86,8 +87,9 @@ def render(stack: str, out: Path, benchmark: Benchmark | None) -> tuple[list[dic
 def twin_env(layout: Layout) -> dict[str, str]:
     """What every twin process shares: file discovery, the TCP request plane, and loopback for every listener
     the runtime lets us place (`strings` of ai-dynamo-runtime 1.3.0.post1's _core.abi3.so; tried here: the TCP
-    response stream takes an interface name, so `lo`). The event plane (ZMQ) still binds 0.0.0.0 on ephemeral
-    ports: no setting for it was found (check)."""
+    response stream takes an interface name, so `lo`). The ZMQ event plane still binds 0.0.0.0 on ephemeral
+    ports; 1.6.1's DYN_EVENT_PLANE_HOST (`strings` of its _core.abi3.so) makes it advertise loopback, so every peer
+    connects there (seen here), but no bind setting was found (check)."""
     return {
         "DYN_DISCOVERY_BACKEND": "file",
         "DYN_FILE_KV": str(layout.kv),
@@ -95,6 +97,7 @@ def twin_env(layout: Layout) -> dict[str, str]:
         "DYN_TCP_RPC_HOST": LOOPBACK,
         "DYN_TCP_RESPONSE_STREAM_HOST": "lo",
         "DYN_SYSTEM_HOST": LOOPBACK,
+        "DYN_EVENT_PLANE_HOST": LOOPBACK,
         # The frontend caches the model files it fetches under $HOME/.cache/dynamo/mdc/<served name>/: one per twin,
         # or two twins of the same model race on one directory.
         "HOME": str(layout.root / "home"),
@@ -109,6 +112,19 @@ def base_env(venv: Path) -> dict[str, str]:
     """A minimal environment: the twin's venv first on PATH, nothing else of the caller's leaks in."""
     keep = {k: v for k, v in os.environ.items() if k in ("HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "TERM")}
     return {**keep, "PATH": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin", "PYTHONUNBUFFERED": "1"}
+
+
+def same_release(p: TwinPlan, venv: Path) -> None:
+    """The twin runs the stack's Dynamo release: its venv's ai-dynamo is that release's wheel (config/versions.py)."""
+    if p.dynamo_release is None:
+        return
+    wanted = versions.DYNAMO_RELEASES[p.dynamo_release].pypi
+    found = next(iter(sorted((venv / "lib").glob(f"python*/site-packages/ai_dynamo-{wanted}.dist-info"))), None)
+    if found is None:
+        raise TwinError(
+            f"the stack runs Dynamo {p.dynamo_release} but {venv} has no ai-dynamo {wanted}: requirements-local.txt "
+            "locks the default release (config/versions.py DYNAMO_RELEASE); build a venv of that release"
+        )
 
 
 def prepare(stack: str, layout: Layout, port: int, benchmark: Benchmark | None) -> TwinPlan:
@@ -129,11 +145,14 @@ def prepare(stack: str, layout: Layout, port: int, benchmark: Benchmark | None) 
     )
 
 
-SYSTEM_UP = "System status server started successfully on {host}:{port}"
+SYSTEM_UP = (
+    "System status server started successfully on {host}:{port}",  # ai-dynamo-runtime 1.3.0.post1
+    "system status server bound to: {host}:{port}",  # ai-dynamo-runtime 1.6.1 (seen here)
+)
 SYSTEM_FAILED = "System status server startup failed"
-"""What ai-dynamo-runtime 1.3.0.post1 logs when a mocker's system server binds, or does not (seen here: the mocker
-then runs on without it, and without self-hosted metadata the frontend falls back to the Hub and never lists the
-model)."""
+"""What ai-dynamo-runtime logs when a mocker's system server binds, or does not (seen here with 1.3.0.post1: the
+mocker then runs on without it, and without self-hosted metadata the frontend falls back to the Hub and never lists
+the model)."""
 SYSTEM_TRIES = 5
 SYSTEM_WAIT_S = 60.0
 
@@ -143,11 +162,11 @@ def _start_mocker(sup: Supervisor, m: Process, argv: list[str], env: dict[str, s
     for _ in range(SYSTEM_TRIES):
         port = free_port(taken)
         proc = sup.start(m.name, argv, {**env, "DYN_SYSTEM_PORT": str(port)})
-        up = SYSTEM_UP.format(host=LOOPBACK, port=port)
+        up = [line.format(host=LOOPBACK, port=port) for line in SYSTEM_UP]
         deadline = time.monotonic() + SYSTEM_WAIT_S
         while time.monotonic() < deadline:
             text = proc.log.read_text(errors="replace")
-            if up in text:
+            if any(u in text for u in up):
                 return
             if SYSTEM_FAILED in text or proc.popen.poll() is not None:
                 break

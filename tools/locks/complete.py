@@ -54,6 +54,8 @@ def problems(lock: Lock, lock_path: Path | None = None) -> list[str]:
         while queue:
             req, why = queue.popleft()
             name = canonicalize_name(req.name)
+            if name in {canonicalize_name(x) for x, _ in lock.excluded}:
+                continue
             pin = _pin_for(pins, name, env)
             if pin is None:
                 found.append(f"{lock.path}: {name} ({why}) is not locked for {env}")

@@ -65,6 +65,9 @@ class Lock:
     purpose: str
     only_binary: bool = False
     """Pods install with --only-binary=:all: (a source build would fetch its build backend unhashed)."""
+    excluded: tuple[tuple[str, str], ...] = ()
+    """(package, why) left out although a locked package requires it: never resolved (uv --override), skipped by the
+    completeness check, and the one `pip check` line it causes is accepted (tools/locks/pip_check.py)."""
 
     @property
     def python(self) -> str:
@@ -104,6 +107,14 @@ def locks() -> tuple[Lock, ...]:
             (f"ai-dynamo=={versions.AI_DYNAMO_PACKAGE_VERSION}", f"aiperf=={versions.AIPERF_VERSION}"),
             (LINUX_X86_311,),
             "the local twin: Dynamo's frontend and mocker, and the benchmark Job's aiperf (.venv-local)",
+            excluded=(
+                (
+                    "aisimulate",
+                    "ai-dynamo 1.6.1 requires it, but PyPI has only a placeholder that downloads from NVIDIA's index at"
+                    " install; dynamo.frontend and dynamo.mocker import it only for --ais-perf-model, which the twin"
+                    " never passes",
+                ),
+            ),
         ),
         Lock("requirements-aic.txt", roots_of("requirements-aic.in"), (LINUX_X86_311,), "AIConfigurator (.venv-aic)"),
         Lock(
