@@ -7,8 +7,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import helm
+from components.network_policies import platform_network_policies
 from config.versions import Chart
-from specs import graph_spec
+from specs import graph_spec, network_policies
 from specs.graph_spec import GraphSpec
 from specs.observability import charts
 
@@ -29,10 +30,14 @@ class DisaggInferenceGraphArgs:
     ComputeDomains)."""
     platform_storage_class: str | None = None
     """The StorageClass of the platform's own claims (NATS, etcd); None: the cluster's default (an existing one)."""
+    api_server_cidrs: list[str] = field(default_factory=lambda: list(network_policies.PRIVATE_RANGES))
+    """Where the API server is (the platform's controllers call it; it calls the operator's webhook)."""
     platform_values: dict[str, Any] = field(default_factory=dict)
     """Values laid over the platform's own (the metrics pipeline's PodMonitors and NATS exporter)."""
     platform_after: list[pulumi.Resource] = field(default_factory=list)
     """What the platform release waits for (the Prometheus Operator's CRDs its PodMonitors need)."""
+    prometheus: tuple[str, dict[str, str]] | None = None
+    """The metrics pipeline's Prometheus (namespace, pod labels): admitted to NATS's exporter."""
 
 
 def _custom_resource(name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions) -> pulumi.Resource:
@@ -79,7 +84,16 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
         namespace = args.namespace
         child = pulumi.ResourceOptions(parent=self)
         # Engine configs and the IMEX domain exist before the workers that mount and claim them.
-        prerequisites: list[pulumi.Resource] = [platform]
+        platform_policies = platform_network_policies(
+            f"{name}-netpol",
+            platform_namespace=args.platform_namespace,
+            serving_namespace=spec.serving.namespace,
+            graph_name=spec.serving.graph_name,
+            api_server_cidrs=args.api_server_cidrs,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[platform]),
+            prometheus=args.prometheus,
+        )
+        prerequisites: list[pulumi.Resource] = [platform, *platform_policies]
         for cm in spec.backend.config_maps(spec.serving, namespace):
             prerequisites.append(
                 k8s.core.v1.ConfigMap(

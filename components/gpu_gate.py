@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pulumi
 
 from components import jobs
-from specs import gate_spec
+from components.network_policies import network_policy
+from specs import gate_spec, network_policies
 
 
 @dataclass(frozen=True)
@@ -32,5 +33,7 @@ class GpuGate(pulumi.ComponentResource):
         manifest = gate_spec.gate_job(
             args.name, args.namespace, args.claim_name, args.model_dir, args.weight_bytes, args.node_selector
         )
-        self.job = jobs.awaited_job(f"{name}-job", manifest, gate_spec.DEADLINE_S, self, [*args.after])
+        policy = network_policies.isolated(args.name, args.namespace, gate_spec.LABELS)
+        isolation = network_policy(f"{name}-network-policy", policy, pulumi.ResourceOptions(parent=self))
+        self.job = jobs.awaited_job(f"{name}-job", manifest, gate_spec.DEADLINE_S, self, [isolation, *args.after])
         self.register_outputs({})

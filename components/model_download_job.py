@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import jobs
+from components.network_policies import network_policy
 from config.catalog import Model
 from specs import download_spec
 
@@ -55,12 +56,7 @@ class ModelDownloadJob(pulumi.ComponentResource):
             f"{name}-script", metadata=script["metadata"], data=script["data"], opts=pulumi.ResourceOptions(parent=self)
         )
         policy = download_spec.network_policy(self.job_name, args.namespace, args.model)
-        allow = k8s.networking.v1.NetworkPolicy(
-            f"{name}-network-policy",
-            metadata=policy["metadata"],
-            spec=policy["spec"],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        allow = network_policy(f"{name}-network-policy", policy, pulumi.ResourceOptions(parent=self))
         manifest = download_spec.download_job(
             name=self.job_name,
             namespace=args.namespace,

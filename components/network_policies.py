@@ -1,4 +1,4 @@
-"""ServingNetworkPolicies: the serving namespace's default deny and the allows of the graph and its callers."""
+"""The NetworkPolicies of the serving namespace (the graph and its callers) and of the platform namespace."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -7,6 +7,13 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from specs import network_policies
+
+
+def network_policy(
+    name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions
+) -> k8s.networking.v1.NetworkPolicy:
+    """One NetworkPolicy from a pure builder's manifest (specs/network_policies.py and the Jobs' own specs)."""
+    return k8s.networking.v1.NetworkPolicy(name, metadata=manifest["metadata"], spec=manifest["spec"], opts=opts)
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,30 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
 
     @staticmethod
     def _policy(manifest: dict[str, Any], opts: pulumi.ResourceOptions) -> k8s.networking.v1.NetworkPolicy:
-        return k8s.networking.v1.NetworkPolicy(
-            f"netpol-{manifest['metadata']['name']}", metadata=manifest["metadata"], spec=manifest["spec"], opts=opts
-        )
+        return network_policy(f"netpol-{manifest['metadata']['name']}", manifest, opts)
+
+
+def platform_network_policies(
+    name: str,
+    *,
+    platform_namespace: str,
+    serving_namespace: str,
+    graph_name: str,
+    api_server_cidrs: list[str],
+    opts: pulumi.ResourceOptions,
+    prometheus: tuple[str, dict[str, str]] | None = None,
+) -> list[k8s.networking.v1.NetworkPolicy]:
+    """The platform namespace's default deny and one allow per flow (specs/network_policies.platform_policies),
+    as children of the component that owns the platform release (which creates the namespace; `opts` waits for
+    it). The deny comes last, after its allows. Returns them all, for what must wait for them."""
+    deny, *rest = network_policies.platform_policies(
+        platform_namespace=platform_namespace,
+        serving_namespace=serving_namespace,
+        graph_name=graph_name,
+        api_server_cidrs=api_server_cidrs,
+        prometheus=prometheus,
+    )
+    allows = [network_policy(f"{name}-{m['metadata']['name']}", m, opts) for m in rest]
+    after = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=allows))
+    denial = network_policy(f"{name}-{deny['metadata']['name']}", deny, after)
+    return [*allows, denial]

@@ -6,9 +6,17 @@ limits live here; the arithmetic across fields (GPUs, memory, node counts) lives
 
 import re
 from ipaddress import IPv4Network
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from config import catalog, engine_values, versions
@@ -28,6 +36,7 @@ from config.k8s_types import (
     TaintValue,
 )
 from config.k8s_types import InstanceTypeName as Ec2InstanceType
+from config.strict_bool import StrictBool, no_boolean_numbers
 
 DnsLabel = Dns1123Label
 COMMIT_SHA = r"^[0-9a-f]{40}$"
@@ -87,6 +96,15 @@ class Section(BaseModel):
     """Every section refuses unknown keys, so a typo fails instead of being ignored."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                for given in {name, field.alias} & set(data):
+                    no_boolean_numbers(data[given], field.annotation, str(given))
+        return data
 
 
 class SystemNodes(Section):
@@ -150,7 +168,7 @@ IamPrincipalArn = Annotated[
 class EndpointAccess(Section):
     """Who reaches the Kubernetes API. Authentication (IAM, then the access entries) applies on every path."""
 
-    public: bool = Field(
+    public: StrictBool = Field(
         True,
         description="Public endpoint on: `pulumi up` and kubectl from outside the VPC (CI runners, laptops) need it.",
     )
@@ -160,7 +178,7 @@ class EndpointAccess(Section):
         description="Addresses allowed on the public endpoint: your CI's and admins' egress CIDRs. Default anywhere"
         " (GitHub-hosted runners have no fixed addresses), with a warning in the render summary.",
     )
-    private: bool = Field(
+    private: StrictBool = Field(
         True, description="Private endpoint on: nodes and pods reach the API inside the VPC, not over the internet."
     )
 
@@ -205,16 +223,17 @@ class ExistingTarget(Section):
     kind: Literal["existing"] = Field(description="Use a cluster that already exists; create no cloud resources.")
     kubeconfig: str = Field(description="Path to the kubeconfig file of the cluster.")
     context: str | None = Field(None, description="Kubeconfig context to use (default: the current one).")
-    network_policy_enforced: bool = Field(
+    network_policy_enforced: StrictBool = Field(
         False,
         description="Whether the cluster's CNI enforces NetworkPolicies (Calico, Cilium, the VPC CNI with its network"
         " policy agent): the stack creates them either way, the render summary says whether they hold.",
     )
     api_server_cidrs: list[IPv4Network] = Field(
-        default_factory=lambda: [IPv4Network("0.0.0.0/0")],
+        default_factory=lambda: [IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")],
         min_length=1,
         description="Where the cluster's API server is, as the pods reach it (CIDRs): the graph's pods may open"
-        " :443 there (Kubernetes discovery). Default anywhere, since the address cannot be known offline.",
+        " :443 there (Kubernetes discovery). Default: the private ranges (RFC 1918), since the address cannot be"
+        " known offline; never the internet or link-local (the graph runs the model's own code).",
     )
 
 
@@ -248,7 +267,7 @@ class Capacity(Section):
 
 
 class FabricCheck(Section):
-    enabled: bool | None = Field(
+    enabled: StrictBool | None = Field(
         None,
         description="Run an NCCL all-reduce across the pool's nodes before the graph starts (default: on when the"
         " pool has more than one node or a worker spans nodes).",
@@ -297,13 +316,13 @@ class GpuPool(Section):
     fabric_check: FabricCheck = Field(
         default_factory=FabricCheck, description="The NCCL proof of the fabric the graph waits for."
     )
-    scale_to_zero: bool = Field(
+    scale_to_zero: StrictBool = Field(
         False,
         description="EKS: run the GPU node group at zero nodes. Reserved capacity sized to nodeCount has no room for"
         " the surge a rolling update needs, so a change of launch template or AMI applies only while this is true:"
         " set it, `pulumi up`, make the change, `pulumi up`, unset it, `pulumi up` (README: updating reserved GPUs).",
     )
-    just_in_time: bool | None = Field(
+    just_in_time: StrictBool | None = Field(
         None,
         description="EKS: create the GPU node group only when the weights download is about its create time from done,"
         " so on-demand GPUs are not paid while idle (default: on for on-demand capacity, off for a reservation or"
@@ -367,7 +386,7 @@ class ModelCacheSpec(Section):
         description="FSx only: link the file system to S3 (auto import and export), so a new cluster or region "
         "fills its cache from S3 instead of the Hub.",
     )
-    deletable: bool = Field(
+    deletable: StrictBool = Field(
         False,
         description="false: the file system, its security group and the staging bucket are protected and, with the "
         "volume, claim and namespace, retained on delete (`pulumi destroy --exclude-protected` keeps them). true: "
@@ -388,11 +407,11 @@ class TrtllmEngine(Section):
     )
     free_gpu_memory_fraction: float = Field(gt=0, lt=1, description="kv_cache_config.free_gpu_memory_fraction.")
     kv_cache_dtype: Literal["fp8", "auto"] = Field("fp8", description="kv_cache_config.dtype.")
-    enable_block_reuse: bool = Field(False, description="kv_cache_config.enable_block_reuse.")
+    enable_block_reuse: StrictBool = Field(False, description="kv_cache_config.enable_block_reuse.")
     cuda_graph_batch_sizes: list[Annotated[int, Field(ge=1, le=16384)]] | None = Field(
         None, description="cuda_graph_config.batch_sizes (with padding); absent: cuda_graph_config null."
     )
-    disable_overlap_scheduler: bool = Field(False, description="disable_overlap_scheduler.")
+    disable_overlap_scheduler: StrictBool = Field(False, description="disable_overlap_scheduler.")
     moe_backend: str | None = Field(None, description="moe_config.backend (e.g. WIDEEP).")
     transceiver_max_tokens: int = Field(
         4608,
@@ -402,7 +421,7 @@ class TrtllmEngine(Section):
     )
     transceiver_backend: str = Field("DEFAULT", description="cache_transceiver_config.backend.")
     stream_interval: int | None = Field(None, ge=1, le=1000, description="stream_interval.")
-    print_iter_log: bool = Field(True, description="print_iter_log.")
+    print_iter_log: StrictBool = Field(True, description="print_iter_log.")
 
 
 def _vllm_all2all(value: str) -> str:
@@ -424,7 +443,7 @@ class Worker(Section):
     tp: int = Field(ge=1, description="Tensor-parallel size (SGLang --tp, vLLM --tensor-parallel-size, TRT-LLM).")
     dp: int = Field(1, ge=1, description="Data-parallel size (SGLang --dp, vLLM --data-parallel-size).")
     ep: int = Field(1, ge=1, description="Expert-parallel size (SGLang --ep-size; vLLM: tp x dp with EP on; TRT-LLM).")
-    enable_dp_attention: bool = Field(False, description="Attention data parallelism (SGLang, TRT-LLM).")
+    enable_dp_attention: StrictBool = Field(False, description="Attention data parallelism (SGLang, TRT-LLM).")
     mem_fraction_static: float | None = Field(
         None, gt=0, le=0.95, description="SGLang --mem-fraction-static: GPU memory for weights and KV cache."
     )
@@ -459,7 +478,9 @@ class Worker(Section):
 class Benchmark(Section):
     """aiperf against the frontend after the smoke test, as the upstream perf.yaml does; results go to the cache."""
 
-    enabled: bool = Field(False, description="Run the benchmark Job (off by default: it loads the GPUs for a while).")
+    enabled: StrictBool = Field(
+        False, description="Run the benchmark Job (off by default: it loads the GPUs for a while)."
+    )
     input_length: int = Field(1024, ge=1, le=131072, description="Synthetic prompt length in tokens (aiperf ISL).")
     output_length: int = Field(1024, ge=1, le=32768, description="Output tokens per request, EOS ignored (OSL).")
     concurrency: int = Field(
@@ -470,12 +491,12 @@ class Benchmark(Section):
 class ServingSecurity(Section):
     """Switches for what an engine may turn out to need on a given fabric; the defaults are the hardened ones."""
 
-    read_only_root_filesystem: bool = Field(
+    read_only_root_filesystem: StrictBool = Field(
         True,
         description="Read-only root file system for the frontend and workers (HOME and /tmp are writable emptyDirs"
         " for JIT and compile caches); turn off only if an engine writes elsewhere.",
     )
-    privileged_workers: bool = Field(
+    privileged_workers: StrictBool = Field(
         False,
         description="Run the workers privileged on a fabric whose RDMA memory registration fails without it"
         " (NIXL_ERR_BACKEND; InfiniBand/RoCE on an existing cluster); the checkov skips then say so. On EFA pools the"

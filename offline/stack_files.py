@@ -1,14 +1,12 @@
 """Read `Pulumi.yaml` and `Pulumi.<stack>.yaml` as the CLI would hand them to the program."""
 
-import datetime
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from config import safe_yaml
 from config.keys import CONFIG_REFERENCE
 
 RENDER_TOKEN_PLACEHOLDER = "offline-render-placeholder-token"
@@ -55,14 +53,18 @@ def parse_path(path: str) -> list[str | int]:
     return parts
 
 
-def parse_value(text: str) -> Any:
-    """A YAML value, as `pulumi config set --path` types it (3 a number, true a boolean, "3" a string); a timestamp
-    stays the string it was written as (the schema reads ISO 8601 strings)."""
+def parse_value(text: str, shown: str = "") -> Any:
+    """A YAML value, as `pulumi config set --path` types it (3 a number, true a boolean, "3" a string), read by the
+    one safe reader (config/safe_yaml.py): `yes` and a timestamp stay the strings they were written as; text that
+    is not YAML is a string; an alias bomb, a duplicate key or an explicit type (`!!binary`) is refused."""
+    if not text.strip():
+        return ""
     try:
-        value = yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError:
+        return safe_yaml.load(text)
+    except safe_yaml.YamlSyntaxError:
         return text
-    return text if isinstance(value, (datetime.date, datetime.datetime)) else value
+    except safe_yaml.YamlError as e:
+        raise StackFileError(f"--config {shown or text!r}: {e}") from None
 
 
 def _set_path(container: Any, parts: list[str | int], value: Any, shown: str) -> Any:
@@ -89,12 +91,16 @@ def apply_override(settings: StackSettings, item: str) -> None:
     """`KEY=VALUE` as `pulumi config set [--path]` would store it: `key`, `ns:key`, or a path `key.a.b[0]` whose
     value is parsed as YAML and set inside the key's object."""
     key, sep, raw = item.partition("=")
+    if len(item) > safe_yaml.MAX_BYTES:
+        raise StackFileError(f"--config {key[:40]!r}...: longer than {safe_yaml.MAX_BYTES // 1024} KiB")
     if not sep or not key:
         raise StackFileError(f"--config takes KEY=VALUE (e.g. gpuPool.nodeCount=3), got {item!r}")
     ns, colon, path = key.partition(":")
     if not colon:
         ns, path = settings.project, key
     parts = parse_path(path)
+    if len(parts) > safe_yaml.MAX_DEPTH:
+        raise StackFileError(f"--config {key[:60]!r}...: a key path deeper than {safe_yaml.MAX_DEPTH} levels")
     full = f"{ns}:{parts[0]}"
     if len(parts) == 1:
         settings.config[full] = raw  # a whole key: a string, or JSON for an object, as Pulumi passes it
@@ -105,16 +111,20 @@ def apply_override(settings: StackSettings, item: str) -> None:
             current = json.loads(settings.config[full])
         except json.JSONDecodeError:
             current = settings.config[full]
-    settings.config[full] = json.dumps(_set_path(current, parts[1:], parse_value(raw), key))
+    settings.config[full] = json.dumps(_set_path(current, parts[1:], parse_value(raw, key), key))
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
     try:
-        doc = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise StackFileError(f"{path.name}{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
+        with path.open("rb") as f:
+            data = f.read(safe_yaml.MAX_BYTES + 1)
+        if len(data) > safe_yaml.MAX_BYTES:
+            raise safe_yaml.YamlError(f"larger than {safe_yaml.MAX_BYTES // 1024} KiB; a stack file is a few KB")
+        doc = safe_yaml.load(data.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise StackFileError(f"{path.name}: not UTF-8 text (byte {e.start})") from None
+    except safe_yaml.YamlError as e:
+        raise StackFileError(f"{path.name}{' ' if str(e).startswith('line ') else ': '}{e}") from None
     if doc is None:
         return {}
     if not isinstance(doc, dict) or not isinstance(doc.get("config") or {}, dict):
@@ -126,7 +136,7 @@ def read_stack(root: Path, stack: str, overrides: list[str]) -> StackSettings:
     """Project settings plus stack config plus `KEY=VALUE` overrides; `hfToken` and `secure:` values are secrets."""
     project_file = _load_yaml(root / "Pulumi.yaml")
     stack_path = root / f"Pulumi.{stack}.yaml"
-    if not stack_path.exists():
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", stack) or not stack_path.is_file():
         stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise FileNotFoundError(f"no stack file {stack_path.name}; stacks: {', '.join(stacks)}")
     project = project_file["name"]
@@ -143,6 +153,11 @@ def read_stack(root: Path, stack: str, overrides: list[str]) -> StackSettings:
             settings.secret_keys.add(full)
             settings.notices.append(f"{full} is encrypted in the stack file; rendering with a stand-in value")
             continue
+        if full in declared_secret:  # Pulumi refuses a plain value for a key Pulumi.yaml declares secret
+            raise StackFileError(
+                f"{stack_path.name}: {full} is in plain text; it is a secret. Fix: delete the line, revoke the token,"
+                f" and set a new one with `pulumi config set --secret {key}`"
+            )
         settings.config[full] = _as_config_value(value)
     for item in overrides:
         apply_override(settings, item)

@@ -7,6 +7,9 @@ tests/program/test_stack_graph.py), and "the cache is retained" as "its StorageC
 retainOnDelete is tested likewise).
 """
 
+import base64
+import binascii
+import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -41,7 +44,17 @@ from config.vpc_cni import network_policy_enabled
 ENFORCEMENT = EnforcementLevel.MANDATORY
 VPC_CNI = "vpc-cni"
 HF_TOKEN = re.compile(r"hf_[A-Za-z0-9]{30,}")
+TOKEN_ENV_NAMES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_HUB_TOKEN", "HF_API_TOKEN")
+BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
 PLACEHOLDERS = ("my-registry", "my-tag", "placeholder", "changeme", "<", "your-")
+MOVING_TAGS = re.compile(r"^(latest|dev|develop|main|master|edge|stable|nightly([-.].*)?|)$", re.IGNORECASE)
+"""Tags that name a moving target, not a release: latest, dev, nightly-2026..., a branch."""
+VERSION_RANGE = re.compile(r"[\^~*<>|]|\bx\b|\.x\b|\s-\s")
+"""A Helm/semver range (^1.3, ~1.3, >=1.0, 1.x, 1.0 - 2.0, *) instead of one version."""
+GRAPH_LABEL = "nvidia.com/dynamo-graph-deployment-name"
+"""The label the Dynamo operator puts on the graph's pods (the stack's NetworkPolicies select them by it)."""
+LINK_LOCAL = ipaddress.ip_network("169.254.0.0/16")
+WORLD = ("0.0.0.0/0", "::/0")
 
 
 def _walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -109,6 +122,29 @@ efa_layout = StackValidationPolicy(
 )
 
 
+# Security groups: nothing of the stack takes traffic from the whole internet (the EFA group admits itself only).
+
+
+def _security_groups(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != SECURITY_GROUP:
+        return
+    for rule in args.props.get("ingress") or []:
+        world = [c for c in [*(rule.get("cidrBlocks") or []), *(rule.get("ipv6CidrBlocks") or [])] if c in WORLD]
+        if world:
+            report(
+                f"security group {args.name}: ingress {rule.get('protocol')} {rule.get('fromPort')}-"
+                f"{rule.get('toPort')} from {world[0]} (the whole internet).",
+                None,
+            )
+
+
+security_groups_closed = ResourceValidationPolicy(
+    name="security-groups-not-open-to-the-world",
+    description="No security group of the stack (the GPU nodes' EFA group, the cache's) admits 0.0.0.0/0 or ::/0.",
+    validate=_security_groups,
+)
+
+
 # Launch templates: IMDSv2 only, for the node only (hop limit 1), encrypted volumes; one on every node group.
 
 
@@ -143,6 +179,16 @@ def _node_group_templates(args: StackValidationArgs, report: ReportViolation) ->
         if not ng.props.get("launchTemplate") or not any(d.resource_type == LAUNCH_TEMPLATE for d in ng.dependencies):
             report(
                 f"node group {ng.name} has no launch template: IMDS and its root volume are left to defaults.", ng.urn
+            )
+            continue
+        # The template's id must come from a launch template of this stack (the engine's property dependencies),
+        # not be a literal naming one made elsewhere, which these policies never see.
+        sources = (ng.property_dependencies or {}).get("launchTemplate") or []
+        if not any(s.resource_type == LAUNCH_TEMPLATE for s in sources):
+            report(
+                f"node group {ng.name} uses a launch template from outside the stack "
+                f"({ng.props.get('launchTemplate')}): its IMDS and volume settings are unchecked.",
+                ng.urn,
             )
 
 
@@ -196,6 +242,31 @@ def _network_policies(args: StackValidationArgs, report: ReportViolation) -> Non
     for r in args.resources:
         if r.resource_type.endswith(":DynamoGraphDeployment") and ns(r) not in denied:
             report(f"graph {r.name}: no default-deny NetworkPolicy in namespace {ns(r)}.", r.urn)
+        if r.resource_type == HELM_RELEASE and r.props.get("chart") == "dynamo-platform":
+            namespace = r.props.get("namespace")
+            if namespace not in denied:
+                report(f"platform release {r.name}: no default-deny NetworkPolicy in namespace {namespace}.", r.urn)
+    for r in args.resources:
+        if r.resource_type != NETWORK_POLICY:
+            continue
+        spec = r.props.get("spec") or {}
+        for side, peers_key in (("ingress", "from"), ("egress", "to")):
+            for rule in spec.get(side) or []:
+                if _allows_all(rule, peers_key):
+                    report(
+                        f"NetworkPolicy {r.name}: an {side} rule admits every peer on every port, undoing the default"
+                        f" deny in {ns(r)}.",
+                        r.urn,
+                    )
+        selects_graph = GRAPH_LABEL in ((spec.get("podSelector") or {}).get("matchLabels") or {})
+        for rule in spec.get("egress") or [] if selects_graph else []:
+            for peer in rule.get("to") or []:
+                if _reaches_world_or_link_local(peer):
+                    report(
+                        f"NetworkPolicy {r.name}: the graph's pods (which run the model's own code) may reach "
+                        f"{peer['ipBlock']['cidr']}; only the API server's and the cluster's addresses.",
+                        r.urn,
+                    )
     for r in cnis:
         # One rule with the offline checks (config.vpc_cni): EKS user guide, "Configure your cluster for Kubernetes
         # network policies", documents only the string "true".
@@ -214,10 +285,40 @@ def _network_policies(args: StackValidationArgs, report: ReportViolation) -> Non
         )
 
 
+def _everyone(peer: Mapping[str, Any]) -> bool:
+    """A peer that matches every pod or address: {}, every namespace, or 0.0.0.0/0 without exceptions."""
+    if not peer:
+        return True
+    if "ipBlock" in peer:
+        block = peer["ipBlock"] or {}
+        return block.get("cidr") in WORLD and not block.get("except")
+    return peer.get("namespaceSelector") == {} and peer.get("podSelector") in (None, {})
+
+
+def _allows_all(rule: Mapping[str, Any], peers_key: str) -> bool:
+    peers = rule.get(peers_key) or []
+    return not rule.get("ports") and (not peers or any(_everyone(p) for p in peers))
+
+
+def _reaches_world_or_link_local(peer: Mapping[str, Any]) -> bool:
+    block = peer.get("ipBlock")
+    if not block:
+        return False
+    try:
+        net = ipaddress.ip_network(str(block.get("cidr")), strict=False)
+    except ValueError:
+        return True
+    if net.prefixlen == 0:
+        return True
+    excepted = [str(x) for x in block.get("except") or []]
+    return net.version == 4 and net.overlaps(LINK_LOCAL) and str(LINK_LOCAL) not in excepted
+
+
 network_policy_on = StackValidationPolicy(
     name="network-policy-default-deny",
-    description="The graph's namespace has a default-deny NetworkPolicy; a stack that creates an EKS cluster and "
-    "NetworkPolicies has the VPC CNI add-on with network policy enabled.",
+    description="The graph's and the platform's namespaces have a default-deny NetworkPolicy that no allow-all rule"
+    " undoes; the graph never reaches 0.0.0.0/0 or link-local; a stack that creates an EKS cluster and"
+    " NetworkPolicies has the VPC CNI add-on with network policy enabled.",
     validate=_network_policies,
 )
 
@@ -234,7 +335,7 @@ def _image_problem(image: str) -> str | None:
     name = image.rsplit("/", 1)[-1]
     if ":" not in name:
         return "has no tag"
-    if name.rsplit(":", 1)[1] in ("latest", "main", "nightly", ""):
+    if MOVING_TAGS.match(name.rsplit(":", 1)[1]):
         return "is not pinned to a release"
     return None
 
@@ -247,13 +348,19 @@ def _images_pinned(args: ResourceValidationArgs, report: ReportViolation) -> Non
             problem = _image_problem(value)
             if problem:
                 report(f"{path}: image {value!r} {problem}.", None)
+        leaf = path.rsplit(".", 1)[-1].lower()
+        if leaf in ("tag", "imagetag") and isinstance(value, str) and MOVING_TAGS.match(value):
+            report(f"{path}: tag {value!r} is not pinned to a release.", None)
+        if leaf.endswith("version") and isinstance(value, str) and VERSION_RANGE.search(value):
+            report(f"{path}: {value!r} is a version range, not one version.", None)
     if args.resource_type == HELM_RELEASE and not args.props.get("version"):
         report(f"Helm release {args.props.get('chart')!r} has no chart version.", None)
 
 
 images_pinned = ResourceValidationPolicy(
     name="images-pinned",
-    description="Container images carry a release tag or digest (no latest, no placeholders); charts a version.",
+    description="Container images carry a release tag or digest (no latest, dev or nightly tag, no placeholders), in"
+    " manifests and Helm values alike; charts and values name one version, never a range.",
     validate=_images_pinned,
 )
 
@@ -261,19 +368,40 @@ images_pinned = ResourceValidationPolicy(
 # The Hugging Face token.
 
 
+def _base64_token(text: str) -> bool:
+    for run in BASE64_RUN.findall(text):
+        try:
+            decoded = base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            continue
+        if HF_TOKEN.search(decoded):
+            return True
+    return False
+
+
 def _hf_token(args: ResourceValidationArgs, report: ReportViolation) -> None:
     in_secret = args.resource_type == K8S_SECRET
     for path, value in _walk(args.props):
-        if isinstance(value, str) and HF_TOKEN.search(value) and not in_secret:
-            report(f"{path}: a Hugging Face token outside a Kubernetes Secret.", None)
-        named_token = isinstance(value, Mapping) and value.get("name") in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+        if isinstance(value, str) and not in_secret and (HF_TOKEN.search(value) or _base64_token(value)):
+            report(f"{path}: a Hugging Face token (plain or base64) outside a Kubernetes Secret.", None)
+        if not isinstance(value, Mapping) or "name" not in value:
+            continue
+        named_token = str(value.get("name")).upper() in TOKEN_ENV_NAMES
         if named_token and "value" in value:
             report(f"{path}: the token as a plain env value; mount the Secret as a file instead.", None)
+        from_secret = (value.get("valueFrom") or {}).get("secretKeyRef")
+        if from_secret and (named_token or str(from_secret.get("name", "")).endswith("-hf-token")):
+            report(
+                f"{path}: the token as an env variable from a Secret (visible in /proc and to every process of the"
+                " pod); mount the Secret as a file instead.",
+                None,
+            )
 
 
 hf_token_only_in_secrets = ResourceValidationPolicy(
     name="hf-token-only-in-secrets",
-    description="The Hugging Face token appears only in a Kubernetes Secret, never as an env value or elsewhere.",
+    description="The Hugging Face token appears only in a Kubernetes Secret mounted as a file: never as an env value,"
+    " an env variable from the Secret, base64 text or anywhere else.",
     validate=_hf_token,
 )
 
@@ -289,15 +417,29 @@ def _frontend(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"Service {args.name} is exposed outside the cluster ({args.props['spec']['type']}).", None)
     if t.startswith("kubernetes:networking.k8s.io/") and t.endswith(":Ingress"):
         report(f"Ingress {args.name} exposes the cluster.", None)
+    if t == K8S_SERVICE and (args.props.get("spec") or {}).get("externalIPs"):
+        report(f"Service {args.name} takes traffic on external IPs {args.props['spec']['externalIPs']}.", None)
+    if t.startswith("kubernetes:gateway.networking.k8s.io/") and t.rsplit(":", 1)[-1] in GATEWAY_KINDS:
+        report(f"{t.rsplit(':', 1)[-1]} {args.name} routes traffic from outside the cluster.", None)
+    if t.startswith("kubernetes:"):
+        for path, value in _walk(args.props):
+            leaf = path.rsplit(".", 1)[-1]
+            if leaf in ("hostNetwork", "hostPort") and value not in (None, False, 0, "false"):
+                report(f"{path}: a pod on the node's network ({leaf}) is reachable from outside the cluster.", None)
     if t.endswith(":DynamoGraphDeployment"):
         for name, service in ((args.props.get("spec") or {}).get("services") or {}).items():
             if _truthy((service.get("ingress") or {}).get("enabled")):
                 report(f"graph service {name} has its ingress enabled.", None)
 
 
+GATEWAY_KINDS = ("Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
+"""Gateway API kinds that bring outside traffic in (gateway.networking.k8s.io)."""
+
+
 frontend_private = ResourceValidationPolicy(
     name="frontend-not-public",
-    description="No LoadBalancer/NodePort Service, Ingress or graph ingress unless allowPublicFrontend is set.",
+    description="No LoadBalancer/NodePort Service, external IPs, Ingress, Gateway API route, graph ingress, host"
+    " network or host port unless allowPublicFrontend is set.",
     validate=_frontend,
     config_schema=PolicyConfigSchema(
         properties={"allowPublicFrontend": {"type": "boolean", "default": False}},
@@ -376,6 +518,7 @@ monitoring_hardened = ResourceValidationPolicy(
 
 POLICIES = [
     efa_layout,
+    security_groups_closed,
     launch_template_hardened,
     node_groups_templated,
     control_plane_hardened,

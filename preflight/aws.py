@@ -90,6 +90,32 @@ def _opted_in(zone: str, region: str) -> list[Problem]:
     ]
 
 
+def _zones_exist(target: EksTarget, cap: Capacity, region: str) -> list[Problem]:
+    """Every zone the stack names, not only the GPU zone, exists in the Region (EC2 DescribeAvailabilityZones with
+    AllAvailabilityZones lists Local Zones too, opted in or not); offline, validation/refusals.py checks the
+    pattern only."""
+    named = [("target.availabilityZones", z) for z in target.availability_zones or []]
+    if cap.availability_zone and not aws_specs.is_local_zone(cap.availability_zone):  # _opted_in asks about it
+        named.append(("gpuPool.capacity.availabilityZone", cap.availability_zone))
+    if not named:
+        return []
+    found = aws.get_availability_zones(
+        all_availability_zones=True,
+        filters=[{"name": "zone-name", "values": sorted({z for _, z in named})}],
+        region=region,
+    )
+    exists = set(found.names or [])
+    return [
+        Problem(
+            key(name),
+            f"{zone} is not a zone of {region} (EC2 does not list it).",
+            f"use a zone `aws ec2 describe-availability-zones --all-availability-zones --region {region}` lists.",
+        )
+        for name, zone in named
+        if zone not in exists
+    ]
+
+
 def _offered(itype: str, zone: str, region: str, zone_key: str) -> list[Problem]:
     offerings = aws.ec2.get_instance_type_offerings(
         location_type="availability-zone",
@@ -250,6 +276,8 @@ def check(cfg: StackConfig, region: str | None) -> CapacityFacts:
     facts = _placement(target, cap, region, found)
     if facts.local_zone is not None:
         found += _opted_in(facts.local_zone, region)
+    if not found:
+        found += _zones_exist(target, cap, region)
     if facts.zone is not None and not found:
         zone_key = "gpuPool.capacity.availabilityZone" if cap.availability_zone else "target.availabilityZones"
         found += _offered(itype, facts.zone, region, zone_key)

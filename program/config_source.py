@@ -19,7 +19,7 @@ from config.errors import ConfigError, Problem
 from config.keys import CONFIG_REFERENCE, key
 from config.schema import StackConfig
 from preflight import hub as hub_preflight
-from validation import rules
+from validation import refusals, rules
 
 HF_TOKEN_KEY = "hfToken"
 
@@ -95,6 +95,9 @@ def _problem(err: Any, values: Mapping[str, Any]) -> Problem:
 
 def load_stack_config(values: Mapping[str, Any], aws_region: str | None) -> StackConfig:
     """Validate raw project config values (keys without the project prefix) or raise ConfigError."""
+    leaks = refusals.token_problems(values)
+    if leaks:  # first and alone: the schema's messages would repeat the value
+        raise ConfigError(leaks)
     try:
         cfg = StackConfig.model_validate(dict(values))
     except pydantic.ValidationError as e:
@@ -111,9 +114,18 @@ def read_stack_config() -> tuple[StackConfig, str | None, pulumi.Output[str]]:
     full_token_key = f"{project}:{HF_TOKEN_KEY}"
     token_problems: list[Problem] = []
     secret_keys = set(runtime_config._SECRET_KEYS.get()) | set(runtime_config.get_config_secret_keys_env())
-    if runtime_config.get_config(full_token_key) is None:
+    token = runtime_config.get_config(full_token_key)
+    if token is None:
         token_problems.append(
             Problem(full_token_key, "is not set.", "pulumi config set --secret hfToken hf_... (a read token).")
+        )
+    elif not str(token).strip():
+        token_problems.append(
+            Problem(
+                full_token_key,
+                "is empty; the download Job authenticates to the Hugging Face Hub with it.",
+                "pulumi config set --secret hfToken hf_... (a read token).",
+            )
         )
     elif full_token_key not in secret_keys:
         token_problems.append(

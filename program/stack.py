@@ -35,6 +35,7 @@ from specs import (
     fabric_defaults,
     gate_spec,
     graph_spec,
+    network_policies,
     predicted_performance,
     prepull_spec,
     release_summary,
@@ -49,7 +50,8 @@ from specs.scheduling import SYSTEM_LABELS, PoolScheduling, pool_scheduling
 from validation import limits, rules
 
 POOL_NAME = "gpu"
-ANYWHERE = "0.0.0.0/0"
+UNKNOWN_API_SERVER = list(network_policies.PRIVATE_RANGES)
+"""Where the API server may be when the stack cannot know: a private address (never the internet or link-local)."""
 
 
 def _cluster(
@@ -83,12 +85,12 @@ def _imex(cfg: StackConfig) -> bool:
 def _api_server_cidrs(cfg: StackConfig) -> list[str]:
     """The EKS API server's endpoints for pods are ENIs in the cluster's subnets: inside the VPC's CIDR, the one the
     stack creates or target.network.vpcCidr; on an existing cluster, where the user says. A given VPC whose CIDR
-    is not stated cannot be known offline: any address on port 443."""
+    is not stated cannot be known offline: any private address on port 443."""
     t = cfg.target
     if isinstance(t, ExistingTarget):
         return [str(c) for c in t.api_server_cidrs]
     if t.network is not None and t.network.vpc_cidr is None:
-        return [ANYWHERE]
+        return UNKNOWN_API_SERVER
     vpc_cidr = str(t.network.vpc_cidr) if t.network is not None else t.vpc_cidr
     # Pods dial the `kubernetes` Service (its ClusterIP, the service range's first address) and the VPC CNI's policy
     # agent sees that address before kube-proxy translates it; EKS picks 172.20.0.0/16 for the service range, or
@@ -107,9 +109,12 @@ def _network_policy_notice(cfg: StackConfig) -> str:
         notice = "enforced by the cluster's CNI (target.networkPolicyEnforced); default deny in the serving namespace"
     else:
         notice = "enforced by the VPC CNI's network policy agent; default deny in the serving namespace"
-    if _api_server_cidrs(cfg) == [ANYWHERE]:
+    notice += " and the platform namespace"
+    if _api_server_cidrs(cfg) == UNKNOWN_API_SERVER:
         where = "target.network.vpcCidr" if isinstance(cfg.target, EksTarget) else "target.apiServerCidrs"
-        notice += f"; the graph may open :443 to any address (the API server's is unknown): set {where} to narrow it"
+        notice += (
+            f"; the graph may open :443 to any private address (the API server's is unknown): set {where} to narrow it"
+        )
     return notice
 
 
@@ -354,10 +359,12 @@ def _serve(cfg: StackConfig, b: _Built) -> dict[str, object]:
             platform_namespace=cfg.dynamo.namespace,
             pin_control_plane=bool(cluster),
             platform_storage_class=eks_addon_spec.STORAGE_CLASS if cluster else None,
+            api_server_cidrs=_api_server_cidrs(cfg),
             # A failed fabric check stops here: workers on a socket fallback hang or crawl (aws-samples/aws-do-eks#54).
             after=[download, policies, *gpu_ready, *([fabric_check] if fabric_check else [])],
             platform_values=b.metrics.platform_values,
             platform_after=b.metrics.platform_after,
+            prometheus=b.metrics.prometheus,
         ),
         opts=on_cluster,
     )

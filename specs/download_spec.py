@@ -14,6 +14,7 @@ import pulumi
 
 from config import versions
 from config.catalog import Model
+from specs import network_policies
 from specs.in_pod_files import in_pod_file, in_pod_package
 from specs.job_manifest import job
 from specs.model_layout import CACHE_OWNER_UID, WRITABLE_DIRS, model_dir
@@ -238,7 +239,8 @@ def download_job(
 
 
 def network_policy(name: str, namespace: pulumi.Input[str], model: Model) -> dict[str, Any]:
-    """No ingress at all; egress only to HTTPS (the Hub, its CDN and PyPI) and DNS (the namespace's allow-dns)."""
+    """No ingress at all; egress only to HTTPS on public addresses (the Hub and its CDN; never the VPC, the cluster
+    or link-local: network_policies.NOT_INTERNET) and DNS (the namespace's allow-dns)."""
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -246,6 +248,6 @@ def network_policy(name: str, namespace: pulumi.Input[str], model: Model) -> dic
         "spec": {
             "podSelector": {"matchLabels": {"app.kubernetes.io/name": "model-download", "dsr1.io/model": model.key}},
             "policyTypes": ["Ingress", "Egress"],
-            "egress": [{"ports": [{"protocol": "TCP", "port": 443}]}],
+            "egress": [network_policies.internet_https()],
         },
     }

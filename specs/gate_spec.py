@@ -49,6 +49,9 @@ done
 """
 
 
+LABELS = {"app.kubernetes.io/name": "gpu-gate"}
+
+
 def lead_minutes() -> float:
     """The GPU node group's create time plus the image pull that follows it: nodes and image are ready as the last
     byte lands (the fabric check runs during the pull)."""
@@ -65,7 +68,7 @@ def gate_job(
     total_bytes: int,
     node_selector: dict[str, str],
 ) -> dict[str, Any]:
-    labels = {"app.kubernetes.io/name": "gpu-gate"}
+    labels = dict(LABELS)
     env = {
         "DSR1_TARGET": f"{CACHE_ROOT}/{target}",
         "DSR1_TOTAL_BYTES": str(total_bytes),

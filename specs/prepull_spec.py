@@ -12,7 +12,7 @@ import pulumi
 
 from specs.pod_security import restricted
 from specs.scheduling import PoolScheduling
-from specs.security_skips import IMAGE_PREPULL_SKIPS, checkov_annotations
+from specs.security_skips import IMAGE_BY_TAG_SKIP, IMAGE_PREPULL_SKIPS, checkov_annotations
 
 USER_ID = 65534
 """nobody: `sleep` needs no identity."""
@@ -22,8 +22,16 @@ def name(graph_name: str) -> str:
     return f"{graph_name}-image-prepull"
 
 
+def _skips(image: str) -> dict[str, str]:
+    return IMAGE_PREPULL_SKIPS if "@sha256:" in image else {**IMAGE_PREPULL_SKIPS, **IMAGE_BY_TAG_SKIP}
+
+
+def labels(ds_name: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": "image-prepull", "app.kubernetes.io/instance": ds_name}
+
+
 def daemon_set(ds_name: str, namespace: pulumi.Input[str], image: str, pool: PoolScheduling) -> dict[str, Any]:
-    labels = {"app.kubernetes.io/name": "image-prepull", "app.kubernetes.io/instance": ds_name}
+    selected = labels(ds_name)
     container = {
         "name": "pull",
         "image": image,
@@ -42,13 +50,13 @@ def daemon_set(ds_name: str, namespace: pulumi.Input[str], image: str, pool: Poo
         "metadata": {
             "name": ds_name,
             "namespace": namespace,
-            "labels": labels,
-            "annotations": {"pulumi.com/skipAwait": "true", **checkov_annotations(IMAGE_PREPULL_SKIPS)},
+            "labels": selected,
+            "annotations": {"pulumi.com/skipAwait": "true", **checkov_annotations(_skips(image))},
         },
         "spec": {
-            "selector": {"matchLabels": labels},
+            "selector": {"matchLabels": selected},
             "template": {
-                "metadata": {"labels": labels},
+                "metadata": {"labels": selected},
                 "spec": {
                     "nodeSelector": pool.node_selector(),
                     "tolerations": pool.tolerations(),

@@ -21,9 +21,8 @@ FABRIC_CHECK_SKIPS = {
     "CKV_K8S_22": "sshd generates host keys and authorized_keys at start, under /etc/ssh and /root/.ssh",
     "CKV_K8S_25": "drop ALL, then only what privilege-separated sshd needs (CHOWN, SETUID, SETGID, SYS_CHROOT, "
     "AUDIT_WRITE, KILL) and IPC_LOCK, which EFA's memory registration needs",
-    "CKV_K8S_37": "as CKV_K8S_25: the added capabilities are the minimum sshd and EFA need",
     "CKV_K8S_43": "AWS's nccl-tests image is pinned to a tag that names every component version (CUDA, EFA "
-    "installer, aws-ofi-nccl, NCCL, nccl-tests); its digest cannot be resolved offline",
+    "installer, aws-ofi-nccl, NCCL, nccl-tests); no public source gives its digest",
 }
 """The NCCL fabric check (specs/fabric_check_spec.py): what an SSH-launched MPI job cannot meet."""
 
@@ -36,14 +35,15 @@ def checkov_annotations(skips: dict[str, str]) -> dict[str, str]:
 IMAGE_PREPULL_SKIPS = {
     "CKV_K8S_8": "the pod runs `sleep` to keep the workers' image on the node: there is nothing to probe",
     "CKV_K8S_9": "as CKV_K8S_8: no service, no readiness to report",
-    "CKV_K8S_43": "the image is the workers' own (config/versions.py), pinned where the graph pins it",
-    "CKV2_K8S_6": "the pod opens no connection and listens on none; it only holds the image on the node",
 }
-"""The image pre-pull DaemonSet (specs/prepull_spec.py)."""
+"""The image pre-pull DaemonSet (specs/prepull_spec.py); its NetworkPolicy isolates it (no CKV2_K8S_6 skip)."""
+IMAGE_BY_TAG_SKIP = {
+    "CKV_K8S_43": "the image is the workers' own, by tag until serving.imageDigest pins it (then this skip goes)"
+}
+"""Only while the workers' image is pinned by tag: with serving.imageDigest the pre-pull pulls by digest."""
 
 GPU_GATE_SKIPS = {
-    "CKV2_K8S_6": "the pod reads the cache's mounted file system and opens no connection of its own",
     "CKV_K8S_8": "a Job that watches a directory and exits: no service to probe",
     "CKV_K8S_9": "as CKV_K8S_8",
 }
-"""The just-in-time GPU gate Job (specs/gate_spec.py)."""
+"""The just-in-time GPU gate Job (specs/gate_spec.py); its NetworkPolicy isolates it (no CKV2_K8S_6 skip)."""

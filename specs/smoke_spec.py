@@ -31,7 +31,9 @@ SMOKE_DEADLINE_S = 30 * 60
 workers (10 attempts, up to 5 min each) with room to spare."""
 BENCHMARK_DEADLINE_S = 6 * 3600
 """10 x concurrency requests of a few thousand tokens; six hours bounds a stuck run without cutting a slow one."""
-RESULTS_DIR = "results/benchmarks"
+RESULTS_ROOT = "results"
+"""The cache's writable directory for everything but weights (model_layout.WRITABLE_DIRS)."""
+RESULTS_DIR = f"{RESULTS_ROOT}/benchmarks"
 """Under the cache root: benchmark artifacts outlive the Job with the weights (the claim is retained)."""
 CACHE_ROOT = "/cache"
 
@@ -202,10 +204,13 @@ def benchmark_job(
             {"name": "JOB_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['job-name']"}}},
         ],
         "resources": {"requests": {"cpu": "4", "memory": "8Gi"}, "limits": {"cpu": "8", "memory": "16Gi"}},
-        # It writes into results/, which the download Job's prepare-cache step hands to this UID.
+        # It writes into results/, which the download Job's prepare-cache step hands to this UID. That UID also owns
+        # the weights, so the cache is mounted in two parts only: results/ (read-write, what it writes) and the one
+        # model directory it reads the tokenizer from (read-only); nothing else of the cache is in the pod.
         "securityContext": {**HARDENED_CONTAINER, "runAsUser": CACHE_OWNER_UID, "runAsGroup": CACHE_OWNER_UID},
         "volumeMounts": [
-            {"name": "model-cache", "mountPath": CACHE_ROOT},
+            {"name": "model-cache", "mountPath": f"{CACHE_ROOT}/{model_dir}", "subPath": model_dir, "readOnly": True},
+            {"name": "model-cache", "mountPath": f"{CACHE_ROOT}/{RESULTS_ROOT}", "subPath": RESULTS_ROOT},
             {"name": "tmp", "mountPath": "/tmp"},
             {"name": "requirements", "mountPath": REQUIREMENTS_DIR, "readOnly": True},
         ],

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from config import versions
+from config import safe_yaml, versions
 from offline.mocks import RecordingMonitor, Registration
 from offline.run import Run, run_program
 from offline.stack_files import read_stack
@@ -58,7 +58,7 @@ def render(
 
 def stack_values(stack: str) -> dict[str, Any]:
     """The project keys of a stack file, unqualified, as load_stack_config takes them."""
-    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    config = safe_yaml.load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]  # the program's own reader
     return {k.split(":", 1)[1]: copy.deepcopy(v) for k, v in config.items() if k.startswith("dsr1:")}
 
 

@@ -14,7 +14,7 @@ from config.schema import EksTarget, GpuPool, StackConfig, Worker
 from config.shape import CACHE_HEADROOM, GpuShape, gib, gpu_shape
 from specs import aws_specs, cache_sizing, fabric_defaults, graph_spec, k8s_names
 from specs.backends import BACKENDS
-from validation import just_in_time, limits, observability_rules, releases
+from validation import just_in_time, limits, observability_rules, refusals, releases
 
 FSX_PERSISTENT_2_SIZES = "1200 GiB or a multiple of 2400 GiB"
 
@@ -480,7 +480,8 @@ def warnings(cfg: StackConfig) -> list[Problem]:
 
 def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     """All cross-field problems of a structurally valid config, in the order a user should fix them."""
-    found = [*_target(cfg, aws_region), *_eks_node_group(cfg), *_capacity(cfg), *_ultraserver(cfg.gpu_pool)]
+    found = [*refusals.problems(cfg, aws_region), *_target(cfg, aws_region), *_eks_node_group(cfg)]
+    found += [*_capacity(cfg), *_ultraserver(cfg.gpu_pool)]
     model = catalog.MODELS[cfg.model.key]
     shape = gpu_shape(cfg.gpu_pool)
     if shape is not None:

@@ -8,6 +8,7 @@ on the CPU system nodes, the GPU exporter on the GPU nodes only.
 import copy
 from typing import Any
 
+from specs.network_policies import NATS_EXPORTER_PORT
 from specs.observability import ObservabilityPlan
 from specs.pod_security import restricted
 
@@ -141,8 +142,8 @@ def platform_metrics_values(p: ObservabilityPlan) -> dict[str, Any]:
     """dynamo-platform values that turn the graph's scrapes on: the operator's PodMonitors for the frontend (`http`
     port) and the workers (`system` port), created always rather than when it detects the CRDs
     (dynamo-operator.dynamo.metrics.podMonitors.enabled, operator values.yaml of 1.3.0 and 1.6); the NATS chart's
-    Prometheus exporter sidecar and its PodMonitor (nats promExporter.enabled, promExporter.podMonitor.enabled;
-    NATS serves its monitoring port 8222 by default, config.monitor.enabled)."""
+    Prometheus exporter sidecar on its port and its PodMonitor (nats promExporter.enabled, .port,
+    .podMonitor.enabled; NATS serves its monitoring port 8222 by default, config.monitor.enabled)."""
     metrics: dict[str, Any] = {"podMonitors": {"enabled": True}}
     if p.config.monitor_labels:
         metrics["podMonitors"]["labels"] = dict(p.config.monitor_labels)  # platform 1.6 (absent in 1.3.0's values)
@@ -150,9 +151,16 @@ def platform_metrics_values(p: ObservabilityPlan) -> dict[str, Any]:
         metrics["prometheusEndpoint"] = p.prometheus_url
     exporter: dict[str, Any] = {
         "enabled": True,
+        "port": NATS_EXPORTER_PORT,
         "merge": {"securityContext": container_context(65534)},
         "podMonitor": {"enabled": True},
     }
     if p.config.monitor_labels:
         exporter["podMonitor"]["merge"] = {"metadata": {"labels": dict(p.config.monitor_labels)}}
-    return {"dynamo-operator": {"dynamo": {"metrics": metrics}}, "nats": {"promExporter": exporter}}
+    # The operator's own metrics Service and ServiceMonitor (created when the CRDs exist) stay off: its metrics
+    # listen on loopback behind a proxy whose port the platform namespace's default deny would have to open (check),
+    # and a target Prometheus cannot reach only fires the chart's TargetDown.
+    return {
+        "dynamo-operator": {"dynamo": {"metrics": metrics}, "metricsService": {"enabled": False}},
+        "nats": {"promExporter": exporter},
+    }

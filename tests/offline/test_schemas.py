@@ -28,9 +28,9 @@ def dgds(run: Run) -> list[dict[str, Any]]:
 
 def test_there_are_builtin_objects_to_check(sglang8: Run) -> None:
     names = sorted(f"{m['kind']}/{m['metadata']['name']}" for m in builtins(sglang8))
-    # the platform claims' StorageClass, the network policies (two for the scrapes), the GPU gate, the pre-pull, the
-    # dashboards' two ConfigMaps
-    assert len(names) == 26
+    # the platform claims' StorageClass, the network policies (three for the metrics scrapes), the GPU gate, the
+    # pre-pull, the dashboards' two ConfigMaps
+    assert len(names) == 36
     for expected in (
         "Job/gpu-gate-deepseek-r1-56d4cbbb4d",
         "DaemonSet/sgl-dsr1-8gpu-image-prepull",
@@ -39,6 +39,8 @@ def test_there_are_builtin_objects_to_check(sglang8: Run) -> None:
         "NetworkPolicy/default-deny",
         "NetworkPolicy/allow-dns",
         "NetworkPolicy/sgl-dsr1-8gpu-internal",
+        "NetworkPolicy/platform-default-deny",
+        "NetworkPolicy/platform-nats",
         "PersistentVolumeClaim/model-cache-deepseek-r1",
     ):
         assert expected in names

@@ -56,18 +56,49 @@ def scan(directory: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def scanned(rendered: Callable[[str], Run], tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
-    directory = tmp_path_factory.mktemp("checkov")
+def scan_inputs(rendered: Callable[[str], Run]) -> dict[str, list[dict[str, Any]]]:
+    """Every stack's manifests and the operator's Deployments, and the escape hatches: privileged workers and a
+    writable root are still explained, never silent failures."""
     runs = {stack: rendered(stack) for stack in stacks()}
-    # The escape hatches too: privileged workers and a writable root are still explained, never silent failures.
     serving = {**stack_values("h200-sglang-8")["serving"]}
     serving["security"] = {"privilegedWorkers": True, "readOnlyRootFilesystem": False}
     runs[SWITCHED] = render("h200-sglang-8", f"hfToken={RENDER_TOKEN}", f"serving={json.dumps(serving)}")
+    inputs = {}
     for stack, run in runs.items():
         docs = manifests(run)
         (dgd,) = [m for m in docs if m["kind"] == "DynamoGraphDeployment"]
-        pods = graph_deployments(dgd)
-        (directory / f"{stack}.yaml").write_text(yaml.safe_dump_all([*docs, *pods], sort_keys=False))
+        inputs[stack] = [*docs, *graph_deployments(dgd)]
+    return inputs
+
+
+def _strip_skips(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_skips(v) for k, v in value.items() if not str(k).startswith("checkov.io/skip")}
+    if isinstance(value, list):
+        return [_strip_skips(v) for v in value]
+    return value
+
+
+@pytest.fixture(scope="session")
+def unskipped(scan_inputs: dict[str, list[dict[str, Any]]], tmp_path_factory: pytest.TempPathFactory) -> set[Any]:
+    """(file, resource, check) of every failure once every skip annotation is removed."""
+    directory = tmp_path_factory.mktemp("checkov-unskipped")
+    for stack, docs in scan_inputs.items():
+        (directory / f"{stack}.yaml").write_text(yaml.safe_dump_all(_strip_skips(docs), sort_keys=False))
+    return {
+        (Path(c["file_path"]).name, c["resource"], c["check_id"])
+        for report in scan(directory)
+        for c in report["results"].get("failed_checks", [])
+    }
+
+
+@pytest.fixture(scope="session")
+def scanned(
+    scan_inputs: dict[str, list[dict[str, Any]]], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, list[Any]]:
+    directory = tmp_path_factory.mktemp("checkov")
+    for stack, docs in scan_inputs.items():
+        (directory / f"{stack}.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
     (directory / CANARY).write_text(yaml.safe_dump(CANARY_JOB))
     results: dict[str, list[Any]] = {"passed_checks": [], "failed_checks": [], "skipped_checks": []}
     for report in scan(directory):
@@ -136,3 +167,15 @@ def test_the_scan_fails_an_unexplained_finding(scanned: dict[str, list[Any]]) ->
     failed = {c["check_id"] for c in scanned["canary_failed"]}
     assert "CKV_K8S_14" in failed  # image without a tag
     assert not failed & set(DOWNLOAD_JOB_SKIPS)
+
+
+def test_every_skip_suppresses_a_real_failure(scanned: dict[str, list[Any]], unskipped: set[Any]) -> None:
+    """The smallest skip that works: each skipped (object, check) fails once its skip annotation is removed, so no
+    skip is decoration (and none covers an object that would pass)."""
+    skipped = {
+        (Path(c["file_path"]).name, c["resource"], c["check_id"])
+        for c in scanned["skipped_checks"]
+        if not c["file_path"].endswith(CANARY)
+    }
+    assert skipped
+    assert not skipped - unskipped, sorted(skipped - unskipped)

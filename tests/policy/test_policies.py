@@ -39,6 +39,9 @@ def resources(run: Run) -> list[PolicyResource]:
         by_urn[r.urn] = PolicyResource(r.type, props, r.urn, r.name, OPTS, None, None, [], {})
     for r in regs:
         by_urn[r.urn].dependencies = [by_urn[d] for d in r.dependencies if d in by_urn]
+        by_urn[r.urn].property_dependencies = {
+            k: [by_urn[d] for d in urns if d in by_urn] for k, urns in r.property_dependencies.items()
+        }
     return list(by_urn.values())
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from config.errors import ConfigError
 from offline.mocks import (
+    AVAILABILITY_ZONES,
     CAPACITY_BLOCK,
     CLOUD_CONTROL,
     INSTANCE_TYPE_OFFERINGS,
@@ -129,3 +130,16 @@ def test_an_existing_cluster_asks_aws_nothing() -> None:
     monitor = RecordingMonitor(mocks)
     render("dev", monitor=monitor)
     assert monitor.mocks.invokes == []  # type: ignore[attr-defined]
+
+
+def test_every_named_zone_is_asked_about_and_one_ec2_does_not_list_fails() -> None:
+    """Not only the GPU zone: a second zone EC2 does not list (a typo of a real letter) stops the run."""
+    e, monitor = failing(None, {AVAILABILITY_ZONES: {"names": ["us-east-1a"]}})
+    assert [str(p) for p in e.problems] == [
+        "dsr1:target.availabilityZones: us-east-1b is not a zone of us-east-1 (EC2 does not list it). Fix: use a zone"
+        " `aws ec2 describe-availability-zones --all-availability-zones --region us-east-1` lists."
+    ]
+    assert not [r for r in monitor.registrations if r.custom]
+    assert isinstance(monitor.mocks, StackMocks)
+    asked = [a for t, a in monitor.mocks.invokes if t == AVAILABILITY_ZONES]
+    assert asked[0]["filters"] == [{"name": "zone-name", "values": ["us-east-1a", "us-east-1b"]}]

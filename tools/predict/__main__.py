@@ -15,10 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
 from config.predictions import PATH, Point, Predictions, StackPrediction, Topology
 from config.schema import StackConfig
+from offline.stack_files import read_stack
 from program.config_source import load_stack_config
 from specs.predicted_performance import topology
 from tools import venvs
@@ -48,10 +47,13 @@ LIMITS = (
 
 def stack_config(stack: str) -> StackConfig:
     """The validated config of a stack file, as the program would see it (no Pulumi, no network)."""
-    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
-    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
-    values = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith(f"{project}:")}
-    return load_stack_config(values, config.get("aws:region"))
+    settings = read_stack(ROOT, stack, [])  # the one safe reader of stack files
+    prefix = f"{settings.project}:"
+    values = {}
+    for full, raw in settings.config.items():
+        if full.startswith(prefix) and full != f"{prefix}hfToken":
+            values[full[len(prefix) :]] = json.loads(raw) if raw[:1] in "[{" else raw
+    return load_stack_config(values, settings.config.get("aws:region"))
 
 
 def recipe_stacks() -> list[str]:
