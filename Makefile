@@ -14,7 +14,7 @@ PORT ?= 8000
 BASE ?= origin/main
 
 .DEFAULT_GOAL := help
-.PHONY: help render test lint typecheck pytest bench clean preview-diff check local local-check predict locks
+.PHONY: help render test lint typecheck pytest bench clean preview-diff check local local-check predict locks promtool
 
 help:  ## this list
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
@@ -76,17 +76,24 @@ node_modules/.installed: package.json package-lock.json
 $(LOCAL_VENV)/.installed: requirements-local.txt
 	$(call install-lock,$(LOCAL_VENV),requirements-local.txt,the twin: ai-dynamo and aiperf; ~1.4 GB)
 
+# promtool and prometheus (Debian's prometheus package): the alert rules' checks and unit tests in pytest, and the
+# twin's local Prometheus. apt runs only when promtool is missing (with sudo when not root).
+promtool:  ## install Debian's prometheus package (promtool) unless promtool is already on PATH
+	@command -v promtool >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus; }
+
+METRICS ?= 0
 # The stack file first: a typo'd STACK is one line and exit 2, before the twin's 1.4 GB virtualenv is built.
 local-stack:
 	@test -f Pulumi.$(STACK).yaml || { echo "no stack file Pulumi.$(STACK).yaml; stacks: $(STACKS)" >&2; exit 2; }
 
-local: local-stack $(VENV)/.installed $(LOCAL_VENV)/.installed  ## serve STACK='s graph here (real frontend, mocker workers); Ctrl-C stops
-	$(PY) -m tools.local_twin --stack $(STACK) --port $(PORT)
+local: local-stack $(VENV)/.installed $(LOCAL_VENV)/.installed $(if $(filter 1,$(METRICS)),promtool)  ## serve STACK='s graph here (real frontend, mocker workers); METRICS=1 adds a local Prometheus; Ctrl-C stops
+	$(PY) -m tools.local_twin --stack $(STACK) --port $(PORT) $(if $(filter 1,$(METRICS)),--prometheus)
 
 local-check: local-stack $(VENV)/.installed $(LOCAL_VENV)/.installed  ## the same, then the smoke Job's client and a short aiperf run
 	$(PY) -m tools.local_twin --stack $(STACK) --port $(PORT) --check
 
-pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(LOCAL_VENV)/.installed node_modules/.installed
+pytest: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(LOCAL_VENV)/.installed node_modules/.installed promtool
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -q
 
 preview-diff: $(VENV)/.runtime  ## render every stack on BASE= (default origin/main) and here; diffs in build/preview-diff/

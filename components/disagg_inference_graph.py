@@ -11,6 +11,7 @@ from components.network_policies import platform_network_policies
 from config.versions import Chart
 from specs import graph_spec, network_policies
 from specs.graph_spec import GraphSpec
+from specs.observability import charts
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,12 @@ class DisaggInferenceGraphArgs:
     """The StorageClass of the platform's own claims (NATS, etcd); None: the cluster's default (an existing one)."""
     api_server_cidrs: list[str] = field(default_factory=lambda: list(network_policies.PRIVATE_RANGES))
     """Where the API server is (the platform's controllers call it; it calls the operator's webhook)."""
+    platform_values: dict[str, Any] = field(default_factory=dict)
+    """Values laid over the platform's own (the metrics pipeline's PodMonitors and NATS exporter)."""
+    platform_after: list[pulumi.Resource] = field(default_factory=list)
+    """What the platform release waits for (the Prometheus Operator's CRDs its PodMonitors need)."""
+    prometheus: tuple[str, dict[str, str]] | None = None
+    """The metrics pipeline's Prometheus (namespace, pod labels): admitted to NATS's exporter."""
 
 
 def _custom_resource(name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions) -> pulumi.Resource:
@@ -65,10 +72,13 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
             f"{name}-platform",
             args.platform,
             args.platform_namespace,
-            graph_spec.platform_values(
-                spec.serving, args.pin_control_plane, args.platform_storage_class, spec.dynamo_version
+            charts.merged(
+                graph_spec.platform_values(
+                    spec.serving, args.pin_control_plane, args.platform_storage_class, spec.dynamo_version
+                ),
+                args.platform_values,
             ),
-            pulumi.ResourceOptions(parent=self),
+            pulumi.ResourceOptions(parent=self, depends_on=args.platform_after),
             create_namespace=True,
         )
         namespace = args.namespace
@@ -81,6 +91,7 @@ class DisaggInferenceGraph(pulumi.ComponentResource):
             graph_name=spec.serving.graph_name,
             api_server_cidrs=args.api_server_cidrs,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[platform]),
+            prometheus=args.prometheus,
         )
         prerequisites: list[pulumi.Resource] = [platform, *platform_policies]
         for cm in spec.backend.config_maps(spec.serving, namespace):

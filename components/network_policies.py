@@ -25,6 +25,8 @@ class ServingNetworkPoliciesArgs:
     """Where the API server's endpoints are: the VPC's CIDR on a VPC the stack creates, else anywhere."""
     benchmark: bool = False
     """Whether the benchmark Job runs (its PyPI egress is allowed only then)."""
+    prometheus: tuple[str, dict[str, str]] | None = None
+    """The scraping Prometheus's namespace and pod labels, when the metrics pipeline is on."""
 
 
 class ServingNetworkPolicies(pulumi.ComponentResource):
@@ -47,6 +49,19 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
                     benchmark=args.benchmark,
                 )
             ),
+            *(
+                self._policy(p, child)
+                for p in (
+                    network_policies.scrape_policies(
+                        namespace=args.namespace,
+                        graph_name=args.graph_name,
+                        prometheus_namespace=args.prometheus[0],
+                        prometheus_labels=args.prometheus[1],
+                    )
+                    if args.prometheus
+                    else []
+                )
+            ),
         ]
         self._policy(deny, pulumi.ResourceOptions(parent=self, depends_on=allows))
         self.register_outputs({})
@@ -64,6 +79,7 @@ def platform_network_policies(
     graph_name: str,
     api_server_cidrs: list[str],
     opts: pulumi.ResourceOptions,
+    prometheus: tuple[str, dict[str, str]] | None = None,
 ) -> list[k8s.networking.v1.NetworkPolicy]:
     """The platform namespace's default deny and one allow per flow (specs/network_policies.platform_policies),
     as children of the component that owns the platform release (which creates the namespace; `opts` waits for
@@ -73,6 +89,7 @@ def platform_network_policies(
         serving_namespace=serving_namespace,
         graph_name=graph_name,
         api_server_cidrs=api_server_cidrs,
+        prometheus=prometheus,
     )
     allows = [network_policy(f"{name}-{m['metadata']['name']}", m, opts) for m in rest]
     after = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=allows))

@@ -564,6 +564,65 @@ class Dynamo(Section):
     namespace: DnsLabel = Field("dynamo-system", description="Namespace of the Dynamo platform release.")
 
 
+class Observability(Section):
+    """The metrics pipeline: Prometheus scraping the graph, NATS and the GPUs; Grafana dashboards; alert rules."""
+
+    enabled: bool = Field(True, description="Deploy the metrics pipeline, its dashboards and its alert rules.")
+    prometheus: Literal["in-cluster", "existing"] = Field(
+        "in-cluster",
+        description="in-cluster: install the pinned kube-prometheus-stack chart (Prometheus Operator, Prometheus,"
+        " Alertmanager, Grafana, kube-state-metrics) on the system nodes. existing (an existing cluster only): use the"
+        " cluster's own Prometheus Operator and Grafana; the stack then creates only its monitors, rules and"
+        " dashboards.",
+    )
+    namespace: DnsLabel = Field(
+        "monitoring",
+        description="Namespace of the in-cluster stack, or (existing) of the cluster's Prometheus: the serving"
+        " namespace admits scrapes from its Prometheus pods only; dashboards and rules go there.",
+    )
+    prometheus_pod_labels: dict[LabelKey, LabelValue] = Field(
+        # The labels the Prometheus Operator puts on every Prometheus pod it runs (prometheus-operator
+        # pkg/prometheus/server/statefulset.go, podSelectorLabels).
+        default_factory=lambda: {
+            "app.kubernetes.io/name": "prometheus",
+            "app.kubernetes.io/managed-by": "prometheus-operator",
+        },
+        description="Labels of the Prometheus pods (default: those the Prometheus Operator sets): the NetworkPolicies"
+        " admit scrapes from exactly these pods in `namespace`.",
+    )
+    monitor_labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict,
+        description="existing: labels your Prometheus selects PodMonitors and PrometheusRules by (e.g. release:"
+        " kube-prometheus-stack); the in-cluster stack selects every one.",
+    )
+    dcgm_exporter: bool | None = Field(
+        None,
+        description="Install NVIDIA's DCGM exporter on the GPU nodes (default: on EKS; an existing cluster's GPU"
+        " Operator usually runs one already).",
+    )
+    ttft_p95_seconds: float = Field(
+        3.0,
+        gt=0,
+        le=600,
+        allow_inf_nan=False,
+        description="Alert when the frontend's p95 time to first token is above.",
+    )
+    itl_p95_seconds: float = Field(
+        0.1, gt=0, le=60, allow_inf_nan=False, description="Alert when the frontend's p95 inter-token latency is above."
+    )
+    error_ratio: float = Field(
+        0.05, gt=0, lt=1, allow_inf_nan=False, description="Alert when this share of the frontend's requests fail."
+    )
+    kv_cache_full_ratio: float = Field(
+        0.95, gt=0, le=1, allow_inf_nan=False, description="Alert when a worker's KV cache is this full."
+    )
+    cache_volume_full_ratio: float = Field(
+        0.9, gt=0, le=1, allow_inf_nan=False, description="Alert when the model cache volume is this full."
+    )
+    retention_days: int = Field(15, ge=1, le=365, description="In-cluster Prometheus: days of metrics kept.")
+    storage_gib: int = Field(50, ge=5, le=16384, description="In-cluster Prometheus: its volume (gp3 on EKS), GiB.")
+
+
 class StackConfig(Section):
     """Everything under the project's namespace except the `hfToken` secret, which never enters this tree."""
 
@@ -575,3 +634,6 @@ class StackConfig(Section):
     model_cache: ModelCacheSpec = Field(description="Shared storage for the weights.")
     serving: Serving = Field(description="The disaggregated serving graph.")
     dynamo: Dynamo = Field(default_factory=Dynamo, description="The Dynamo platform release.")
+    observability: Observability = Field(
+        default_factory=Observability, description="Metrics, dashboards and alerts (docs/observability.md)."
+    )

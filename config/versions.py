@@ -227,3 +227,12 @@ BENCHMARK_IMAGE: Final = DOWNLOADER_IMAGE
 AIPERF_VERSION: Final = "0.13.0"
 """The aiperf the default release documents (DYNAMO_RELEASES[DYNAMO_RELEASE].aiperf; a test keeps them equal): the
 benchmark Job installs it, the twin's lock has it. A literal, as scripts/lock_pod_requirements.sh reads it."""
+
+# The metrics pipeline (docs/observability.md).
+KUBE_PROMETHEUS_STACK = Chart("kube-prometheus-stack", "https://prometheus-community.github.io/helm-charts", "88.5.3")
+"""Prometheus Operator v0.93.1, Prometheus, Alertmanager, Grafana (grafana-community chart 12.11.1) and
+kube-state-metrics 8.4.0: prometheus-community/helm-charts tag kube-prometheus-stack-88.5.3 (commit ea930bae,
+2026-08-21), charts/kube-prometheus-stack/Chart.yaml."""
+DCGM_EXPORTER = Chart("dcgm-exporter", "https://nvidia.github.io/dcgm-exporter/helm-charts", "4.8.2")
+"""NVIDIA/dcgm-exporter tag 4.5.3-4.8.2 (commit 691c9276): deployment/Chart.yaml version 4.8.2, image
+nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless; the repository is the one its README adds."""

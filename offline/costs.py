@@ -145,12 +145,36 @@ def _storage(regs: Sequence[Registration], weight_bytes: int | None) -> list[Lin
     return items
 
 
+def _monitoring(regs: Sequence[Registration]) -> list[LineItem]:
+    """The in-cluster Prometheus's volume, a gp3 EBS volume on EKS (kube-prometheus-stack's storageSpec)."""
+    if not any(r.type == "aws:eks/cluster:Cluster" for r in regs):
+        return []
+    items = []
+    for reg in (r for r in regs if r.type == "kubernetes:helm.sh/v3:Release"):
+        data = _inputs(reg)
+        if data.get("chart") != "kube-prometheus-stack":
+            continue
+        spec = (data.get("values") or {}).get("prometheus", {}).get("prometheusSpec", {})
+        claim = spec.get("storageSpec", {}).get("volumeClaimTemplate", {}).get("spec", {})
+        size = str(claim.get("resources", {}).get("requests", {}).get("storage", "0Gi"))
+        gib = int(size.removesuffix("Gi")) if size.endswith("Gi") else 0
+        gp3 = catalog.PRICES["ebs-gp3"]
+        items.append(LineItem(f"Prometheus volume: {gib} GiB gp3", _hourly(gp3, gib * 1.073741824), gp3.cite()))
+    return items
+
+
 def line_items(
     regs: Sequence[Registration], weight_bytes: int | None = None, today: datetime.date | None = None
 ) -> list[LineItem]:
     """Every cost of the stack that runs by the hour or the month; `today` picks EKS standard or extended support."""
     day = today or datetime.datetime.now(datetime.UTC).date()
-    return [*_node_groups(regs), *_control_plane(regs, day), *_network(regs), *_storage(regs, weight_bytes)]
+    return [
+        *_node_groups(regs),
+        *_control_plane(regs, day),
+        *_network(regs),
+        *_storage(regs, weight_bytes),
+        *_monitoring(regs),
+    ]
 
 
 NOTHING_BILLED = (

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from config import catalog
-from offline import costs, lifecycle
+from offline import costs, lifecycle, observability_summary
 from offline.run import Run
 from specs.estimate import summary as estimate_summary
 from specs.smoke_spec import cost_per_million_tokens
@@ -215,6 +215,7 @@ DETAILS: tuple[Lines, ...] = (
     time_chains,
     _output("justInTimeGpus", "just-in-time GPUs"),
     lifecycle_lines,
+    lambda run: observability_summary.lines(run.outputs),
     resources,
 )
 LAST: tuple[Lines, ...] = (notes,)

@@ -480,6 +480,42 @@ cache_retained = StackValidationPolicy(
     validate=_cache_retained,
 )
 
+# The metrics pipeline's charts: their pods are not visible to checkov (Helm renders them in the cluster), so their
+# values are held here to the hardening every other pod of the stack has (specs/pod_security.py).
+
+MONITORING_CHARTS = ("kube-prometheus-stack", "dcgm-exporter")
+
+
+def _monitoring_hardened(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != HELM_RELEASE or args.props.get("chart") not in MONITORING_CHARTS:
+        return
+    values = args.props.get("values") or {}
+    chart = args.props["chart"]
+    for path, value in _walk(values):
+        key = path.rsplit(".", 1)[-1]
+        if key in ("hostNetwork", "hostPID", "hostIPC", "privileged") and _truthy(value):
+            report(f"{chart} {path}: true.", None)
+        if not (key.lower().endswith("securitycontext") and isinstance(value, Mapping)):
+            continue
+        if value.get("runAsNonRoot") is not True:
+            report(f"{chart} {path}: runAsNonRoot is not true.", None)
+        if "capabilities" in value or "allowPrivilegeEscalation" in value:
+            caps = value.get("capabilities") or {}
+            if value.get("allowPrivilegeEscalation") is not False:
+                report(f"{chart} {path}: allowPrivilegeEscalation is not false.", None)
+            if "ALL" not in (caps.get("drop") or []) or caps.get("add"):
+                report(f"{chart} {path}: capabilities are not dropped (drop ALL, add none).", None)
+    if chart == "kube-prometheus-stack" and _truthy((values.get("nodeExporter") or {}).get("enabled", True)):
+        report("kube-prometheus-stack nodeExporter is on: a hostNetwork, hostPID DaemonSet on every node.", None)
+
+
+monitoring_hardened = ResourceValidationPolicy(
+    name="monitoring-pods-hardened",
+    description="The metrics charts' pods run non-root, without privilege escalation or capabilities, off the host's "
+    "network and PID namespaces (node-exporter off).",
+    validate=_monitoring_hardened,
+)
+
 POLICIES = [
     efa_layout,
     security_groups_closed,
@@ -491,4 +527,5 @@ POLICIES = [
     hf_token_only_in_secrets,
     frontend_private,
     cache_retained,
+    monitoring_hardened,
 ]

@@ -22,6 +22,7 @@ from config.errors import ConfigError
 from config.keys import key
 from config.schema import EksTarget, ExistingTarget, StackConfig
 from preflight import aws as aws_preflight
+from program import observability
 from program.resource_graph import ResourceGraph
 from specs import (
     aws_specs,
@@ -157,6 +158,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         if cluster
         else None
     )
+    obs_plan = observability.plan(cfg, eks=cluster is not None)
     namespace = k8s.core.v1.Namespace(
         "namespace",
         metadata={"name": cfg.serving.namespace},
@@ -171,6 +173,7 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
             platform_namespace=cfg.dynamo.namespace,
             api_server_cidrs=_api_server_cidrs(cfg),
             benchmark=cfg.serving.benchmark.enabled,
+            prometheus=(obs_plan.namespace, dict(cfg.observability.prometheus_pod_labels)) if obs_plan else None,
         ),
         opts=on_cluster,
     )
@@ -220,6 +223,18 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         ),
         opts=on_cluster,
     )
+    cap = cfg.gpu_pool.capacity
+    metrics = observability.build(
+        cfg,
+        obs_plan,
+        download_job=download.job_name,
+        scheduling=scheduling,
+        system_selector=system_selector,
+        capacity_end=(facts.window.end or cap.end_time) if cap.type == "capacity-block" else None,
+        gpu_nodes=not staged,
+        after=[cluster] if cluster else [],
+        opts=on_cluster,
+    )
     gate = None
     if with_gate:
         # Just-in-time GPUs: the node group waits until the download is its create time from done.
@@ -251,13 +266,14 @@ def build_stack(cfg: StackConfig, region: str | None, hf_token: pulumi.Input[str
         "gpuNodes": cfg.gpu_pool.node_count,
         "gpuCostPerHourUsd": round(pool.price_per_hour_usd, 2),
         "networkPolicies": _network_policy_notice(cfg),
+        **metrics.outputs,
         # Minutes to a passing smoke test and idle GPU time, over this stack's own resource graph (specs/estimate/).
         "timeToEndpoint": resource_graph.estimate(flows),
     }
     if stage_notice is not None:
         outputs["capacityStage" if staged else "capacityWindow"] = stage_notice
     if not staged:
-        built = _Built(provider, cluster, pool, scheduling, namespace, policies, download, cache, gate)
+        built = _Built(provider, cluster, pool, scheduling, namespace, policies, download, cache, gate, metrics)
         outputs.update(_serve(cfg, built))
     return _finish(cfg, outputs, cluster, cache, pool, facts, flows)
 
@@ -297,6 +313,7 @@ class _Built:
     download: ModelDownloadJob
     cache: ModelCache
     gate: GpuGate | None
+    metrics: observability.Wiring
 
 
 def _serve(cfg: StackConfig, b: _Built) -> dict[str, object]:
@@ -350,6 +367,9 @@ def _serve(cfg: StackConfig, b: _Built) -> dict[str, object]:
             api_server_cidrs=_api_server_cidrs(cfg),
             # A failed fabric check stops here: workers on a socket fallback hang or crawl (aws-samples/aws-do-eks#54).
             after=[download, policies, *gpu_ready, *([fabric_check] if fabric_check else [])],
+            platform_values=b.metrics.platform_values,
+            platform_after=b.metrics.platform_after,
+            prometheus=b.metrics.prometheus,
         ),
         opts=on_cluster,
     )

@@ -12,7 +12,10 @@ Flows, from Dynamo 1.3's communication planes (docs.nvidia.com/dynamo, "Service 
 - graph pods -> NATS :4222 in the platform namespace (the event plane; etcd is not installed: discovery is
   Kubernetes-native) and -> the API server :443 (discovery: EndpointSlices, DynamoWorkerMetadata); the platform
   namespace has its own default deny and allows (`platform_policies`);
-- every pod -> cluster DNS :53.
+- every pod -> cluster DNS :53;
+- Prometheus -> the frontend's :8000 and the workers' system port :9090 (/metrics), and -> NATS's exporter :7777 in
+  the platform namespace, when the metrics pipeline is on (`scrape_policies`, `platform_policies`;
+  docs/observability.md). The GPUs' exporter lives outside both namespaces.
 The kubelet's probes need no rule: the VPC CNI's policy agent always admits the node's own address
 (aws/aws-network-policy-agent#65), as other CNIs do.
 """
@@ -29,10 +32,16 @@ COMPONENT_TYPE_LABEL = "nvidia.com/dynamo-component-type"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 """Set by the API server on every namespace (Kubernetes >= 1.22): selects a namespace by name."""
 NATS_PORT = 4222
+SYSTEM_PORT = 9090
+"""The workers' system port (/metrics, /health): `DynamoSystemPort = 9090`, named `system`, in ai-dynamo/dynamo
+deploy/operator/internal/consts/consts.go; the operator's PodMonitors scrape it and the frontend's `http` port."""
 NATS_CLUSTER_PORT = 6222
 ETCD_PORT = 2379
 ETCD_PEER_PORT = 2380
 OPERATOR_WEBHOOK_PORT = 9443
+NATS_EXPORTER_PORT = 7777
+"""The NATS chart's Prometheus exporter sidecar, port `prom-metrics` (nats-io/k8s helm/charts/nats
+files/stateful-set/prom-exporter-container.yaml; promExporter.port, set explicitly in the platform's values)."""
 API_SERVER_PORT = 443
 OPERATOR_POD = {"control-plane": "controller-manager"}
 """The Dynamo operator's pod labels and webhook port (dynamo-platform's operator subchart, templates/
@@ -186,8 +195,34 @@ def graph_policies(
     return policies
 
 
+def scrape_policies(
+    *, namespace: pulumi.Input[str], graph_name: str, prometheus_namespace: str, prometheus_labels: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Prometheus's scrapes of the graph, one allow per flow: the frontend's HTTP port, the workers' system port.
+    Only the Prometheus pods of their namespace are admitted; Prometheus's own egress is its namespace's business."""
+    prometheus = {**_in_namespace(prometheus_namespace), "podSelector": {"matchLabels": dict(prometheus_labels)}}
+
+    def ingress(name: str, component_type: str, port: int) -> dict[str, Any]:
+        return _policy(
+            f"{graph_name}-{name}",
+            namespace,
+            {
+                "podSelector": _graph(graph_name, component_type),
+                "policyTypes": ["Ingress"],
+                "ingress": [{"from": [prometheus], "ports": [{"protocol": "TCP", "port": port}]}],
+            },
+        )
+
+    return [ingress("frontend-metrics", "frontend", FRONTEND_PORT), ingress("worker-metrics", "worker", SYSTEM_PORT)]
+
+
 def platform_policies(
-    *, platform_namespace: str, serving_namespace: str, graph_name: str, api_server_cidrs: list[str]
+    *,
+    platform_namespace: str,
+    serving_namespace: str,
+    graph_name: str,
+    api_server_cidrs: list[str],
+    prometheus: tuple[str, dict[str, str]] | None = None,
 ) -> list[dict[str, Any]]:
     """The platform namespace: default deny, DNS, then one allow per flow. NATS (no TLS, no auth by default) and
     etcd answer the graph's pods and the operator only, not every pod of the cluster.
@@ -263,7 +298,22 @@ def platform_policies(
         ),
         store("nats", NATS_POD, NATS_PORT, NATS_CLUSTER_PORT),
         store("etcd", ETCD_POD, ETCD_PORT, ETCD_PEER_PORT),
+        *([_nats_metrics(ns, *prometheus)] if prometheus else []),
     ]
+
+
+def _nats_metrics(namespace: str, prometheus_namespace: str, prometheus_labels: dict[str, str]) -> dict[str, Any]:
+    """The metrics pipeline's Prometheus pods -> NATS's exporter sidecar, nothing else of NATS."""
+    source = {**_in_namespace(prometheus_namespace), "podSelector": {"matchLabels": dict(prometheus_labels)}}
+    return _policy(
+        "platform-nats-metrics",
+        namespace,
+        {
+            "podSelector": {"matchLabels": dict(NATS_POD)},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [source], "ports": [{"protocol": "TCP", "port": NATS_EXPORTER_PORT}]}],
+        },
+    )
 
 
 def isolated(name: str, namespace: pulumi.Input[str], labels: dict[str, str]) -> dict[str, Any]:

@@ -124,6 +124,11 @@ def require_reference(path: Path) -> Path:
     return path
 
 
+def strict_schema(schema: Any) -> Any:
+    """A CRD version's openAPIV3Schema as strict JSON Schema (unknown fields refused)."""
+    return _strict(schema)
+
+
 def _strict(schema: Any) -> Any:
     """The CRD's OpenAPI schema as JSON Schema: nullable and int-or-string mapped, unknown fields refused."""
     if isinstance(schema, list):

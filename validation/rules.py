@@ -14,7 +14,7 @@ from config.schema import EksTarget, GpuPool, StackConfig, Worker
 from config.shape import CACHE_HEADROOM, GpuShape, gib, gpu_shape
 from specs import aws_specs, cache_sizing, fabric_defaults, graph_spec, k8s_names
 from specs.backends import BACKENDS
-from validation import engine_flags, just_in_time, limits, refusals, releases
+from validation import engine_flags, just_in_time, limits, observability_rules, refusals, releases
 
 FSX_PERSISTENT_2_SIZES = "1200 GiB or a multiple of 2400 GiB"
 
@@ -502,4 +502,5 @@ def problems(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     found += just_in_time.problems(cfg)
     found += releases.problems(cfg)
     found += engine_flags.problems(cfg)
+    found += observability_rules.problems(cfg)
     return found

@@ -117,6 +117,13 @@ MINUTES: dict[str, Figure] = {
     "helm-release": Figure(
         1.5, "assumption: a chart whose pods pull small images onto existing nodes", low=0.5, high=5.0
     ),
+    "monitoring-stack": Figure(
+        3.0,
+        "assumption: kube-prometheus-stack: its CRDs, the admission webhook's certificate Jobs, the operator, then"
+        " Prometheus with a new gp3 volume, Alertmanager and Grafana",
+        low=1.5,
+        high=8.0,
+    ),
     "kubernetes-object": exact(0.05, "one API call (ConfigMap, Secret, Service, claim, policy)"),
     "job-start": Figure(1.0, "assumption: a Job's pod: scheduling and a small image pull", low=0.3, high=3.0),
     "fabric-check": Figure(4.0, "assumption: nccl-tests image pull (~6 GB) and an all-reduce", low=2.0, high=8.0),

@@ -33,6 +33,10 @@ _JOBS = {"-kv-job": "kv-check", "ModelDownloadJob$": "download", "FabricCheck$":
 """URN marker -> kind, first match wins (the fabric check's NIXL Job, `<check>-kv-job`, before its NCCL Job)."""
 
 
+MONITORING_STACK = "kube-prometheus-stack"
+"""The metrics pipeline's chart (components/observability.py): the platform release waits for its CRDs."""
+
+
 def kind(node: Node) -> str:
     """What a resource is for the duration model, from its type and the component it belongs to (its URN)."""
     t, urn = node.type, node.urn
@@ -44,6 +48,8 @@ def kind(node: Node) -> str:
         return "gpu-node-group" if "GpuNodePool$" in urn else "cpu-node-group"
     if t == ADDON and node.name.endswith(CSI_ADDONS):
         return "csi-addon"
+    if t == "kubernetes:helm.sh/v3:Release" and "Observability$" in urn and node.name.endswith(MONITORING_STACK):
+        return "monitoring-stack"
     if t in _BY_TYPE:
         return _BY_TYPE[t]
     if t == JOB:

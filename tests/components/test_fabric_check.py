@@ -155,7 +155,7 @@ def test_an_existing_infiniband_cluster_checks_with_its_rdma_resource() -> None:
     env = {e["name"]: e["value"] for e in c["env"]}
     assert env["NCCL_NET"] == "IB" and "FI_PROVIDER" not in env and env["FLOOR_GBPS"] == "20.0"
     releases = [inputs(r)["name"] for r in run.registrations if r.type == "kubernetes:helm.sh/v3:Release"]
-    assert releases == ["dynamo-platform"]  # the check installs nothing cluster-wide
+    assert "dynamo-platform" in releases and not [r for r in releases if "fabric" in r or "nccl" in r]  # no chart
 
 
 def test_an_existing_cluster_check_needs_a_floor() -> None:

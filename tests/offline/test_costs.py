@@ -29,6 +29,7 @@ def test_an_eks_stack_costs_every_line_item(rendered: Callable[[str], Run]) -> N
         "NAT gateway(s)",
         "public IPv4 address(es)",
         "FSx for Lustre",
+        "Prometheus volume",
     }
     assert round(got["GPU nodes"].per_hour, 3) == round(
         2 * catalog.INSTANCE_TYPES["p5en.48xlarge"].price_per_hour_usd, 3
@@ -38,6 +39,7 @@ def test_an_eks_stack_costs_every_line_item(rendered: Callable[[str], Run]) -> N
     # 2 x 500 GB GPU roots + 2 x 100 GB system + 100 GB for the download node (the system nodes' template)
     assert got["root volumes"].name.startswith("root volumes: 1300 GB")
     assert round(got["FSx for Lustre"].per_month) == 1008  # 2400 GiB x $0.42 (both nodes load at once)
+    assert round(got["Prometheus volume"].per_month, 2) == round(50 * 1.073741824 * 0.08, 2)  # 50 GiB of gp3
     assert all(i.source for i in got.values())
 
 

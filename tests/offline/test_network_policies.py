@@ -40,6 +40,14 @@ NOT_INTERNET = [
 ]
 """Addresses the Jobs' "internet only" egress must not reach: the VPC, pods, both EKS service ranges (EKS API
 KubernetesNetworkConfigRequest: 10.100.0.0/16 or 172.20.0.0/16), link-local (IMDS, the Pod Identity agent)."""
+PROMETHEUS = Endpoint(
+    "prometheus",
+    "monitoring",
+    {"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/managed-by": "prometheus-operator", "prometheus": "x"},
+    ip="10.40.2.90",
+)
+"""A Prometheus pod of the in-cluster stack (labels the Prometheus Operator sets on its pods)."""
+GRAFANA = Endpoint("grafana", "monitoring", {"app.kubernetes.io/name": "grafana"}, ip="10.40.2.91")
 
 
 def _pods(run: Run) -> dict[str, Endpoint]:
@@ -87,6 +95,10 @@ def _needed(pods: dict[str, Endpoint], platform_namespace: str) -> list[tuple[En
     flows += [(p, ETCD, 2379, "TCP") for p in graph]
     flows += [(NATS, NATS_PEER, 6222, "TCP")] + [(q, dns, 53, "UDP") for q in (OPERATOR, NATS, GROVE)]
     flows += [(api, GROVE, 9443, "TCP"), (GROVE, OPERATOR, 8080, "TCP"), (OPERATOR, GROVE, 8080, "TCP")]
+    # The metrics pipeline's scrapes: the frontend's /metrics on its HTTP port, the workers' on their system port.
+    flows += [(PROMETHEUS, pods["frontend"], 8000, "TCP")]
+    flows += [(PROMETHEUS, pods[w], 9090, "TCP") for w in ("prefill", "decode")]
+    flows += [(PROMETHEUS, NATS, 7777, "TCP")]  # NATS's exporter sidecar, in the platform namespace
     return flows
 
 
@@ -118,6 +130,13 @@ def _forbidden(pods: dict[str, Endpoint], api_server_anywhere: bool) -> list[tup
     jobs = [pods["model-download"], *([pods["benchmark"]] if "benchmark" in pods else [])]
     out += [(job, target, port) for job in jobs for target in NOT_INTERNET for port in (443, 80)]
     out += [(p, target, 80) for p in (frontend, prefill) for target in NOT_INTERNET if target.ip.startswith("169.254")]
+    # Prometheus scrapes, nothing more; nothing else of its namespace scrapes.
+    out += [(PROMETHEUS, prefill, 30001), (PROMETHEUS, pods["model-download"], 8080), (PROMETHEUS, frontend, 9090)]
+    out += [(GRAFANA, frontend, 8000), (GRAFANA, prefill, 9090), (outsider, prefill, 9090)]
+    # A pod merely named prometheus (not the operator's) does not scrape.
+    namesake = Endpoint("namesake", "monitoring", {"app.kubernetes.io/name": "prometheus"}, ip="10.40.2.94")
+    out += [(namesake, frontend, 8000), (namesake, prefill, 9090)]
+    out += [(PROMETHEUS, NATS, 4222), (PROMETHEUS, ETCD, 2379), (GRAFANA, NATS, 7777), (outsider, NATS, 7777)]
     return out
 
 
@@ -227,3 +246,24 @@ def test_the_benchmarks_pypi_egress_exists_only_when_the_benchmark_runs(rendered
     serving = stack_values("h200-sglang-8")["serving"]
     serving["benchmark"] = {"enabled": True}
     assert pypi_policies(render("h200-sglang-8", f"serving={json.dumps(serving)}")) == ["sgl-dsr1-8gpu-benchmark-pypi"]
+
+
+def test_without_the_metrics_pipeline_nothing_scrapes(rendered: Callable[[str], Run]) -> None:
+    run = render("h200-sglang-8", 'observability={"enabled": false}')
+    policies, pods = _policies(run), _pods(run)
+    assert not allowed(flow(policies, PROMETHEUS, pods["frontend"], 8000))
+    assert not allowed(flow(policies, PROMETHEUS, pods["decode"], 9090))
+    assert not allowed(flow(policies, PROMETHEUS, NATS, 7777))
+    assert not any(p["metadata"]["name"].endswith("-metrics") for p in policies)
+
+
+def test_an_existing_prometheus_is_admitted_by_its_namespace_and_labels() -> None:
+    """dev with the cluster's own Prometheus (observability.prometheus: existing): its pods, no other."""
+    obs = {"prometheus": "existing", "namespace": "obs", "prometheusPodLabels": {"app": "prom"}}
+    run = render("dev", f"observability={json.dumps(obs)}")
+    policies, pods = _policies(run), _pods(run)
+    theirs = Endpoint("their-prometheus", "obs", {"app": "prom"}, ip="10.40.2.92")
+    assert allowed(flow(policies, theirs, pods["frontend"], 8000))
+    assert allowed(flow(policies, theirs, pods["prefill"], 9090))
+    assert not allowed(flow(policies, PROMETHEUS, pods["prefill"], 9090))  # the wrong namespace
+    assert not allowed(flow(policies, Endpoint("x", "obs", {"app": "other"}, ip="10.40.2.93"), pods["decode"], 9090))

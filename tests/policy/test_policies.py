@@ -265,3 +265,26 @@ def test_cache_policy_fires_on_a_deleting_storage_class(rendered: Callable[[str]
         PolicyResource("kubernetes:storage.k8s.io/v1:StorageClass", sc, "urn:sc", "x", OPTS, None, None, [], {})
     )
     assert "deleted with the claim" in violations(p.cache_retained, items)[0]
+
+
+@pytest.mark.parametrize(
+    ("chart", "change", "message"),
+    [
+        ("dcgm-exporter", lambda v: v["securityContext"]["capabilities"].update(add=["SYS_ADMIN"]), "capabilities"),
+        ("dcgm-exporter", lambda v: v["securityContext"].update(runAsNonRoot=False), "runAsNonRoot"),
+        ("dcgm-exporter", lambda v: v.update(hostNetwork=True), "hostNetwork"),
+        ("kube-prometheus-stack", lambda v: v.update(nodeExporter={"enabled": True}), "nodeExporter"),
+        (
+            "kube-prometheus-stack",
+            lambda v: v["grafana"]["containerSecurityContext"].update(allowPrivilegeEscalation=True),
+            "allowPrivilegeEscalation",
+        ),
+    ],
+)
+def test_monitoring_policy_fires(
+    sglang8_resources: list[PolicyResource], chart: str, change: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    items = copy.deepcopy(sglang8_resources)
+    (release,) = [r for r in items if r.resource_type.endswith(":Release") and r.props.get("chart") == chart]
+    change(release.props["values"])
+    assert message in " ".join(violations(p.monitoring_hardened, items))

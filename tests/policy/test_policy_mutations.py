@@ -25,6 +25,10 @@ def _named(items: list[PolicyResource], name: str) -> PolicyResource:
     return next(r for r in items if r.name == name)
 
 
+def _chart(items: list[PolicyResource], chart: str) -> PolicyResource:
+    return next(r for r in items if r.resource_type == rt.HELM_RELEASE and r.props.get("chart") == chart)
+
+
 def _of_type(items: list[PolicyResource], suffix: str) -> PolicyResource:
     return next(r for r in items if r.resource_type.endswith(suffix))
 
@@ -207,6 +211,22 @@ MUTATIONS: dict[str, dict[str, Mutation]] = {
         ),
         "a claim that is not ReadWriteMany": change(
             lambda i: _of_type(i, ":PersistentVolumeClaim"), lambda c: c["spec"].update(accessModes=["ReadWriteOnce"])
+        ),
+    },
+    p.monitoring_hardened.name: {
+        "the GPU exporter with SYS_ADMIN": change(
+            lambda i: _chart(i, "dcgm-exporter"),
+            lambda r: r["values"]["securityContext"]["capabilities"].update(add=["SYS_ADMIN"]),
+        ),
+        "the GPU exporter on the host's network": change(
+            lambda i: _chart(i, "dcgm-exporter"), lambda r: r["values"].update(hostNetwork=True)
+        ),
+        "node-exporter on": change(
+            lambda i: _chart(i, "kube-prometheus-stack"), lambda r: r["values"].update(nodeExporter={"enabled": True})
+        ),
+        "Prometheus as root": change(
+            lambda i: _chart(i, "kube-prometheus-stack"),
+            lambda r: r["values"]["prometheus"]["prometheusSpec"]["securityContext"].update(runAsNonRoot=False),
         ),
     },
 }

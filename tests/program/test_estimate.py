@@ -54,7 +54,8 @@ def test_without_provider_edges_the_kubernetes_objects_would_start_at_once(rende
         ("h200-vllm-16", 64, 56, 7, "gpu-nodes"),
         # A Capacity Block starts at once (no just-in-time): the 425 GB download is on the path, the nodes wait.
         ("gb200", 60, 52, 7, "model-download-job"),
-        ("dev", 28, 14, None, "inference-graph"),
+        # dev: the monitoring stack (3, its CRDs) comes before the platform and the graph.
+        ("dev", 32, 16, None, "observability-kube-prometheus-stack"),
     ],
 )
 def test_each_stacks_estimate(

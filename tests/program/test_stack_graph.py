@@ -18,6 +18,7 @@ COMPONENTS = {
     "dsr1:index:ServingNetworkPolicies",
     "dsr1:index:ImagePrepull",
     "dsr1:index:GpuGate",
+    "dsr1:index:Observability",
 }
 
 

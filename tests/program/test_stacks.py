@@ -60,7 +60,10 @@ def test_dev_creates_no_cloud_resources(rendered: Callable[[str], Run]) -> None:
 
 
 def test_dev_installs_nothing_cluster_wide_but_the_platform(rendered: Callable[[str], Run]) -> None:
-    assert set(releases(rendered("dev"))) == {"dynamo-platform"}
+    """And the metrics pipeline's in-cluster stack, unless the cluster's own Prometheus Operator is used."""
+    assert set(releases(rendered("dev"))) == {"dynamo-platform", "kube-prometheus-stack"}
+    existing = render("dev", 'observability={"prometheus": "existing"}')
+    assert set(releases(existing)) == {"dynamo-platform"}
 
 
 def test_gb200_nodes_are_arm64_in_a_capacity_block(rendered: Callable[[str], Run]) -> None:

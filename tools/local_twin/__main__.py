@@ -14,7 +14,7 @@ from pathlib import Path
 
 from config.schema import Benchmark
 from tools import venvs
-from tools.local_twin import check
+from tools.local_twin import check, metrics
 from tools.local_twin.plan import LOOPBACK, PlanError, TwinPlan
 from tools.local_twin.supervisor import StopSignalError, Supervisor, raise_on_signals
 from tools.local_twin.twin import (
@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="run the smoke client and a short benchmark, then stop")
     parser.add_argument("--venv", type=Path, default=ROOT / ".venv-local", help="virtualenv with ai-dynamo")
     parser.add_argument("--out", type=Path, help="the twin's directory (default build/local/<stack>)")
+    parser.add_argument(
+        "--prometheus", action="store_true", help="also run a local Prometheus (loopback) with the stack's alert rules"
+    )
     args = parser.parse_args(argv)
     try:  # the stack first: a typo'd name is one line, before anything about the twin's virtualenv
         read_settings(args.stack)
@@ -85,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         start(p, sup, venv, args.port)
         wait_ready(p, sup, args.port)
         print(f"ready: {len(p.mockers)} mocker(s) registered with the frontend", flush=True)
+        if args.prometheus:
+            namespace, rules = metrics.stack_rules(layout.render / "manifests.yaml")
+            url = metrics.start_prometheus(p, sup, args.port, layout.root / "prometheus", namespace, rules)
+            print(f"prometheus: {url}/targets (scrapes), {url}/alerts (the stack's rules), {url}/graph", flush=True)
         if not args.check:
             return serve(p, sup)
         env = base_env(venv)
