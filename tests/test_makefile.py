@@ -16,3 +16,13 @@ def test_make_help_lists_every_phony_target_with_its_line() -> None:
     assert set(listed) == phony - internal, out
     assert all(listed.values())
     assert re.search(r"^help:", makefile, re.MULTILINE) and ".DEFAULT_GOAL := help" in makefile
+
+
+def test_the_quick_start_says_what_each_command_installs_its_size_and_time() -> None:
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    rows = {r.split("|")[1].strip(): r for r in quick.splitlines() if r.startswith("| `make ")}
+    assert set(rows) == {"`make render`", "`make test`"}
+    for row in rows.values():
+        assert re.search(r"\d+ (MB|GB)", row) and re.search(r"\d+ min", row), row
+    assert "`make help`" in quick and "`make locks`" in quick
