@@ -3,6 +3,7 @@
 import copy
 import os
 import re
+import subprocess
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -197,3 +198,15 @@ def crd_validator(version: str = "v1alpha1") -> Any:
         schema = crd_schema(version)
         _validators[version] = jsonschema.validators.validator_for(schema)(schema)
     return _validators[version]
+
+
+def working_tree_files() -> list[str]:
+    """Every file git tracks or would track (uncommitted changes included), relative to the repo: what a copy of
+    the working tree must hold."""
+    return subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()

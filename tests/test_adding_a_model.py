@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT
+from tests.support import ROOT, working_tree_files
 
 DOC = (ROOT / "docs" / "adding-a-model.md").read_text()
 STACK = re.search(r"### 2\. The stack: `Pulumi\.([a-z0-9-]+)\.yaml`", DOC)
@@ -38,13 +38,7 @@ def _run(cmd: list[str], cwd: Path, timeout: float = 120) -> subprocess.Complete
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The working tree as it is (uncommitted changes included), plus the page's two edits."""
     dst = tmp_path_factory.mktemp("newcomer") / "repo"
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
+    listed = working_tree_files()
     for rel in listed:
         src = ROOT / rel
         if src.is_file() and not src.is_symlink():

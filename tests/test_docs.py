@@ -13,20 +13,14 @@ import pytest
 
 from config.deviations import DEVIATIONS
 from config.schema import StackConfig
-from tests.support import ROOT, stacks
+from tests.support import ROOT, stacks, working_tree_files
 
 README = (ROOT / "README.md").read_text()
 PAGES = sorted((ROOT / "docs").glob("*.md"))
 DOCS = {p: p.read_text() for p in [ROOT / "README.md", *PAGES]}
 ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text()
 OPERATIONS = (ROOT / "docs" / "operations.md").read_text()
-TRACKED = subprocess.run(
-    ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-    cwd=ROOT,
-    capture_output=True,
-    text=True,
-    check=True,
-).stdout.splitlines()
+TRACKED = working_tree_files()
 TOP = {line.split("/")[0] for line in TRACKED}
 """The repository's top-level files and folders: a backticked path starting with one of them names a repo file."""
 

@@ -11,7 +11,7 @@ import pytest
 
 from offline import report
 from offline.run import Run
-from tests.support import ROOT, render, stacks
+from tests.support import ROOT, render, stacks, working_tree_files
 from tools import preview_diff, preview_plan, replacements
 
 
@@ -103,13 +103,7 @@ def test_a_vpc_cidr_change_in_one_stack_is_reported_for_that_stack_alone(tmp_pat
         pytest.skip("needs git and a git checkout")
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(clone)], check=True)
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
+    listed = working_tree_files()
     for rel in listed:  # the working tree as it is, uncommitted changes included
         if (ROOT / rel).is_file():
             (clone / rel).parent.mkdir(parents=True, exist_ok=True)
