@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT, working_tree_files
+from tests.support import REFERENCE, ROOT, working_tree_files
 
 DOC = (ROOT / "docs" / "adding-a-model.md").read_text()
 STACK = re.search(r"### 2\. The stack: `Pulumi\.([a-z0-9-]+)\.yaml`", DOC)
@@ -30,7 +30,8 @@ def _stack() -> str:
 
 
 def _run(cmd: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # the copy has no ../shared beside it: point it at this checkout's reference
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "DSR1_REFERENCE_DIR": str(REFERENCE)}
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False, env=env)
 
 

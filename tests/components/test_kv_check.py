@@ -13,9 +13,9 @@ from specs.fabric_check_spec import FabricCheckSpec
 from specs.in_pod_files import in_pod_file
 from specs.scheduling import EFA_RESOURCE
 from tests.components.test_fabric_check import infiniband_dev
-from tests.support import closure, render, stacks
+from tests.support import closure, eks_stacks, render
 
-EKS = [s for s in stacks() if s != "dev"]
+EKS = eks_stacks()
 
 
 def registration(run: Run, name: str) -> Any:
